@@ -1,0 +1,1 @@
+"""ticketflow: the shared domain of the support-ticket pipeline and its command-line tool."""

@@ -1,0 +1,171 @@
+"""The one ticket model: the Kinesis event, the AI results and the flat archive record.
+
+The producer, the Lambdas and the ETL all validate through these classes, so a shape change is made once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+TICKET_ID_PATTERN = r"^TKT-\d{8}-\d{4,}$"
+EVENT_NAME = "TicketSubmitted"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+TicketId = Annotated[str, StringConstraints(pattern=TICKET_ID_PATTERN)]
+
+
+def _check_email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError("not an email address")
+    return value
+
+
+Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_email)]
+
+
+def _aware(value: datetime) -> datetime:
+    """Naive timestamps are taken as UTC, so every stored time is comparable."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+Timestamp = Annotated[datetime, AfterValidator(_aware)]
+
+
+class Priority(StrEnum):
+    CRITICAL = "CRITICAL"
+    HIGH = "HIGH"
+    MEDIUM = "MEDIUM"
+    NORMAL = "NORMAL"
+
+    @property
+    def notifies(self) -> bool:
+        return self in (Priority.CRITICAL, Priority.HIGH)
+
+
+class Sentiment(StrEnum):
+    POSITIVE = "POSITIVE"
+    NEGATIVE = "NEGATIVE"
+    NEUTRAL = "NEUTRAL"
+    MIXED = "MIXED"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+class CustomerContact(_Strict):
+    first_name: NonEmpty
+    last_name: NonEmpty
+    full_name: NonEmpty
+    email: Email
+    company: NonEmpty
+
+
+class ProductIssue(_Strict):
+    product: NonEmpty
+    issue_type: NonEmpty
+
+
+class TicketData(_Strict):
+    subject: NonEmpty
+    description: NonEmpty
+    customer_contact_information: CustomerContact
+    product_issue_information: ProductIssue
+
+
+class TicketSubmitted(_Strict):
+    """The event a producer writes to Kinesis (partition key: the ticket id)."""
+
+    event_name: Literal["TicketSubmitted"] = Field(default=EVENT_NAME, alias="eventName")
+    ticket_id: TicketId = Field(alias="ticketId")
+    submitted_at: Timestamp = Field(alias="submittedAt")
+    data: TicketData
+
+    def to_event(self) -> dict[str, object]:
+        """The JSON-ready wire shape, camelCase keys as on the stream."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class SentimentScores(_Strict):
+    positive: float = Field(ge=0, le=1)
+    negative: float = Field(ge=0, le=1)
+    neutral: float = Field(ge=0, le=1)
+    mixed: float = Field(ge=0, le=1)
+
+
+class SentimentResult(_Strict):
+    sentiment: Sentiment
+    scores: SentimentScores
+
+
+class Triage(_Strict):
+    """What the language model decides for a ticket; validated before anything is stored."""
+
+    customer_response: NonEmpty
+    priority: Priority
+    priority_reasoning: NonEmpty
+
+
+class ProcessedTicket(_Strict):
+    """The flat archive record: one JSON object per ticket in S3, one row in the warehouse."""
+
+    ticket_id: TicketId
+    submitted_at: Timestamp
+    customer_first_name: NonEmpty
+    customer_last_name: NonEmpty
+    customer_full_name: NonEmpty
+    customer_email: NonEmpty
+    customer_company: str | None = None
+    product: NonEmpty
+    issue_type: NonEmpty
+    subject: NonEmpty
+    description: NonEmpty
+    response_text: NonEmpty
+    sentiment: Sentiment
+    sentiment_score_positive: float = Field(ge=0, le=1)
+    sentiment_score_negative: float = Field(ge=0, le=1)
+    sentiment_score_neutral: float = Field(ge=0, le=1)
+    sentiment_score_mixed: float = Field(ge=0, le=1)
+    priority: Priority
+    priority_reasoning: NonEmpty
+    processed_at: Timestamp
+
+    @classmethod
+    def build(
+        cls, ticket: TicketSubmitted, sentiment: SentimentResult, triage: Triage, processed_at: datetime
+    ) -> ProcessedTicket:
+        contact = ticket.data.customer_contact_information
+        issue = ticket.data.product_issue_information
+        scores = sentiment.scores
+        return cls(
+            ticket_id=ticket.ticket_id,
+            submitted_at=ticket.submitted_at,
+            customer_first_name=contact.first_name,
+            customer_last_name=contact.last_name,
+            customer_full_name=contact.full_name,
+            customer_email=contact.email,
+            customer_company=contact.company,
+            product=issue.product,
+            issue_type=issue.issue_type,
+            subject=ticket.data.subject,
+            description=ticket.data.description,
+            response_text=triage.customer_response,
+            sentiment=sentiment.sentiment,
+            sentiment_score_positive=scores.positive,
+            sentiment_score_negative=scores.negative,
+            sentiment_score_neutral=scores.neutral,
+            sentiment_score_mixed=scores.mixed,
+            priority=triage.priority,
+            priority_reasoning=triage.priority_reasoning,
+            processed_at=processed_at,
+        )
+
+    def archive_key(self) -> str:
+        """`tickets/YYYY/MM/DD/<ticket_id>.json`, dated by submission so a re-run lands on the same key."""
+        return f"tickets/{self.submitted_at:%Y/%m/%d}/{self.ticket_id}.json"
