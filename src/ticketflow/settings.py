@@ -1,0 +1,60 @@
+"""Configuration, read once: explicit arguments win over the environment, which wins over `.env`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field
+
+Profile = Literal["local", "aws"]
+ENV_PREFIX = "TICKETFLOW_"
+
+
+class Settings(BaseModel):
+    """Every knob a user can turn, as `TICKETFLOW_<FIELD>` in the environment or in `.env`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    profile: Profile = "local"
+    region: str = "us-east-1"
+    stack_name: str = "Ticketflow"
+    bedrock_model_id: str = "us.amazon.nova-pro-v1:0"
+    home: Path = Field(default=Path(".ticketflow"), description="state, logs and reports of the local stack")
+    bind_host: str = "127.0.0.1"
+    emulator_port: int = Field(default=4566, ge=1, le=65535)
+    warehouse_port: int = Field(default=5439, ge=1, le=65535)
+    fake_bedrock_port: int = Field(default=4580, ge=1, le=65535)
+
+    @classmethod
+    def load(
+        cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env"), **explicit: object
+    ) -> Settings:
+        file_values = dotenv_values(dotenv) if dotenv is not None and dotenv.is_file() else {}
+        merged: dict[str, object] = {}
+        for source in (file_values, os.environ if environ is None else environ):
+            for key, value in source.items():
+                field = key.removeprefix(ENV_PREFIX).lower()
+                if key.startswith(ENV_PREFIX) and field in cls.model_fields and value is not None:
+                    merged[field] = value
+        merged.update({key: value for key, value in explicit.items() if value is not None})
+        return cls.model_validate(merged)
+
+    @property
+    def emulator_url(self) -> str:
+        return f"http://{self.bind_host}:{self.emulator_port}"
+
+    @property
+    def fake_bedrock_url(self) -> str:
+        return f"http://{self.bind_host}:{self.fake_bedrock_port}"
+
+    @property
+    def warehouse_url(self) -> str:
+        return f"postgresql://ticketflow@{self.bind_host}:{self.warehouse_port}/warehouse"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
