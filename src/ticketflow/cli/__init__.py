@@ -1,0 +1,1 @@
+"""The `ticketflow` command-line tool; each command group is a module of its own."""
