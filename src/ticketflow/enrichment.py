@@ -1,0 +1,96 @@
+"""The two AI side effects behind small interfaces: sentiment (Comprehend) and triage (Bedrock Converse).
+
+Both take an injected boto3 client, so a stand-in service is only another endpoint
+(`AWS_ENDPOINT_URL_COMPREHEND`, `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`), never a branch here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import ValidationError
+
+from ticketflow.model import SentimentResult, SentimentScores, TicketSubmitted, Triage
+from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC, triage_user_message
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
+    from mypy_boto3_comprehend import ComprehendClient
+
+COMPREHEND_MAX_BYTES = 5000
+TRIAGE_MAX_TOKENS = 1024
+
+
+class InvalidModelOutputError(ValueError):
+    """The model answered, but not with a triage that may be stored."""
+
+
+class SentimentDetector(Protocol):
+    def detect(self, text: str) -> SentimentResult: ...
+
+
+class TicketTriager(Protocol):
+    def triage(self, ticket: TicketSubmitted, sentiment: SentimentResult) -> Triage: ...
+
+
+def utf8_prefix(text: str, max_bytes: int) -> str:
+    """The longest prefix of `text` within `max_bytes` of UTF-8, never splitting a character."""
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
+
+
+class ComprehendSentiment:
+    def __init__(self, client: ComprehendClient, language_code: str = "en") -> None:
+        self._client = client
+        self._language_code = language_code
+
+    def detect(self, text: str) -> SentimentResult:
+        # Comprehend rejects more than 5,000 bytes; the sentiment of the opening is the ticket's tone.
+        response = self._client.detect_sentiment(
+            Text=utf8_prefix(text, COMPREHEND_MAX_BYTES),
+            LanguageCode=self._language_code,  # type: ignore[arg-type]
+        )
+        scores = response["SentimentScore"]
+        return SentimentResult(
+            sentiment=response["Sentiment"],
+            scores=SentimentScores(
+                positive=scores["Positive"],
+                negative=scores["Negative"],
+                neutral=scores["Neutral"],
+                mixed=scores["Mixed"],
+            ),
+        )
+
+
+class BedrockTriage:
+    """Asks the model for a reply and a priority through Converse tool use, and validates the answer."""
+
+    def __init__(self, client: BedrockRuntimeClient, model_id: str) -> None:
+        self._client = client
+        self._model_id = model_id
+
+    def triage(self, ticket: TicketSubmitted, sentiment: SentimentResult) -> Triage:
+        response = self._client.converse(
+            modelId=self._model_id,
+            system=[{"text": SYSTEM_PROMPT}],
+            messages=[{"role": "user", "content": [{"text": triage_user_message(ticket, sentiment)}]}],
+            inferenceConfig={"maxTokens": TRIAGE_MAX_TOKENS, "temperature": 0.2},
+            toolConfig={
+                "tools": [TRIAGE_TOOL_SPEC],  # type: ignore[list-item]
+                "toolChoice": {"tool": {"name": TRIAGE_TOOL_NAME}},
+            },
+        )
+        return parse_triage(response["output"]["message"]["content"], ticket.ticket_id)  # type: ignore[arg-type]
+
+
+def parse_triage(content: list[dict[str, Any]], ticket_id: str) -> Triage:
+    """The triage from the model's tool call; raises InvalidModelOutputError on anything else."""
+    tool_inputs = [block["toolUse"]["input"] for block in content if "toolUse" in block]
+    if not tool_inputs:
+        raise InvalidModelOutputError("the model did not call the triage tool")
+    try:
+        triage = Triage.model_validate(tool_inputs[0])
+    except ValidationError as error:
+        raise InvalidModelOutputError(f"the triage does not validate: {error}") from error
+    if ticket_id not in triage.customer_response:
+        raise InvalidModelOutputError("the reply does not quote the ticket id")
+    return triage
