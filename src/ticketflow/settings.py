@@ -28,6 +28,9 @@ class Settings(BaseModel):
     emulator_port: int = Field(default=4566, ge=1, le=65535)
     warehouse_port: int = Field(default=5439, ge=1, le=65535)
     fake_bedrock_port: int = Field(default=4580, ge=1, le=65535)
+    # Where the deployed Lambdas reach Comprehend and Bedrock; unset: fake_bedrock (local), AWS (aws).
+    # docker-compose users set it to the compose service, http://fake_bedrock:4580.
+    ai_endpoint_url: str | None = None
 
     @classmethod
     def load(

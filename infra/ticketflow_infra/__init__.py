@@ -1,0 +1,1 @@
+"""The ticketflow CDK app: one construct per concern, composed by one stack."""

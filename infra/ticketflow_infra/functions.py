@@ -1,0 +1,57 @@
+"""One way to declare a pipeline Lambda: its folder under lambdas/, the shared layer, JSON logs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from ticketflow_infra.paths import LAMBDAS_DIR
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionDefaults:
+    """What every pipeline function shares."""
+
+    layer: lambda_.ILayerVersion
+    removal_policy: cdk.RemovalPolicy
+    environment: dict[str, str] = field(default_factory=dict)
+
+
+def pipeline_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    folder: str,
+    defaults: FunctionDefaults,
+    environment: dict[str, str] | None = None,
+    timeout: cdk.Duration = cdk.Duration.seconds(30),
+    memory_size: int = 256,
+) -> lambda_.Function:
+    log_group = logs.LogGroup(
+        scope,
+        f"{construct_id}Logs",
+        retention=logs.RetentionDays.ONE_MONTH,
+        removal_policy=defaults.removal_policy,
+    )
+    return lambda_.Function(
+        scope,
+        construct_id,
+        runtime=lambda_.Runtime.PYTHON_3_11,
+        architecture=lambda_.Architecture.X86_64,
+        handler="handler.lambda_handler",
+        code=lambda_.Code.from_asset(str(LAMBDAS_DIR / folder), exclude=["__pycache__"]),
+        layers=[defaults.layer],
+        timeout=timeout,
+        memory_size=memory_size,
+        log_group=log_group,
+        environment={
+            "POWERTOOLS_SERVICE_NAME": "ticketflow",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            **defaults.environment,
+            **(environment or {}),
+        },
+    )

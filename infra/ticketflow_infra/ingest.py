@@ -1,0 +1,59 @@
+"""Ingest: the Kinesis stream and the TriggerSFN function that starts one execution per ticket."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from ticketflow.model import EVENT_NAME
+from ticketflow_infra.functions import FunctionDefaults, pipeline_function
+
+BATCH_SIZE = 100
+
+
+class Ingest(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        functions: FunctionDefaults,
+        state_machine: sfn.IStateMachine,
+        table: dynamodb.ITableV2,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.stream = kinesis.Stream(
+            self,
+            "Tickets",
+            shard_count=1,
+            encryption=kinesis.StreamEncryption.MANAGED,
+            removal_policy=functions.removal_policy,
+        )
+        self.trigger: lambda_.Function = pipeline_function(
+            self,
+            "TriggerSFN",
+            folder="trigger_sfn",
+            defaults=functions,
+            environment={"STATE_MACHINE_ARN": state_machine.state_machine_arn, "TABLE_NAME": table.table_name},
+            timeout=cdk.Duration.seconds(60),
+        )
+        self.trigger.add_event_source(
+            event_sources.KinesisEventSource(
+                self.stream,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=BATCH_SIZE,
+                max_batching_window=cdk.Duration.seconds(0),
+                # AWS applies Kinesis filter patterns to the decoded record under the `data` key.
+                filters=[lambda_.FilterCriteria.filter({"data": {"eventName": lambda_.FilterRule.is_equal(EVENT_NAME)}})],
+                report_batch_item_failures=True,
+                bisect_batch_on_error=True,
+                retry_attempts=5,
+            )
+        )
+        state_machine.grant_start_execution(self.trigger)
+        table.grant(self.trigger, "dynamodb:PutItem")

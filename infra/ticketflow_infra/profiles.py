@@ -1,0 +1,52 @@
+"""The deployment profiles: typed, keyword-only properties built once in app.py.
+
+Constructs read these fields; none of them asks which profile it is in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+
+from ticketflow.settings import Settings
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileProps:
+    name: str
+    bedrock_model_id: str
+    # Set: the Lambdas reach Comprehend and Bedrock Runtime at this URL (the stand-in), unset: AWS.
+    ai_endpoint_url: str | None
+    removal_policy: cdk.RemovalPolicy
+
+    @property
+    def ai_endpoint_environment(self) -> dict[str, str]:
+        if self.ai_endpoint_url is None:
+            return {}
+        return {
+            "AWS_ENDPOINT_URL_COMPREHEND": self.ai_endpoint_url,
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self.ai_endpoint_url,
+        }
+
+
+def local_profile(settings: Settings) -> ProfileProps:
+    return ProfileProps(
+        name="local",
+        bedrock_model_id=settings.bedrock_model_id,
+        ai_endpoint_url=settings.ai_endpoint_url or settings.fake_bedrock_url,
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+    )
+
+
+def aws_profile(settings: Settings) -> ProfileProps:
+    return ProfileProps(
+        name="aws",
+        bedrock_model_id=settings.bedrock_model_id,
+        ai_endpoint_url=settings.ai_endpoint_url,
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
+
+
+def profile_props(settings: Settings) -> ProfileProps:
+    return {"local": local_profile, "aws": aws_profile}[settings.profile](settings)

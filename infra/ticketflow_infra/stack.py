@@ -1,0 +1,69 @@
+"""The one stack: composes the concerns and exports what clients need to find them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from ticketflow.outputs import StackOutputs
+from ticketflow_infra.alerting import Alerting, failures_per_minute
+from ticketflow_infra.enrichment import Enrichment
+from ticketflow_infra.functions import FunctionDefaults
+from ticketflow_infra.ingest import Ingest
+from ticketflow_infra.orchestration import TicketWorkflow
+from ticketflow_infra.profiles import ProfileProps
+from ticketflow_infra.storage import TicketStorage
+
+
+class TicketflowStack(cdk.Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, profile: ProfileProps, layer_dir: Path, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        layer = lambda_.LayerVersion(
+            self,
+            "SharedCode",
+            code=lambda_.Code.from_asset(str(layer_dir)),
+            compatible_runtimes=[lambda_.Runtime.PYTHON_3_11],
+            description="ticketflow domain package, pydantic and Powertools",
+        )
+        functions = FunctionDefaults(
+            layer=layer, removal_policy=profile.removal_policy, environment=profile.ai_endpoint_environment
+        )
+        storage = TicketStorage(self, "Storage", functions=functions)
+        enrichment = Enrichment(
+            self, "Enrichment", functions=functions, bedrock_model_id=profile.bedrock_model_id
+        )
+        alerting = Alerting(self, "Alerting")
+        workflow = TicketWorkflow(
+            self,
+            "Orchestration",
+            detect_sentiment=enrichment.detect_sentiment,
+            generate_response=enrichment.generate_response,
+            s3_writer=storage.writer,
+            table=storage.table,
+            topic=alerting.topic,
+        )
+        ingest = Ingest(self, "Ingest", functions=functions, state_machine=workflow.state_machine, table=storage.table)
+        alarm = alerting.alarm_on_failures(
+            "ExecutionsFailed", failures_per_minute(workflow.state_machine.metric_failed())
+        )
+        self._export(
+            StackOutputs(
+                stream_name=ingest.stream.stream_name,
+                table_name=storage.table.table_name,
+                bucket_name=storage.bucket.bucket_name,
+                topic_arn=alerting.topic.topic_arn,
+                state_machine_arn=workflow.state_machine.state_machine_arn,
+                trigger_function_name=ingest.trigger.function_name,
+                failure_alarm_name=alarm.alarm_name,
+            )
+        )
+
+    def _export(self, outputs: StackOutputs) -> None:
+        for key, value in outputs.model_dump(by_alias=True).items():
+            cdk.CfnOutput(self, key, value=value)

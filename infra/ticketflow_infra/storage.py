@@ -1,0 +1,38 @@
+"""Storage: the ticket table, the S3 archive and the S3Writer function that fills it."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from ticketflow_infra.functions import FunctionDefaults, pipeline_function
+
+
+class TicketStorage(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, functions: FunctionDefaults) -> None:
+        super().__init__(scope, construct_id)
+        self.table = dynamodb.TableV2(
+            self,
+            "Tickets",
+            partition_key=dynamodb.Attribute(name="ticket_id", type=dynamodb.AttributeType.STRING),
+            billing=dynamodb.Billing.on_demand(),
+            removal_policy=functions.removal_policy,
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "Archive",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            removal_policy=functions.removal_policy,
+        )
+        self.writer: lambda_.Function = pipeline_function(
+            self,
+            "S3Writer",
+            folder="s3_writer",
+            defaults=functions,
+            environment={"BUCKET_NAME": self.bucket.bucket_name},
+        )
+        self.bucket.grant_put(self.writer, "tickets/*")

@@ -1,0 +1,38 @@
+"""S3Writer: the processed ticket as one JSON object in the archive the ETL loads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ticketflow import composition
+from ticketflow.archive import TicketArchive
+from ticketflow.model import ProcessedTicket, SentimentResult, TicketSubmitted, Triage
+
+logger = Logger()
+
+
+@cache
+def _archive() -> TicketArchive:
+    return composition.archive(composition.FunctionEnvironment.current())
+
+
+def handle(event: dict[str, Any], archive: TicketArchive) -> dict[str, Any]:
+    ticket = ProcessedTicket.build(
+        TicketSubmitted.model_validate(event),
+        SentimentResult.model_validate(event["sentiment"]),
+        Triage.model_validate(event["triage"]),
+        processed_at=datetime.fromisoformat(event["processedAt"]),
+    )
+    key = archive.write(ticket)
+    logger.info("ticket archived", ticket_id=ticket.ticket_id, key=key)
+    return {"key": key}
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle(event, _archive())

@@ -1,0 +1,99 @@
+"""Ingest: a Kinesis record becomes one Step Functions execution, or a rejection with its reason.
+
+Bad input is never retried: it is recorded and the batch goes on. Only failures worth retrying (the
+service throttling or failing) propagate, so that the event source mapping retries that record alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+from pydantic import ValidationError
+
+from ticketflow.model import TICKET_ID_PATTERN, TicketSubmitted
+
+if TYPE_CHECKING:
+    from ticketflow.ticket_store import TicketStore
+    from mypy_boto3_stepfunctions import SFNClient
+
+_TICKET_ID = re.compile(TICKET_ID_PATTERN)
+
+
+class Outcome(StrEnum):
+    STARTED = "started"
+    ALREADY_STARTED = "already_started"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    outcome: Outcome
+    ticket_id: str | None
+    reason: str | None = None
+
+
+class InvalidTicketError(ValueError):
+    def __init__(self, reason: str, ticket_id: str | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.ticket_id = ticket_id
+
+
+def parse_ticket(data: bytes) -> TicketSubmitted:
+    """The validated ticket, or InvalidTicketError with a reason a person can act on."""
+    try:
+        payload: Any = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise InvalidTicketError(f"record is not UTF-8: {error.reason} at byte {error.start}", None) from error
+    except json.JSONDecodeError as error:
+        raise InvalidTicketError(f"record is not JSON: {error.msg} at char {error.pos}", None) from error
+    ticket_id = _known_ticket_id(payload)
+    try:
+        return TicketSubmitted.model_validate(payload)
+    except ValidationError as error:
+        raise InvalidTicketError(_describe(error), ticket_id) from error
+
+
+def _known_ticket_id(payload: Any) -> str | None:
+    candidate = payload.get("ticketId") if isinstance(payload, dict) else None
+    return candidate if isinstance(candidate, str) and _TICKET_ID.match(candidate) else None
+
+
+def _describe(error: ValidationError) -> str:
+    problems = [f"{'.'.join(str(part) for part in item['loc']) or 'record'}: {item['msg']}" for item in error.errors()]
+    return "invalid ticket: " + "; ".join(problems)
+
+
+class Intake:
+    def __init__(self, sfn: SFNClient, state_machine_arn: str, store: TicketStore) -> None:
+        self._sfn = sfn
+        self._state_machine_arn = state_machine_arn
+        self._store = store
+
+    def accept(self, data: bytes) -> IntakeResult:
+        try:
+            ticket = parse_ticket(data)
+        except InvalidTicketError as error:
+            if error.ticket_id is not None:
+                self._store.record_rejection(error.ticket_id, error.reason)
+            return IntakeResult(Outcome.REJECTED, error.ticket_id, error.reason)
+        return self._start(ticket)
+
+    def _start(self, ticket: TicketSubmitted) -> IntakeResult:
+        try:
+            self._sfn.start_execution(
+                stateMachineArn=self._state_machine_arn,
+                name=ticket.ticket_id,
+                input=json.dumps(ticket.to_event()),
+            )
+        except ClientError as error:
+            # A re-delivered record: the execution named after the ticket already exists.
+            if error.response["Error"]["Code"] == "ExecutionAlreadyExists":
+                return IntakeResult(Outcome.ALREADY_STARTED, ticket.ticket_id)
+            raise
+        return IntakeResult(Outcome.STARTED, ticket.ticket_id)
