@@ -1,0 +1,260 @@
+"""The stand-in language model: a prompt in, a completion out, the same one every time.
+
+Protocol modules (`converse`, `invoke`) translate their bodies into a `Prompt` and a `Completion` back;
+this module decides between text and a tool call, fills tool inputs from their JSON schema, counts tokens,
+applies `maxTokens` and stop sequences, and produces the malformed output that fault injection asks for.
+What the model *says* comes from `triage` (ticket facts, priority, reply) and `complete` (free text).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from fake_bedrock import tokens
+from fake_bedrock.triage import complete, parse_ticket, triage
+
+JsonObject = dict[str, Any]
+
+
+class ToolMode(StrEnum):
+    AUTO = "auto"  # the model decides
+    ANY = "any"  # the model must call some tool
+    TOOL = "tool"  # the model must call the named tool
+
+
+class BadOutput(StrEnum):
+    """Ways a real model's output goes wrong, injected on request."""
+
+    TEXT_INSTEAD_OF_TOOL = "text_instead_of_tool"  # prose with broken JSON where a tool call was due
+    GARBLED_TOOL_INPUT = "garbled_tool_input"  # a tool call whose input does not match the schema
+    BROKEN_JSON_TEXT = "broken_json_text"  # a plain answer that is a truncated JSON fragment
+
+
+class StopReason(StrEnum):
+    END_TURN = "end_turn"
+    TOOL_USE = "tool_use"
+    MAX_TOKENS = "max_tokens"
+    STOP_SEQUENCE = "stop_sequence"
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    schema: JsonObject
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str  # "user" | "assistant"
+    text: str
+    tool_results: int = 0  # how many toolResult blocks the turn carries
+
+
+@dataclass(frozen=True)
+class Prompt:
+    system: str
+    turns: tuple[Turn, ...]
+    max_tokens: int
+    tools: tuple[Tool, ...] = ()
+    tool_mode: ToolMode | None = None
+    tool_name: str | None = None
+    stop_sequences: tuple[str, ...] = ()
+    narrate_tool_calls: bool = False  # the model writes a short text block before a tool call it chose
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    tool_use_id: str
+    name: str
+    input: JsonObject
+
+
+@dataclass(frozen=True)
+class Completion:
+    stop_reason: StopReason
+    input_tokens: int
+    output_tokens: int
+    text: str | None = None
+    tool_call: ToolCall | None = None
+    stop_sequence: str | None = None
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+def generate(prompt: Prompt, *, salt: str, bad_output: BadOutput | None = None) -> Completion:
+    """The model's answer; `salt` (a digest of the request) makes ids deterministic per request."""
+    input_tokens = _input_tokens(prompt)
+    tool = _chosen_tool(prompt)
+    if tool is None:
+        return _text_completion(prompt, input_tokens, bad_output)
+    return _tool_completion(prompt, tool, input_tokens, salt, bad_output)
+
+
+def digest(*parts: object) -> str:
+    """A stable hex digest of JSON-serialisable parts, for deterministic ids."""
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _input_tokens(prompt: Prompt) -> int:
+    tool_text = " ".join(f"{t.name} {t.description} {json.dumps(t.schema)}" for t in prompt.tools)
+    return max(1, tokens.count(prompt.system) + sum(tokens.count(t.text) for t in prompt.turns)) + (
+        tokens.count(tool_text)
+    )
+
+
+def _last_user_text(prompt: Prompt) -> str:
+    return next((turn.text for turn in reversed(prompt.turns) if turn.role == "user"), "")
+
+
+def _chosen_tool(prompt: Prompt) -> Tool | None:
+    if not prompt.tools or prompt.tool_mode is None:
+        return None
+    if prompt.turns and prompt.turns[-1].tool_results:
+        return None  # the tool has answered: the model now replies in words
+    if prompt.tool_mode is ToolMode.TOOL:
+        return next((t for t in prompt.tools if t.name == prompt.tool_name), None)
+    context = f"{prompt.system}\n{_last_user_text(prompt)}"
+    mentioned = next((t for t in prompt.tools if t.name in context), None)
+    if prompt.tool_mode is ToolMode.ANY:
+        return mentioned or prompt.tools[0]
+    return mentioned
+
+
+def _text_completion(prompt: Prompt, input_tokens: int, bad_output: BadOutput | None) -> Completion:
+    text = complete(_last_user_text(prompt) or prompt.system)
+    if bad_output is not None:
+        text = '{"answer": "' + text[: max(1, len(text) // 2)]
+    stop_reason, stop_sequence = StopReason.END_TURN, None
+    for sequence in prompt.stop_sequences:
+        if sequence and sequence in text:
+            text, stop_reason, stop_sequence = text.split(sequence, 1)[0], StopReason.STOP_SEQUENCE, sequence
+    text, cut = tokens.truncate(text, prompt.max_tokens)
+    if cut:
+        stop_reason, stop_sequence = StopReason.MAX_TOKENS, None
+    return Completion(stop_reason, input_tokens, tokens.count(text), text=text, stop_sequence=stop_sequence)
+
+
+def _tool_completion(
+    prompt: Prompt, tool: Tool, input_tokens: int, salt: str, bad_output: BadOutput | None
+) -> Completion:
+    arguments = fill(tool.schema, _known_values(_last_user_text(prompt)), fallback=_fallback_text(prompt))
+    payload = json.dumps(arguments, ensure_ascii=False)
+    if bad_output in (BadOutput.TEXT_INSTEAD_OF_TOOL, BadOutput.BROKEN_JSON_TEXT):
+        text = f"Here is the {tool.name} call:\n```json\n{payload[: max(1, len(payload) // 2)]}"
+        return _text_only(prompt, text, input_tokens)
+    if bad_output is BadOutput.GARBLED_TOOL_INPUT:
+        arguments = garble(arguments, tool.schema, payload)
+        payload = json.dumps(arguments, ensure_ascii=False)
+    narration = _narration(prompt, tool)
+    output_tokens = tokens.count(payload) + tokens.count(narration or "")
+    if output_tokens > prompt.max_tokens:
+        # Cut off mid-call: what came out is the start of the arguments, and no tool call.
+        return _text_only(prompt, payload, input_tokens)
+    call = ToolCall(f"tooluse_{digest(salt, tool.name)[:22]}", tool.name, arguments)
+    return Completion(StopReason.TOOL_USE, input_tokens, output_tokens, text=narration, tool_call=call)
+
+
+def _text_only(prompt: Prompt, text: str, input_tokens: int) -> Completion:
+    text, cut = tokens.truncate(text, prompt.max_tokens)
+    stop_reason = StopReason.MAX_TOKENS if cut else StopReason.END_TURN
+    return Completion(stop_reason, input_tokens, tokens.count(text), text=text)
+
+
+def _narration(prompt: Prompt, tool: Tool) -> str | None:
+    if not prompt.narrate_tool_calls or prompt.tool_mode is not ToolMode.AUTO:
+        return None
+    return f"<thinking>I have what I need, so I will call the {tool.name} tool.</thinking>"
+
+
+def _fallback_text(prompt: Prompt) -> str:
+    return complete(_last_user_text(prompt) or prompt.system)
+
+
+def _known_values(user_text: str) -> JsonObject:
+    """Values a model would put into fields of these names: the ticket's facts and its triage."""
+    facts = parse_ticket(user_text)
+    draft = triage(facts)
+    known = {**dataclasses.asdict(facts), **dataclasses.asdict(draft)}
+    return {name: value for name, value in known.items() if value not in ("", None)}
+
+
+def fill(schema: JsonObject, known: JsonObject, *, fallback: str, name: str = "", depth: int = 0) -> Any:
+    """A value that validates against `schema` (the JSON Schema subset tool specs use)."""
+    for keyword in ("const", "default"):
+        if keyword in schema:
+            return schema[keyword]
+    if "enum" in schema:
+        options = list(schema["enum"])
+        return known[name] if known.get(name) in options else (options[0] if options else None)
+    kind = _schema_type(schema)
+    if kind == "object":
+        return _fill_object(schema, known, fallback, depth)
+    if kind == "array":
+        return _fill_array(schema, known, fallback, name, depth)
+    return _fill_scalar(kind, schema, known.get(name), fallback)
+
+
+def _schema_type(schema: JsonObject) -> str:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if isinstance(kind, str):
+        return kind
+    return "object" if "properties" in schema else "string"
+
+
+def _fill_object(schema: JsonObject, known: JsonObject, fallback: str, depth: int) -> JsonObject:
+    properties: dict[str, JsonObject] = schema.get("properties", {})
+    if depth > 6:
+        return {}
+    return {
+        key: fill(sub, known, fallback=fallback, name=key, depth=depth + 1) for key, sub in properties.items()
+    }
+
+
+def _fill_array(schema: JsonObject, known: JsonObject, fallback: str, name: str, depth: int) -> list[Any]:
+    if isinstance(known.get(name), list):
+        return list(known[name])
+    items = schema.get("items", {})
+    size = max(1, int(schema.get("minItems", 1)))
+    return [fill(items, known, fallback=fallback, depth=depth + 1) for _ in range(size)] if depth <= 6 else []
+
+
+def _fill_scalar(kind: str, schema: JsonObject, known: Any, fallback: str) -> Any:
+    if kind == "boolean":
+        return known if isinstance(known, bool) else False
+    if kind in ("integer", "number"):
+        if isinstance(known, int | float) and not isinstance(known, bool):
+            return int(known) if kind == "integer" else known
+        low = float(schema["minimum"] if "minimum" in schema else schema.get("exclusiveMinimum") or 0)
+        bump = 1 if "exclusiveMinimum" in schema and "minimum" not in schema else 0
+        return int(low) + bump if kind == "integer" else low + bump
+    if kind == "null":
+        return None
+    text = known if isinstance(known, str) else fallback
+    text = text[: int(schema["maxLength"])] if "maxLength" in schema else text
+    return text.ljust(int(schema.get("minLength", 0)), ".")
+
+
+def garble(arguments: JsonObject, schema: JsonObject, payload: str) -> JsonObject:
+    """Tool input that does not validate: a required field dropped and enum fields off their list."""
+    garbled = dict(arguments)
+    required = [key for key in schema.get("required", []) if key in garbled]
+    if required:
+        garbled.pop(required[-1])
+    properties: dict[str, JsonObject] = schema.get("properties", {})
+    for key, sub in properties.items():
+        if "enum" in sub and key in garbled:
+            garbled[key] = "UNSPECIFIED"
+    if garbled == arguments:
+        return {"raw_output": payload[: max(1, len(payload) // 2)]}
+    return garbled
