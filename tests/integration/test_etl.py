@@ -1,0 +1,373 @@
+"""The warehouse ETL against a real S3 API (the emulator) and a real PostgreSQL 18.
+
+Each test gets its own bucket and its own database on the local stack's warehouse server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+from ticketflow_etl.archive import client_config
+from ticketflow_etl.postgres import PostgresWarehouse
+from ticketflow_etl.run import EtlReport, run_etl
+from ticketflow_etl.warehouse import LoadBatch
+
+from ticketflow.model import Priority, ProcessedTicket, Sentiment
+
+pytestmark = pytest.mark.integration
+
+PREFIX = "tickets/"
+DAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    warehouse_url: str
+    emulator_url: str
+
+
+@pytest.fixture(scope="session")
+def endpoints(request: pytest.FixtureRequest) -> Endpoints:
+    """The local stack's warehouse and emulator (the `local_stack` fixture, or explicit URLs)."""
+    try:
+        stack = request.getfixturevalue("local_stack")
+    except pytest.FixtureLookupError:
+        warehouse = os.environ.get("TICKETFLOW_TEST_WAREHOUSE_URL")
+        emulator = os.environ.get("TICKETFLOW_TEST_EMULATOR_URL")
+        if not (warehouse and emulator):
+            pytest.skip("no local_stack fixture and no TICKETFLOW_TEST_WAREHOUSE_URL/_EMULATOR_URL")
+        return Endpoints(warehouse_url=warehouse, emulator_url=emulator)
+    return Endpoints(warehouse_url=stack.warehouse_url, emulator_url=stack.emulator_url)
+
+
+@pytest.fixture
+def database_url(endpoints: Endpoints) -> Iterator[str]:
+    """A fresh, empty database on the warehouse server, dropped afterwards."""
+    name = f"etl_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(endpoints.warehouse_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield make_conninfo(endpoints.warehouse_url, dbname=name)
+    finally:
+        with psycopg.connect(endpoints.warehouse_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def s3(endpoints: Endpoints) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoints.emulator_url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=client_config(),
+    )
+
+
+@pytest.fixture
+def bucket(s3: Any) -> Iterator[str]:
+    name = f"etl-test-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    try:
+        yield name
+    finally:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                s3.delete_objects(Bucket=name, Delete={"Objects": keys})
+        s3.delete_bucket(Bucket=name)
+
+
+@pytest.fixture
+def warehouse(database_url: str) -> Iterator[PostgresWarehouse]:
+    with PostgresWarehouse.connect(database_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[psycopg.Connection[Any]]:
+    """A second connection, for the test's own queries."""
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        yield connection
+
+
+def ticket(number: int, *, day: int = 0, **changes: Any) -> ProcessedTicket:
+    submitted = DAY + timedelta(days=day, minutes=number)
+    values: dict[str, Any] = {
+        "ticket_id": f"TKT-{submitted:%Y%m%d}-{number:04d}",
+        "submitted_at": submitted,
+        "customer_first_name": "Ada",
+        "customer_last_name": "Lovelace",
+        "customer_full_name": "Ada Lovelace",
+        "customer_email": "ada@example.com",
+        "customer_company": "Analytical Engines",
+        "product": ["CloudSync Pro", "DataVault"][number % 2],
+        "issue_type": "Login",
+        "subject": f"Cannot log in ({number})",
+        "description": "The login page rejects my password since this morning.",
+        "response_text": "We are sorry; we reset your session, please try again.",
+        "sentiment": Sentiment.NEGATIVE,
+        "sentiment_score_positive": 0.01,
+        "sentiment_score_negative": 0.9,
+        "sentiment_score_neutral": 0.08,
+        "sentiment_score_mixed": 0.01,
+        "priority": Priority.HIGH,
+        "priority_reasoning": "Blocked from the product.",
+        "processed_at": submitted + timedelta(seconds=10 + number),
+    }
+    values.update(changes)
+    return ProcessedTicket.model_validate(values)
+
+
+def archive(s3: Any, bucket: str, *tickets: ProcessedTicket) -> None:
+    for item in tickets:
+        s3.put_object(Bucket=bucket, Key=item.archive_key(), Body=item.model_dump_json().encode())
+
+
+def put_raw(s3: Any, bucket: str, key: str, body: str) -> None:
+    s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
+
+
+def etl(s3: Any, bucket: str, warehouse: PostgresWarehouse, **kwargs: Any) -> EtlReport:
+    return run_etl(s3, bucket, PREFIX, warehouse, max_workers=4, **kwargs)
+
+
+def scalar(db: psycopg.Connection[Any], query: str, *params: object) -> Any:
+    row = db.execute(query.encode(), params or None).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def snapshot(db: psycopg.Connection[Any]) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        "tickets": db.execute("SELECT * FROM processed_tickets ORDER BY ticket_id").fetchall(),
+        "bookmarks": db.execute("SELECT * FROM etl_bookmarks ORDER BY s3_key").fetchall(),
+        "rejected": db.execute("SELECT * FROM rejected_records ORDER BY id").fetchall(),
+    }
+
+
+def test_first_run_loads_every_archived_ticket(
+    s3: Any, bucket: str, warehouse: PostgresWarehouse, db: Any
+) -> None:
+    # GIVEN twelve processed tickets archived over three days, and an object outside the prefix
+    tickets = [ticket(n, day=n % 3) for n in range(12)]
+    archive(s3, bucket, *tickets)
+    put_raw(s3, bucket, "exports/unrelated.json", "{}")
+
+    # WHEN the ETL runs against an empty warehouse
+    report = etl(s3, bucket, warehouse)
+
+    # THEN the schema was created, every ticket loaded once and the row holds the record's values
+    assert report.migrations_applied == ["001", "002"]
+    assert (report.scanned, report.fetched, report.loaded, report.rejected) == (12, 12, 12, 0)
+    assert report.warehouse_rows == 12
+    sample = tickets[5]
+    row = db.execute(
+        "SELECT submitted_at, processed_at, customer_full_name, priority, sentiment_score_negative, s3_key"
+        " FROM processed_tickets WHERE ticket_id = %s",
+        (sample.ticket_id,),
+    ).fetchone()
+    assert row == (
+        sample.submitted_at,
+        sample.processed_at,
+        "Ada Lovelace",
+        "HIGH",
+        0.9,
+        sample.archive_key(),
+    )
+
+
+def test_second_run_loads_nothing(s3: Any, bucket: str, warehouse: PostgresWarehouse, db: Any) -> None:
+    # GIVEN an archive that has been loaded
+    archive(s3, bucket, *(ticket(n) for n in range(5)))
+    etl(s3, bucket, warehouse)
+    before = snapshot(db)
+
+    # WHEN the ETL runs again with nothing new
+    report = etl(s3, bucket, warehouse)
+
+    # THEN it scanned the archive, read nothing, and the warehouse is exactly as it was
+    assert (report.scanned, report.fetched, report.loaded, report.rejected) == (5, 0, 0, 0)
+    assert report.migrations_applied == []
+    assert snapshot(db) == before
+
+
+def test_new_objects_are_picked_up_incrementally(
+    s3: Any, bucket: str, warehouse: PostgresWarehouse, db: Any
+) -> None:
+    # GIVEN a loaded archive to which three tickets are added on a new day
+    archive(s3, bucket, *(ticket(n) for n in range(4)))
+    etl(s3, bucket, warehouse)
+    archive(s3, bucket, *(ticket(n, day=1) for n in range(10, 13)))
+
+    # WHEN the ETL runs
+    report = etl(s3, bucket, warehouse)
+
+    # THEN only the new objects were read and loaded
+    assert (report.scanned, report.fetched, report.loaded) == (7, 3, 3)
+    assert report.warehouse_rows == 7
+    assert scalar(db, "SELECT count(*) FROM etl_bookmarks") == 7
+
+
+def test_changed_object_updates_its_row(s3: Any, bucket: str, warehouse: PostgresWarehouse, db: Any) -> None:
+    # GIVEN a loaded ticket that is then re-processed with another priority, on the same key
+    original = ticket(1)
+    archive(s3, bucket, original, ticket(2))
+    etl(s3, bucket, warehouse)
+    reprocessed = ticket(
+        1,
+        priority=Priority.CRITICAL,
+        priority_reasoning="Outage for the whole company.",
+        processed_at=original.processed_at + timedelta(hours=1),
+    )
+    archive(s3, bucket, reprocessed)
+
+    # WHEN the ETL runs
+    report = etl(s3, bucket, warehouse)
+
+    # THEN that one object was re-read and its row updated in place
+    assert (report.fetched, report.loaded, report.warehouse_rows) == (1, 1, 2)
+    row = db.execute(
+        "SELECT priority, priority_reasoning, processed_at FROM processed_tickets WHERE ticket_id = %s",
+        (original.ticket_id,),
+    ).fetchone()
+    assert row == ("CRITICAL", "Outage for the whole company.", reprocessed.processed_at)
+
+
+def test_bad_records_are_rejected_with_reasons_while_good_ones_load(
+    s3: Any, bucket: str, warehouse: PostgresWarehouse, db: Any
+) -> None:
+    # GIVEN three good tickets beside bad JSON, a null required field, a wrong type and a missing field
+    good = [ticket(n) for n in range(3)]
+    archive(s3, bucket, *good)
+    base = json.loads(ticket(9).model_dump_json())
+    bad = {
+        "tickets/2026/03/02/bad-json.json": '{"ticket_id": "TKT-20260302-0009",',
+        "tickets/2026/03/02/null-email.json": json.dumps(base | {"customer_email": None}),
+        "tickets/2026/03/02/wrong-type.json": json.dumps(base | {"sentiment_score_positive": "very"}),
+        "tickets/2026/03/02/missing-priority.json": json.dumps(
+            {k: v for k, v in base.items() if k != "priority"}
+        ),
+    }
+    for key, body in bad.items():
+        put_raw(s3, bucket, key, body)
+
+    # WHEN the ETL runs, and runs again
+    report = etl(s3, bucket, warehouse)
+    again = etl(s3, bucket, warehouse)
+
+    # THEN the good tickets loaded, each bad object has one rejection naming its problem, none twice
+    assert (report.fetched, report.loaded, report.rejected, report.warehouse_rows) == (7, 3, 4, 3)
+    assert (again.fetched, again.rejected) == (0, 0)
+    reasons = dict(db.execute("SELECT s3_key, reason FROM rejected_records").fetchall())
+    assert set(reasons) == set(bad)
+    assert "Invalid JSON" in reasons["tickets/2026/03/02/bad-json.json"]
+    assert reasons["tickets/2026/03/02/null-email.json"].startswith("customer_email:")
+    assert reasons["tickets/2026/03/02/wrong-type.json"].startswith("sentiment_score_positive:")
+    assert reasons["tickets/2026/03/02/missing-priority.json"] == "priority: Field required"
+
+
+def test_fixed_record_is_loaded_after_its_rejection(
+    s3: Any, bucket: str, warehouse: PostgresWarehouse, db: Any
+) -> None:
+    # GIVEN an archived record that was rejected, then rewritten valid
+    fixed = ticket(4)
+    broken = json.loads(fixed.model_dump_json()) | {"priority": "URGENT"}
+    put_raw(s3, bucket, fixed.archive_key(), json.dumps(broken))
+    first = etl(s3, bucket, warehouse)
+    archive(s3, bucket, fixed)
+
+    # WHEN the ETL runs again
+    second = etl(s3, bucket, warehouse)
+
+    # THEN the changed object was re-read and loaded
+    assert (first.rejected, first.loaded) == (1, 0)
+    assert (second.fetched, second.loaded, second.warehouse_rows) == (1, 1, 1)
+
+
+class InjectedFaultError(RuntimeError):
+    pass
+
+
+def test_failure_between_staging_and_commit_changes_nothing(
+    s3: Any, bucket: str, warehouse: PostgresWarehouse, db: Any
+) -> None:
+    # GIVEN a loaded archive, then two new tickets, a changed one and a bad record
+    archive(s3, bucket, *(ticket(n) for n in range(3)))
+    etl(s3, bucket, warehouse)
+    before = snapshot(db)
+    archive(s3, bucket, ticket(7), ticket(8), ticket(0, priority=Priority.NORMAL))
+    put_raw(s3, bucket, "tickets/2026/03/02/bad.json", "not json")
+    staged: list[LoadBatch] = []
+
+    def fail_before_commit(batch: LoadBatch) -> None:
+        staged.append(batch)
+        raise InjectedFaultError("crash between staging and commit")
+
+    # WHEN a run fails after staging and merging, before its commit
+    with pytest.raises(InjectedFaultError):
+        etl(s3, bucket, warehouse, before_commit=fail_before_commit)
+
+    # THEN nothing moved: no rows, no rejections, no bookmark
+    assert len(staged[0].tickets) == 3
+    assert snapshot(db) == before
+
+    # WHEN the next run goes through
+    report = etl(s3, bucket, warehouse)
+
+    # THEN it picks up everything the failed run had
+    assert (report.fetched, report.loaded, report.rejected, report.warehouse_rows) == (4, 3, 1, 5)
+    assert (
+        scalar(db, "SELECT priority FROM processed_tickets WHERE ticket_id = %s", ticket(0).ticket_id)
+        == "NORMAL"
+    )
+
+
+def test_views_summarise_tickets_for_support_leads(
+    s3: Any, bucket: str, warehouse: PostgresWarehouse, db: Any
+) -> None:
+    # GIVEN four tickets on one day: three HIGH/NEGATIVE, one NORMAL/POSITIVE, processed in 11..14 s
+    archive(
+        s3,
+        bucket,
+        ticket(1),
+        ticket(2),
+        ticket(3),
+        ticket(4, priority=Priority.NORMAL, sentiment=Sentiment.POSITIVE),
+    )
+
+    # WHEN the ETL has run
+    etl(s3, bucket, warehouse)
+
+    # THEN the views count by priority, sentiment and product and give the processing times
+    assert db.execute(
+        "SELECT day, priority, tickets FROM tickets_per_day_by_priority ORDER BY 2"
+    ).fetchall() == [
+        (DAY.date(), "HIGH", 3),
+        (DAY.date(), "NORMAL", 1),
+    ]
+    assert db.execute(
+        "SELECT sentiment, tickets FROM tickets_per_day_by_sentiment ORDER BY 1"
+    ).fetchall() == [
+        ("NEGATIVE", 3),
+        ("POSITIVE", 1),
+    ]
+    assert db.execute(
+        "SELECT product, tickets, urgent_tickets FROM tickets_per_product ORDER BY 1"
+    ).fetchall() == [("CloudSync Pro", 2, 1), ("DataVault", 2, 2)]
+    times = db.execute(
+        "SELECT tickets, avg_seconds, p50_seconds, p95_seconds FROM processing_time_per_day"
+    ).fetchone()
+    assert times == (4, 12.5, 12.5, pytest.approx(13.85))
