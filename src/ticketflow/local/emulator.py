@@ -107,13 +107,38 @@ class EmulatorService(Service):
         log = self.layout.logs / "emulator-venv.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("w", encoding="utf-8") as out:
-            self._run([self.python, "-m", "venv", str(self.venv)], out, log)
-            pip = [str(self.venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
-            self._run(
-                [*pip, "install", "--progress-bar", "off", "-r", str(self.requirements)], out, log, report
-            )
+            for step, milestones in self._build_steps():
+                self._run(step, out, log, report if milestones else None)
         self.stamp.write_text(requirements_hash(self.requirements) + "\n", encoding="ascii")
         report("virtualenv ready")
+
+    def _build_steps(self) -> list[tuple[list[str], bool]]:
+        """The commands that build the venv (and whether to report their output). When the interpreter
+        building it has pip, the venv gets none of its own: `pip --python` installs into it, ~8 s faster."""
+        venv_python = str(self.venv / "bin" / "python")
+        install = [
+            "install",
+            "--disable-pip-version-check",
+            "--progress-bar",
+            "off",
+            "-r",
+            str(self.requirements),
+        ]
+        if self.pip_in(self.python):
+            return [
+                ([self.python, "-m", "venv", "--without-pip", str(self.venv)], False),
+                ([self.python, "-m", "pip", "--python", venv_python, *install], True),
+            ]
+        return [
+            ([self.python, "-m", "venv", str(self.venv)], False),
+            ([venv_python, "-m", "pip", *install], True),
+        ]
+
+    @staticmethod
+    def pip_in(python: str) -> bool:
+        """Whether `python` can run pip >= 22.3 (the first with `--python`)."""
+        probe = "import pip, sys; sys.exit(tuple(map(int, pip.__version__.split('.')[:2])) < (22, 3))"
+        return subprocess.run([python, "-c", probe], capture_output=True, check=False).returncode == 0
 
     def _run(self, argv: list[str], out: IO[str], log: Path, report: Report | None = None) -> None:
         """Run a build step, copying its output to the build log and pip's milestones to `report`."""
