@@ -1,19 +1,31 @@
-"""What the stand-in language model decides: parse the triage prompt, set a priority, draft a reply."""
+"""What the stand-in language model decides for a ticket: parse the triage prompt, set a priority by the
+system prompt's rules, and draft the reply. Also a plain free-text completion for prompts without tools.
+
+The prompt format is the contract of `ticketflow.prompts.triage_user_message`: `Label: value` lines, then
+`Description:` and the description to the end. This module does not import ticketflow: fake_bedrock is a
+separate service with its own image.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, fields
+
+from fake_bedrock.priority import decide, strip_instructions
+from fake_bedrock.replies import ReplyFacts, choose_playbook, draft_reply, short_name
+from fake_bedrock.sentiment import analyse
 
 _LABELS = {
-    "Ticket ID": "ticket_id",
-    "Customer": "customer_name",
-    "Customer first name": "first_name",
-    "Company": "company",
-    "Product": "product",
-    "Issue type": "issue_type",
-    "Sentiment": "sentiment",
-    "Subject": "subject",
+    "ticket id": "ticket_id",
+    "customer": "customer_name",
+    "customer first name": "first_name",
+    "company": "company",
+    "product": "product",
+    "issue type": "issue_type",
+    "sentiment": "sentiment",
+    "subject": "subject",
 }
+_SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
 
 
 @dataclass(frozen=True)
@@ -37,50 +49,84 @@ class TriageDraft:
 
 
 def parse_ticket(user_text: str) -> TicketFacts:
-    """Read the `Label: value` lines and the Description block built by ticketflow.prompts."""
-    fields: dict[str, str] = {}
+    """Read the `Label: value` lines and the Description block built by ticketflow.prompts.
+
+    Labels are matched case-insensitively; lines before `Description:` that are not known labels are
+    ignored; everything after `Description:` (or text on the same line) is the description.
+    """
+    values: dict[str, str] = {}
     lines = user_text.splitlines()
     for index, line in enumerate(lines):
-        if line.strip() == "Description:":
-            fields["description"] = "\n".join(lines[index + 1 :]).strip()
-            break
         label, sep, value = line.partition(":")
-        if sep and label.strip() in _LABELS:
-            fields[_LABELS[label.strip()]] = value.strip()
-    sentiment = fields.get("sentiment", "")
-    fields["sentiment"] = sentiment.split(" ", 1)[0].upper() if sentiment else ""
-    return TicketFacts(**fields)
+        key = label.strip().lower()
+        if sep and key == "description":
+            rest = [value.strip()] if value.strip() else []
+            values["description"] = "\n".join([*rest, *lines[index + 1 :]]).strip()
+            break
+        if sep and key in _LABELS and _LABELS[key] not in values:
+            values[_LABELS[key]] = value.strip()
+    values["sentiment"] = _sentiment_label(values.get("sentiment", ""))
+    return TicketFacts(**values)
 
 
-_HIGH_WORDS = ("outage", "down", "data loss", "lost", "security", "breach", "revenue", "production")
+def _sentiment_label(value: str) -> str:
+    """'NEGATIVE (positive 0.01, ...)' -> 'NEGATIVE'; anything unrecognised -> ''."""
+    head = value.split("(", 1)[0].strip().upper()
+    return head if head in _SENTIMENTS else ""
 
 
 def triage(facts: TicketFacts) -> TriageDraft:
-    text = f"{facts.subject}\n{facts.description}".lower()
-    if any(word in text for word in _HIGH_WORDS) or facts.sentiment == "NEGATIVE":
-        priority, why = "HIGH", "Production impact or a negative customer whose business is blocked."
-    elif facts.sentiment == "MIXED":
-        priority, why = (
-            "MEDIUM",
-            "Something is degraded for a mixed-sentiment customer without business impact.",
+    """Priority from the rules (impact, then sentiment) and the reply a support engineer would write."""
+    sentiment = facts.sentiment or analyse(facts.description)[0]
+    decision = decide(sentiment, facts.subject, facts.description)
+    reply = draft_reply(
+        ReplyFacts(
+            ticket_id=facts.ticket_id,
+            name=facts.first_name or facts.customer_name.split(" ", 1)[0],
+            product=facts.product,
+            issue_type=facts.issue_type,
+            subject=facts.subject,
+            description=strip_instructions(facts.description),
+            sentiment=sentiment,
+            priority=decision.priority,
         )
-    else:
-        priority, why = "NORMAL", "A question or how-to with no business impact."
-    when = "within 4 hours" if priority == "HIGH" else "within 1-2 business days"
-    name = facts.first_name or facts.customer_name or "there"
-    reply = (
-        f"Hello {name},\n\nThank you for contacting us about {facts.issue_type or 'your issue'} "
-        f"with {facts.product or 'your service'}.\n\n"
-        "Please try:\n1. Check recent configuration changes.\n2. Review the service logs and metrics.\n\n"
-        "Please share the resource IDs, the region and the exact error messages.\n\n"
-        f"A specialist will respond {when}.\n\nBest regards,\nAWS Support Team\nTicket {facts.ticket_id}"
     )
-    return TriageDraft(priority=priority, priority_reasoning=why, customer_response=reply)
+    return TriageDraft(decision.priority, decision.reasoning, reply)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def complete(prompt: str) -> str:
-    """A plausible deterministic free-text answer for a plain prompt."""
-    first = prompt.strip().splitlines()[0][:80] if prompt.strip() else "your request"
+    """A plausible deterministic free-text answer for a plain prompt (no tool).
+
+    A triage prompt gets the drafted reply; a request to summarise gets the first sentences; a request
+    for sentiment or priority gets that judgement; anything else a short, generic support answer.
+    """
+    facts = parse_ticket(prompt)
+    if facts.ticket_id and facts.description:
+        return triage(facts).customer_response
+    text = strip_instructions(prompt).strip()
+    lowered = text.lower()
+    if not text:
+        return "I did not receive a question. Please describe the issue and I will help."
+    body = text.split(":", 1)[1].strip() if ":" in text[:80] else text
+    if "summar" in lowered:
+        sentences = _SENTENCE.split(body)
+        return "Summary: " + " ".join(sentences[:2])[:400]
+    if "sentiment" in lowered:
+        label, scores = analyse(body)
+        return f"The sentiment is {label} (confidence {scores[label.title()]:.2f})."
+    if "priority" in lowered:
+        decision = decide(analyse(body)[0], "", body)
+        return f"Priority: {decision.priority}. {decision.reasoning}"
+    family, playbook = choose_playbook("", "", body)
+    steps = " ".join(step.format(short="the service") for step in playbook.steps[:2])
+    topic = "your question" if family == "general" else f"this {family} question"
     return (
-        f"Thank you for your message about: {first}. A support engineer has reviewed it and will follow up."
+        f"Thanks for {topic}. {steps} If the problem persists, share the resource ID, region and exact error."
     )
+
+
+__all__ = ["TicketFacts", "TriageDraft", "complete", "parse_ticket", "short_name", "triage"]
+_ = fields  # the dataclasses' fields are the parse contract; kept importable for the server's tests
