@@ -9,10 +9,10 @@ separate service with its own image.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from fake_bedrock.priority import decide, strip_instructions
-from fake_bedrock.replies import ReplyFacts, choose_playbook, draft_reply, short_name
+from fake_bedrock.replies import ReplyFacts, choose_playbook, draft_reply
 from fake_bedrock.sentiment import analyse
 
 _LABELS = {
@@ -126,7 +126,3 @@ def complete(prompt: str) -> str:
     return (
         f"Thanks for {topic}. {steps} If the problem persists, share the resource ID, region and exact error."
     )
-
-
-__all__ = ["TicketFacts", "TriageDraft", "complete", "parse_ticket", "short_name", "triage"]
-_ = fields  # the dataclasses' fields are the parse contract; kept importable for the server's tests
