@@ -176,9 +176,10 @@ def tail(path: Path, lines: int = 30, *, max_bytes: int = 64 * 1024) -> str:
     """The last `lines` lines of a text file (reading at most `max_bytes` from its end); '' if missing."""
     try:
         with path.open("rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - max_bytes))
-            data = handle.read()
+            start = max(0, handle.seek(0, os.SEEK_END) - max_bytes)
+            handle.seek(start)
+            text = handle.read().decode("utf-8", errors="replace")
     except FileNotFoundError:
         return ""
-    return "\n".join(data.decode("utf-8", errors="replace").splitlines()[-lines:])
+    whole_lines = text.splitlines()[1:] if start > 0 else text.splitlines()  # drop a cut-off first line
+    return "\n".join(whole_lines[-lines:])
