@@ -40,14 +40,14 @@ def _stack_errors() -> Iterator[None]:
     try:
         yield
     except StackError as error:
-        errors.print(f"[red]{escape(str(error))}[/]")
+        errors.print(f"[red]{escape(str(error))}[/]", soft_wrap=True)
         raise typer.Exit(1) from None
 
 
 def _table(statuses: list[ServiceStatus]) -> Table:
     table = Table(box=None, pad_edge=False)
     for column in ("service", "state", "pid", "url", "log"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for item in statuses:
         state = f"[{_STATE_STYLE[item.state]}]{item.state}[/]"
         if item.detail:
