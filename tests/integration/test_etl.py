@@ -11,18 +11,23 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import psycopg
 import pytest
+import typer
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from ticketflow_etl.archive import client_config
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
 from ticketflow_etl.warehouse import LoadBatch
+from typer.testing import CliRunner
 
+from ticketflow.cli.etl import etl_command
 from ticketflow.model import Priority, ProcessedTicket, Sentiment
 
 pytestmark = pytest.mark.integration
@@ -371,3 +376,36 @@ def test_views_summarise_tickets_for_support_leads(
         "SELECT tickets, avg_seconds, p50_seconds, p95_seconds FROM processing_time_per_day"
     ).fetchone()
     assert times == (4, 12.5, 12.5, pytest.approx(13.85))
+
+
+def test_cli_loads_the_archive_and_writes_its_report(
+    endpoints: Endpoints, s3: Any, bucket: str, database_url: str, tmp_path: Path
+) -> None:
+    # GIVEN an archive of three tickets and a ticketflow home
+    archive(s3, bucket, *(ticket(n) for n in range(3)))
+    app = typer.Typer()
+    app.command()(etl_command)
+    emulator = urlsplit(endpoints.emulator_url)
+    environ = {
+        "TICKETFLOW_PROFILE": "local",
+        "TICKETFLOW_HOME": str(tmp_path),
+        "TICKETFLOW_BIND_HOST": str(emulator.hostname),
+        "TICKETFLOW_EMULATOR_PORT": str(emulator.port),
+    }
+
+    # WHEN `ticketflow etl` runs once
+    result = CliRunner().invoke(
+        app, ["--bucket", bucket, "--warehouse-url", database_url, "--workers", "4"], env=environ
+    )
+
+    # THEN it printed a summary and wrote the report with the run's numbers
+    assert result.exit_code == 0, result.output
+    assert "loaded 3" in result.output
+    report = json.loads((tmp_path / "reports" / "etl.json").read_text())
+    assert {k: report[k] for k in ("scanned", "loaded", "rejected", "warehouse_rows")} == {
+        "scanned": 3,
+        "loaded": 3,
+        "rejected": 0,
+        "warehouse_rows": 3,
+    }
+    assert report["seconds"] > 0

@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import typer
 from ticketflow_etl.archive import FetchedObject
 from ticketflow_etl.job import JobArgumentError, job_arguments
 from ticketflow_etl.migrations import Migration, MigrationChecksumError, load_migrations, pending
 from ticketflow_etl.records import Rejection, StagedTicket, latest_per_ticket, parse_record
 from ticketflow_etl.warehouse import TICKET_COLUMNS
 
+from ticketflow.cli.etl import parse_interval
 from ticketflow.model import ProcessedTicket
 
 pytestmark = pytest.mark.unit
@@ -201,3 +203,18 @@ def test_timestamps_in_the_batch_are_utc() -> None:
     # THEN the loaded value is aware and in UTC
     assert isinstance(parsed, StagedTicket)
     assert parsed.ticket.processed_at - parsed.ticket.submitted_at == timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("2h", 7200), ("30m", 1800), ("1h30m", 5400), ("90s", 90), (" 2H ", 7200)]
+)
+def test_every_takes_an_interval(text: str, seconds: int) -> None:
+    # WHEN `--every` is parsed, THEN it is that many seconds
+    assert parse_interval(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("text", ["", "2", "2d", "0m", "h", "-1h"])
+def test_every_refuses_what_is_not_an_interval(text: str) -> None:
+    # WHEN `--every` is not an interval, THEN the option is refused
+    with pytest.raises(typer.BadParameter):
+        parse_interval(text)

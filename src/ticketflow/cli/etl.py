@@ -1,0 +1,103 @@
+"""`ticketflow etl`: load the S3 ticket archive into the local warehouse, once or every interval.
+
+The same `run_etl` runs on AWS as the Glue job (`glue/ticketflow_etl/job.py`, into Redshift); here it runs
+in-process against the profile's S3 (the emulator locally) and the local PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import boto3
+import typer
+from rich.console import Console
+from rich.markup import escape
+from ticketflow_etl.archive import DEFAULT_WORKERS, client_config
+from ticketflow_etl.postgres import PostgresWarehouse
+from ticketflow_etl.run import EtlReport, run_etl
+
+from ticketflow.aws import client_kwargs
+from ticketflow.outputs import OutputsNotFoundError, resolve
+from ticketflow.settings import Settings
+
+console = Console()
+errors = Console(stderr=True)
+
+_INTERVAL = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
+
+
+def parse_interval(text: str) -> timedelta:
+    """`2h`, `30m`, `1h30m`, `90s` → a positive timedelta."""
+    match = _INTERVAL.match(text.strip().lower())
+    if not text.strip() or match is None:
+        raise typer.BadParameter(f"{text!r} is not an interval like 2h, 30m, 1h30m or 90s")
+    interval = timedelta(
+        hours=int(match["h"] or 0), minutes=int(match["m"] or 0), seconds=int(match["s"] or 0)
+    )
+    if interval <= timedelta(0):
+        raise typer.BadParameter("the interval must be longer than zero")
+    return interval
+
+
+def archive_bucket(settings: Settings, s3_kwargs: dict[str, Any]) -> str:
+    """The deployed stack's `BucketName` output (environment, outputs file, then CloudFormation)."""
+    cloudformation = boto3.session.Session().client("cloudformation", **s3_kwargs)
+    outputs_file = settings.home / "outputs.json"
+    try:
+        return resolve(os.environ, outputs_file, settings.stack_name, cloudformation).bucket_name
+    except OutputsNotFoundError as error:
+        raise typer.BadParameter(f"{error}; or pass --bucket", param_hint="--bucket") from error
+
+
+def run_once(
+    s3: Any, bucket: str, prefix: str, *, warehouse_url: str, workers: int, report_path: Path
+) -> EtlReport:
+    with PostgresWarehouse.connect(warehouse_url) as warehouse:
+        report = run_etl(s3, bucket, prefix, warehouse, max_workers=workers)
+    report.write(report_path)
+    console.print(escape(report.summary()))
+    console.print(f"report: {report_path}")
+    return report
+
+
+def etl_command(
+    bucket: Annotated[
+        str | None, typer.Option(help="Archive bucket. Default: the deployed stack's BucketName output.")
+    ] = None,
+    prefix: Annotated[str, typer.Option(help="Key prefix of the archive.")] = "tickets/",
+    warehouse_url: Annotated[
+        str | None, typer.Option(help="PostgreSQL URL. Default: the local stack's warehouse.")
+    ] = None,
+    every: Annotated[
+        str | None, typer.Option(help="Keep running at this interval (2h, 30m, 1h30m); Ctrl-C stops.")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Concurrent S3 requests.")] = DEFAULT_WORKERS,
+) -> None:
+    """Load new and changed archived tickets into the warehouse; write <home>/reports/etl.json."""
+    settings = Settings.load()
+    interval = parse_interval(every) if every is not None else None
+    kwargs = client_kwargs(settings)
+    kwargs["config"] = kwargs["config"].merge(client_config(workers))
+    s3 = boto3.session.Session().client("s3", **kwargs)
+    target = bucket or archive_bucket(settings, kwargs)
+    url = warehouse_url or settings.warehouse_url
+    report_path = settings.reports_dir / "etl.json"
+    if interval is None:
+        run_once(s3, target, prefix, warehouse_url=url, workers=workers, report_path=report_path)
+        return
+    stop = threading.Event()
+    try:
+        while not stop.is_set():
+            try:
+                run_once(s3, target, prefix, warehouse_url=url, workers=workers, report_path=report_path)
+            except Exception as error:  # noqa: BLE001 -- the loop survives a failed run; the next one retries
+                errors.print(f"[red]ETL run failed, nothing committed:[/] {escape(str(error))}")
+            console.print(f"next run in {interval}")
+            stop.wait(interval.total_seconds())
+    except KeyboardInterrupt:
+        console.print("stopped")
