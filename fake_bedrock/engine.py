@@ -9,6 +9,7 @@ What the model *says* comes from `triage` (ticket facts, priority, reply) and `c
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -130,7 +131,7 @@ def _chosen_tool(prompt: Prompt) -> Tool | None:
 
 
 def _text_completion(prompt: Prompt, input_tokens: int, bad_output: BadOutput | None) -> Completion:
-    text = complete(_last_user_text(prompt) or prompt.system)
+    text = _complete(_last_user_text(prompt) or prompt.system)
     if bad_output is not None:
         text = '{"answer": "' + text[: max(1, len(text) // 2)]
     stop_reason, stop_sequence = StopReason.END_TURN, None
@@ -146,7 +147,7 @@ def _text_completion(prompt: Prompt, input_tokens: int, bad_output: BadOutput | 
 def _tool_completion(
     prompt: Prompt, tool: Tool, input_tokens: int, salt: str, bad_output: BadOutput | None
 ) -> Completion:
-    arguments = fill(tool.schema, _known_values(_last_user_text(prompt)), fallback=_fallback_text(prompt))
+    arguments = fill(tool.schema, _known_values(_last_user_text(prompt)), fallback=_Fallback(prompt))
     payload = json.dumps(arguments, ensure_ascii=False)
     if bad_output in (BadOutput.TEXT_INSTEAD_OF_TOOL, BadOutput.BROKEN_JSON_TEXT):
         text = f"Here is the {tool.name} call:\n```json\n{payload[: max(1, len(payload) // 2)]}"
@@ -175,20 +176,39 @@ def _narration(prompt: Prompt, tool: Tool) -> str | None:
     return f"<thinking>I have what I need, so I will call the {tool.name} tool.</thinking>"
 
 
-def _fallback_text(prompt: Prompt) -> str:
-    return complete(_last_user_text(prompt) or prompt.system)
+class _Fallback:
+    """The free-text answer for string fields nothing else fills, computed only if one needs it."""
+
+    def __init__(self, prompt: Prompt) -> None:
+        self._prompt = prompt
+
+    def __str__(self) -> str:
+        return _complete(_last_user_text(self._prompt) or self._prompt.system)
+
+
+# The content decisions are pure functions of the text, so a retried request (the usual answer to an
+# injected fault) is served from these caches.
+@functools.lru_cache(maxsize=512)
+def _complete(text: str) -> str:
+    return complete(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _known_values_cached(user_text: str) -> tuple[tuple[str, Any], ...]:
+    facts = parse_ticket(user_text)
+    draft = triage(facts)
+    known = {**dataclasses.asdict(facts), **dataclasses.asdict(draft)}
+    return tuple((name, value) for name, value in known.items() if value not in ("", None))
 
 
 def _known_values(user_text: str) -> JsonObject:
     """Values a model would put into fields of these names: the ticket's facts and its triage."""
-    facts = parse_ticket(user_text)
-    draft = triage(facts)
-    known = {**dataclasses.asdict(facts), **dataclasses.asdict(draft)}
-    return {name: value for name, value in known.items() if value not in ("", None)}
+    return dict(_known_values_cached(user_text))
 
 
-def fill(schema: JsonObject, known: JsonObject, *, fallback: str, name: str = "", depth: int = 0) -> Any:
-    """A value that validates against `schema` (the JSON Schema subset tool specs use)."""
+def fill(schema: JsonObject, known: JsonObject, *, fallback: object, name: str = "", depth: int = 0) -> Any:
+    """A value that validates against `schema` (the JSON Schema subset tool specs use); `str(fallback)` is
+    the text of string fields no known value fills."""
     for keyword in ("const", "default"):
         if keyword in schema:
             return schema[keyword]
@@ -212,7 +232,7 @@ def _schema_type(schema: JsonObject) -> str:
     return "object" if "properties" in schema else "string"
 
 
-def _fill_object(schema: JsonObject, known: JsonObject, fallback: str, depth: int) -> JsonObject:
+def _fill_object(schema: JsonObject, known: JsonObject, fallback: object, depth: int) -> JsonObject:
     properties: dict[str, JsonObject] = schema.get("properties", {})
     if depth > 6:
         return {}
@@ -221,7 +241,7 @@ def _fill_object(schema: JsonObject, known: JsonObject, fallback: str, depth: in
     }
 
 
-def _fill_array(schema: JsonObject, known: JsonObject, fallback: str, name: str, depth: int) -> list[Any]:
+def _fill_array(schema: JsonObject, known: JsonObject, fallback: object, name: str, depth: int) -> list[Any]:
     if isinstance(known.get(name), list):
         return list(known[name])
     items = schema.get("items", {})
@@ -229,7 +249,7 @@ def _fill_array(schema: JsonObject, known: JsonObject, fallback: str, name: str,
     return [fill(items, known, fallback=fallback, depth=depth + 1) for _ in range(size)] if depth <= 6 else []
 
 
-def _fill_scalar(kind: str, schema: JsonObject, known: Any, fallback: str) -> Any:
+def _fill_scalar(kind: str, schema: JsonObject, known: Any, fallback: object) -> Any:
     if kind == "boolean":
         return known if isinstance(known, bool) else False
     if kind in ("integer", "number"):
@@ -240,7 +260,7 @@ def _fill_scalar(kind: str, schema: JsonObject, known: Any, fallback: str) -> An
         return int(low) + bump if kind == "integer" else low + bump
     if kind == "null":
         return None
-    text = known if isinstance(known, str) else fallback
+    text = known if isinstance(known, str) else str(fallback)
     text = text[: int(schema["maxLength"])] if "maxLength" in schema else text
     return text.ljust(int(schema.get("minLength", 0)), ".")
 
