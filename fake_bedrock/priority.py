@@ -43,7 +43,8 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
     ),
     "lost connectivity or access": re.compile(
         r"\b(?:(?:unable|cannot|can't|can ?not|not able|fail(?:s|ed|ing)?) to (?:successfully )?"
-        r"(?:connect|access|reach|log ?in|sign ?in|authenticate|resolve|mount|ssh|communicate)"
+        r"(?:connect|access|reach|log ?in|sign ?in|authenticate|resolve|mount|ssh|communicate|retrieve|fetch"
+        r"|read from|write to|serve)"
         r"|connections? (?:are |is |keep )?(?:failing|refused|dropped|timing out)|connection timeout"
         r"|access (?:is )?denied to (?:all|our production))\b",
         re.IGNORECASE,
