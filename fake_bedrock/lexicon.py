@@ -365,11 +365,16 @@ class Evidence:
         )
 
 
+# One pass for every phrase, longest first so "couldn't be happier" wins over shorter overlaps.
+_PHRASE = re.compile(
+    r"(?<![a-z'])(?:" + "|".join(re.escape(p) for p in sorted(PHRASES, key=len, reverse=True)) + r")(?![a-z])"
+)
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens with the multi-word expressions joined and "n't" split off as "not"."""
     lowered = " " + re.sub(r"\s+", " ", text.lower().replace("\u2019", "'")) + " "
-    for phrase, joined in PHRASES.items():
-        lowered = re.sub(rf"(?<![a-z']){re.escape(phrase)}(?![a-z])", f" {joined} ", lowered)
+    lowered = _PHRASE.sub(lambda match: f" {PHRASES[match.group(0)]} ", lowered)
     words: list[str] = []
     for word in _TOKEN.findall(lowered):
         if word in _CONTRACTIONS:
