@@ -18,6 +18,8 @@ class FunctionDefaults:
 
     layer: lambda_.ILayerVersion
     removal_policy: cdk.RemovalPolicy
+    # Reserved concurrency of the state machine's task functions (None: unreserved).
+    task_concurrency: int | None = None
     environment: dict[str, str] = field(default_factory=dict)
 
 
@@ -30,6 +32,7 @@ def pipeline_function(
     environment: dict[str, str] | None = None,
     timeout: cdk.Duration = cdk.Duration.seconds(30),
     memory_size: int = 256,
+    state_machine_task: bool = True,
 ) -> lambda_.Function:
     log_group = logs.LogGroup(
         scope,
@@ -48,6 +51,7 @@ def pipeline_function(
         timeout=timeout,
         memory_size=memory_size,
         log_group=log_group,
+        reserved_concurrent_executions=defaults.task_concurrency if state_machine_task else None,
         environment={
             "POWERTOOLS_SERVICE_NAME": "ticketflow",
             "POWERTOOLS_LOG_LEVEL": "INFO",

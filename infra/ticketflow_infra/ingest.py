@@ -41,6 +41,7 @@ class Ingest(Construct):
             defaults=functions,
             environment={"STATE_MACHINE_ARN": state_machine.state_machine_arn, "TABLE_NAME": table.table_name},
             timeout=cdk.Duration.seconds(60),
+            state_machine_task=False,
         )
         self.trigger.add_event_source(
             event_sources.KinesisEventSource(

@@ -11,6 +11,8 @@ import aws_cdk as cdk
 
 from ticketflow.settings import Settings
 
+LOCAL_FUNCTION_CONCURRENCY = 4
+
 
 @dataclass(frozen=True, kw_only=True)
 class ProfileProps:
@@ -19,6 +21,8 @@ class ProfileProps:
     # Set: the Lambdas reach Comprehend and Bedrock Runtime at this URL (the stand-in), unset: AWS.
     ai_endpoint_url: str | None
     removal_policy: cdk.RemovalPolicy
+    # Bounds each function's concurrent executions; a throttled task is retried by the state machine.
+    function_concurrency: int | None
 
     @property
     def ai_endpoint_environment(self) -> dict[str, str]:
@@ -36,6 +40,7 @@ def local_profile(settings: Settings) -> ProfileProps:
         bedrock_model_id=settings.bedrock_model_id,
         ai_endpoint_url=settings.ai_endpoint_url or settings.fake_bedrock_url,
         removal_policy=cdk.RemovalPolicy.DESTROY,
+        function_concurrency=settings.function_concurrency or LOCAL_FUNCTION_CONCURRENCY,
     )
 
 
@@ -45,6 +50,7 @@ def aws_profile(settings: Settings) -> ProfileProps:
         bedrock_model_id=settings.bedrock_model_id,
         ai_endpoint_url=settings.ai_endpoint_url,
         removal_policy=cdk.RemovalPolicy.RETAIN,
+        function_concurrency=settings.function_concurrency,
     )
 
 

@@ -32,7 +32,10 @@ class TicketflowStack(cdk.Stack):
             description="ticketflow domain package, pydantic and Powertools",
         )
         functions = FunctionDefaults(
-            layer=layer, removal_policy=profile.removal_policy, environment=profile.ai_endpoint_environment
+            layer=layer,
+            removal_policy=profile.removal_policy,
+            task_concurrency=profile.function_concurrency,
+            environment=profile.ai_endpoint_environment,
         )
         storage = TicketStorage(self, "Storage", functions=functions)
         enrichment = Enrichment(

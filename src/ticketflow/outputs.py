@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
@@ -71,6 +72,12 @@ def resolve(
     found = StackOutputs.from_environ(environ) or StackOutputs.from_file(outputs_file, stack_name)
     if found is not None:
         return found
+    not_deployed = OutputsNotFoundError(f"stack {stack_name} is not deployed (no {outputs_file}): deploy it first")
     if cloudformation is None:
-        raise OutputsNotFoundError(f"stack {stack_name} has no outputs in {outputs_file}: deploy it first")
-    return StackOutputs.from_cloudformation(cloudformation, stack_name)
+        raise not_deployed
+    try:
+        return StackOutputs.from_cloudformation(cloudformation, stack_name)
+    except ClientError as error:
+        if "does not exist" in str(error):
+            raise not_deployed from error
+        raise

@@ -31,6 +31,9 @@ class Settings(BaseModel):
     # Where the deployed Lambdas reach Comprehend and Bedrock; unset: fake_bedrock (local), AWS (aws).
     # docker-compose users set it to the compose service, http://fake_bedrock:4580.
     ai_endpoint_url: str | None = None
+    # Reserved concurrency of each pipeline function; unset: 4 locally (each emulator worker is a process
+    # on a laptop's cores), unreserved on AWS.
+    function_concurrency: int | None = Field(default=None, ge=1)
 
     @classmethod
     def load(

@@ -1,0 +1,48 @@
+"""What every command shares: the console, the settings, the clients and one way to fail."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from ticketflow.aws import Clients
+from ticketflow.deploy import outputs_file
+from ticketflow.outputs import StackOutputs, resolve
+from ticketflow.settings import Settings
+
+console = Console(stderr=True)
+
+
+def settings() -> Settings:
+    return Settings.load()
+
+
+def fail(message: str) -> NoReturn:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+@contextmanager
+def step(message: str) -> Iterator[Any]:
+    """A spinner for a long step; the yielded status can be updated with `.update(text)`."""
+    with console.status(message) as status:
+        yield status
+    console.print(f"[green]✓[/green] {message}")
+
+
+def stack_outputs(current: Settings, clients: Clients) -> StackOutputs:
+    return resolve(os.environ, outputs_file(current), current.stack_name, clients("cloudformation"))
+
+
+def write_report(current: Settings, name: str, report: dict[str, Any]) -> Path:
+    path = current.reports_dir / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,104 @@
+"""The demo run: generated tickets through Kinesis, followed to their final state, summarised."""
+
+from __future__ import annotations
+
+import secrets
+import statistics
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ticketflow import generator, producer
+from ticketflow.aws import Clients
+from ticketflow.notifications import TopicListener
+from ticketflow.outputs import StackOutputs
+from ticketflow.polling import WaitTimeoutError, wait_until
+from ticketflow.tracking import Tracker, TicketState
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    submitted: int
+    processed: int
+    failed: int
+    rejected: int
+    lost: int
+    by_priority: dict[str, int]
+    by_sentiment: dict[str, int]
+    notifications: int
+    notifications_expected: int
+    latency_ms: dict[str, float]
+    failures: dict[str, str]
+
+    def as_json(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
+
+
+def latency_summary(latencies_ms: list[float]) -> dict[str, float]:
+    return {
+        "p50": round(percentile(latencies_ms, 0.50), 1),
+        "p95": round(percentile(latencies_ms, 0.95), 1),
+        "max": round(max(latencies_ms, default=0.0), 1),
+        "mean": round(statistics.fmean(latencies_ms), 1) if latencies_ms else 0.0,
+    }
+
+
+def run_demo(
+    clients: Clients,
+    outputs: StackOutputs,
+    *,
+    count: int,
+    seed: int,
+    timeout: float,
+    on_progress: Callable[[str], None] = lambda _: None,
+) -> DemoReport:
+    # A fresh number block per run, so a second demo is not taken for re-delivered tickets.
+    tickets = list(generator.tickets(count, seed=seed, first_number=100_000 + secrets.randbelow(800_000)))
+    tracker = Tracker(clients("dynamodb"), clients("stepfunctions"), outputs.table_name, outputs.state_machine_arn)
+    with TopicListener(clients("sns"), clients("sqs"), outputs.topic_arn, "ticketflow-demo") as listener:
+        on_progress(f"submitting {count} tickets to {outputs.stream_name}")
+        submitted = producer.submit(clients("kinesis"), outputs.stream_name, tickets)
+        ids = [s.ticket_id for s in submitted]
+        try:
+            states = tracker.wait_for(
+                ids, timeout=timeout, on_progress=lambda done: on_progress(f"{done}/{count} tickets processed")
+            )
+        except WaitTimeoutError:
+            states = tracker.states(ids)  # the report counts the rest as lost
+        expected = {t for t, s in states.items() if s.status == "RESPONDED" and s.item["priority"] in ("HIGH", "CRITICAL")}
+        on_progress(f"waiting for {len(expected)} HIGH/CRITICAL notifications")
+        wait_until(lambda: expected <= set(listener.drain()), timeout=30, interval=0.3,
+                   description=f"{len(expected)} notifications")  # fmt: skip
+        notifications = sum(listener.drain()[t] for t in states)
+    return summarise(submitted, states, notifications, len(expected))
+
+
+def summarise(
+    submitted: list[producer.Submitted], states: dict[str, TicketState], notifications: int, expected: int
+) -> DemoReport:
+    statuses = Counter(s.status for s in states.values())
+    responded = [s for s in states.values() if s.status == "RESPONDED"]
+    put_at = {s.ticket_id: s.put_at for s in submitted}
+    latencies = [(s.processed_at - put_at[s.ticket_id]) * 1000 for s in responded if s.processed_at is not None]
+    return DemoReport(
+        submitted=len(submitted),
+        processed=statuses["RESPONDED"],
+        failed=statuses["FAILED"],
+        rejected=statuses["REJECTED"],
+        lost=len(submitted) - len(states),
+        by_priority=dict(Counter(s.item["priority"] for s in responded)),
+        by_sentiment=dict(Counter(s.item["sentiment"] for s in responded)),
+        notifications=notifications,
+        notifications_expected=expected,
+        latency_ms=latency_summary(latencies),
+        failures={s.ticket_id: s.reason or "" for s in states.values() if s.status == "FAILED"},
+    )
