@@ -171,7 +171,7 @@ PLAYBOOKS: dict[str, Playbook] = {
             "version",
             "patch",
             "release",
-            "image",
+            "compatib",
         ),
         (
             "Open the affected {short} run or execution and read its first error event, not just the status.",
@@ -247,7 +247,7 @@ PLAYBOOKS: dict[str, Playbook] = {
             "cache",
             "hit rate",
             "delay",
-            "insights",
+            "performance insights",
             "speed",
             "response time",
         ),
@@ -348,7 +348,8 @@ RESPONSE_TIMES = {
     "NORMAL": "within 2-3 business days",
 }
 _PREFIX = re.compile(r"^(?:amazon|aws)\s+", re.IGNORECASE)
-_QUOTED_ERROR = re.compile(r"['\"]([^'\"\n]{8,70})['\"]")
+# A quoted error message: the opening quote starts a word (so "isn't ... it's" is not a quotation).
+_QUOTED_ERROR = re.compile(r"(?:(?<=[\s(:])|^)['\"]([^'\"\n]{8,70}?)['\"](?![A-Za-z])")
 
 
 def short_name(product: str) -> str:

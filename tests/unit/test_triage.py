@@ -267,3 +267,15 @@ def test_priority_agrees_with_the_real_model_on_the_dev_set() -> None:
     hits = sum(decide(r["sentiment"], r["subject"], r["description"]).priority == r["priority"] for r in rows)
     # THEN they agree on at least 90%
     assert hits / len(rows) >= 0.9
+
+
+def test_the_reply_quotes_a_real_error_message_but_not_contractions() -> None:
+    # GIVEN one ticket quoting an error and one with only contractions
+    quoted = triage(
+        facts("NEUTRAL", "Every call fails with 'Task timed out after 3.00 seconds' since Monday.")
+    )
+    contracted = triage(facts("MIXED", "It isn't performing as expected. It's a bit puzzling, we're stuck."))
+    # WHEN THEN the error is quoted back, and no fragment between apostrophes is mistaken for one
+    assert "'Task timed out after 3.00 seconds' error" in quoted.customer_response
+    assert " error." not in contracted.customer_response
+    assert "t performing" not in contracted.customer_response
