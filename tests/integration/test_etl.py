@@ -6,13 +6,11 @@ Each test gets its own bucket and its own database on the local stack's warehous
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import boto3
@@ -27,8 +25,12 @@ from ticketflow_etl.run import EtlReport, run_etl
 from ticketflow_etl.warehouse import LoadBatch
 from typer.testing import CliRunner
 
+from ticketflow.aws import client_kwargs
 from ticketflow.cli.etl import etl_command
 from ticketflow.model import Priority, ProcessedTicket, Sentiment
+
+if TYPE_CHECKING:
+    from tests.conftest import LocalStack
 
 pytestmark = pytest.mark.integration
 
@@ -36,28 +38,14 @@ PREFIX = "tickets/"
 DAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Endpoints:
-    warehouse_url: str
-    emulator_url: str
-
-
 @pytest.fixture(scope="session")
-def endpoints(request: pytest.FixtureRequest) -> Endpoints:
-    """The local stack's warehouse and emulator (the `local_stack` fixture, or explicit URLs)."""
-    try:
-        stack = request.getfixturevalue("local_stack")
-    except pytest.FixtureLookupError:
-        warehouse = os.environ.get("TICKETFLOW_TEST_WAREHOUSE_URL")
-        emulator = os.environ.get("TICKETFLOW_TEST_EMULATOR_URL")
-        if not (warehouse and emulator):
-            pytest.skip("no local_stack fixture and no TICKETFLOW_TEST_WAREHOUSE_URL/_EMULATOR_URL")
-        return Endpoints(warehouse_url=warehouse, emulator_url=emulator)
-    return Endpoints(warehouse_url=stack.warehouse_url, emulator_url=stack.emulator_url)
+def endpoints(local_stack: LocalStack) -> LocalStack:
+    """The local stack's warehouse server and emulator (started for the session if not running)."""
+    return local_stack
 
 
 @pytest.fixture
-def database_url(endpoints: Endpoints) -> Iterator[str]:
+def database_url(endpoints: LocalStack) -> Iterator[str]:
     """A fresh, empty database on the warehouse server, dropped afterwards."""
     name = f"etl_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(endpoints.warehouse_url, autocommit=True) as admin:
@@ -70,15 +58,10 @@ def database_url(endpoints: Endpoints) -> Iterator[str]:
 
 
 @pytest.fixture
-def s3(endpoints: Endpoints) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoints.emulator_url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=client_config(),
-    )
+def s3(endpoints: LocalStack) -> Any:
+    kwargs = client_kwargs(endpoints.settings)
+    kwargs["config"] = kwargs["config"].merge(client_config())
+    return boto3.session.Session().client("s3", **kwargs)
 
 
 @pytest.fixture
@@ -379,7 +362,7 @@ def test_views_summarise_tickets_for_support_leads(
 
 
 def test_cli_loads_the_archive_and_writes_its_report(
-    endpoints: Endpoints, s3: Any, bucket: str, database_url: str, tmp_path: Path
+    endpoints: LocalStack, s3: Any, bucket: str, database_url: str, tmp_path: Path
 ) -> None:
     # GIVEN an archive of three tickets and a ticketflow home
     archive(s3, bucket, *(ticket(n) for n in range(3)))
