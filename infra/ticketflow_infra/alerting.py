@@ -12,7 +12,9 @@ from constructs import Construct
 class Alerting(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self.topic = sns.Topic(self, "Notifications", display_name="ticketflow notifications", enforce_ssl=True)
+        self.topic = sns.Topic(
+            self, "Notifications", display_name="ticketflow notifications", enforce_ssl=True
+        )
 
     def alarm_on_failures(self, construct_id: str, failures: cloudwatch.IMetric) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(

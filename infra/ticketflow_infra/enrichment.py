@@ -12,7 +12,9 @@ from ticketflow_infra.functions import FunctionDefaults, pipeline_function
 
 def bedrock_model_arns(model_id: str) -> list[str]:
     """The ARNs Converse is authorised against: a model, or an inference profile and its models."""
-    foundation_model = model_id.split(".", 1)[1] if model_id.split(".", 1)[0] in ("us", "eu", "apac") else None
+    foundation_model = (
+        model_id.split(".", 1)[1] if model_id.split(".", 1)[0] in ("us", "eu", "apac") else None
+    )
     if foundation_model is None:
         return [f"arn:{cdk.Aws.PARTITION}:bedrock:{cdk.Aws.REGION}::foundation-model/{model_id}"]
     return [
@@ -48,5 +50,7 @@ class Enrichment(Construct):
             timeout=cdk.Duration.seconds(60),
         )
         self.generate_response.add_to_role_policy(
-            iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=bedrock_model_arns(bedrock_model_id))
+            iam.PolicyStatement(
+                actions=["bedrock:InvokeModel"], resources=bedrock_model_arns(bedrock_model_id)
+            )
         )

@@ -11,6 +11,8 @@ from constructs import Construct
 
 from ticketflow_infra.paths import LAMBDAS_DIR
 
+DEFAULT_TIMEOUT = cdk.Duration.seconds(30)
+
 
 @dataclass(frozen=True, kw_only=True)
 class FunctionDefaults:
@@ -30,7 +32,7 @@ def pipeline_function(
     folder: str,
     defaults: FunctionDefaults,
     environment: dict[str, str] | None = None,
-    timeout: cdk.Duration = cdk.Duration.seconds(30),
+    timeout: cdk.Duration = DEFAULT_TIMEOUT,
     memory_size: int = 256,
     state_machine_task: bool = True,
 ) -> lambda_.Function:

@@ -39,7 +39,10 @@ class Ingest(Construct):
             "TriggerSFN",
             folder="trigger_sfn",
             defaults=functions,
-            environment={"STATE_MACHINE_ARN": state_machine.state_machine_arn, "TABLE_NAME": table.table_name},
+            environment={
+                "STATE_MACHINE_ARN": state_machine.state_machine_arn,
+                "TABLE_NAME": table.table_name,
+            },
             timeout=cdk.Duration.seconds(60),
             state_machine_task=False,
         )
@@ -50,7 +53,11 @@ class Ingest(Construct):
                 batch_size=BATCH_SIZE,
                 max_batching_window=cdk.Duration.seconds(0),
                 # AWS applies Kinesis filter patterns to the decoded record under the `data` key.
-                filters=[lambda_.FilterCriteria.filter({"data": {"eventName": lambda_.FilterRule.is_equal(EVENT_NAME)}})],
+                filters=[
+                    lambda_.FilterCriteria.filter(
+                        {"data": {"eventName": lambda_.FilterRule.is_equal(EVENT_NAME)}}
+                    )
+                ],
                 report_batch_item_failures=True,
                 bisect_batch_on_error=True,
                 retry_attempts=5,

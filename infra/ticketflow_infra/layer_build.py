@@ -34,7 +34,9 @@ def inputs_hash(requirements: Path = LAMBDA_REQUIREMENTS, package_dir: Path = SH
 
 
 def build_shared_layer(
-    requirements: Path = LAMBDA_REQUIREMENTS, package_dir: Path = SHARED_PACKAGE_DIR, build_dir: Path = BUILD_DIR
+    requirements: Path = LAMBDA_REQUIREMENTS,
+    package_dir: Path = SHARED_PACKAGE_DIR,
+    build_dir: Path = BUILD_DIR,
 ) -> Path:
     """The layer folder (`python/` inside), built once per distinct input."""
     target = build_dir / f"layer-{inputs_hash(requirements, package_dir)}"

@@ -51,7 +51,9 @@ class TicketflowStack(cdk.Stack):
             table=storage.table,
             topic=alerting.topic,
         )
-        ingest = Ingest(self, "Ingest", functions=functions, state_machine=workflow.state_machine, table=storage.table)
+        ingest = Ingest(
+            self, "Ingest", functions=functions, state_machine=workflow.state_machine, table=storage.table
+        )
         alarm = alerting.alarm_on_failures(
             "ExecutionsFailed", failures_per_minute(workflow.state_machine.metric_failed())
         )

@@ -17,7 +17,12 @@ def client_kwargs(settings: Settings) -> dict[str, Any]:
     config = Config(retries={"mode": "standard", "max_attempts": 5})
     if settings.profile == "aws":
         return {"region_name": settings.region, "config": config}
-    return {"region_name": settings.region, "endpoint_url": settings.emulator_url, "config": config, **LOCAL_CREDENTIALS}
+    return {
+        "region_name": settings.region,
+        "endpoint_url": settings.emulator_url,
+        "config": config,
+        **LOCAL_CREDENTIALS,
+    }
 
 
 class Clients:
@@ -30,5 +35,6 @@ class Clients:
 
     def __call__(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self._session.client(service, **self._kwargs)
+            factory: Any = self._session.client  # the service is only known at run time
+            self._clients[service] = factory(service, **self._kwargs)
         return self._clients[service]

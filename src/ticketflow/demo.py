@@ -14,7 +14,7 @@ from ticketflow.aws import Clients
 from ticketflow.notifications import TopicListener
 from ticketflow.outputs import StackOutputs
 from ticketflow.polling import WaitTimeoutError, wait_until
-from ticketflow.tracking import Tracker, TicketState
+from ticketflow.tracking import TicketState, Tracker
 
 
 @dataclass(frozen=True)
@@ -63,18 +63,26 @@ def run_demo(
 ) -> DemoReport:
     # A fresh number block per run, so a second demo is not taken for re-delivered tickets.
     tickets = list(generator.tickets(count, seed=seed, first_number=100_000 + secrets.randbelow(800_000)))
-    tracker = Tracker(clients("dynamodb"), clients("stepfunctions"), outputs.table_name, outputs.state_machine_arn)
+    tracker = Tracker(
+        clients("dynamodb"), clients("stepfunctions"), outputs.table_name, outputs.state_machine_arn
+    )
     with TopicListener(clients("sns"), clients("sqs"), outputs.topic_arn, "ticketflow-demo") as listener:
         on_progress(f"submitting {count} tickets to {outputs.stream_name}")
         submitted = producer.submit(clients("kinesis"), outputs.stream_name, tickets)
         ids = [s.ticket_id for s in submitted]
         try:
             states = tracker.wait_for(
-                ids, timeout=timeout, on_progress=lambda done: on_progress(f"{done}/{count} tickets processed")
+                ids,
+                timeout=timeout,
+                on_progress=lambda done: on_progress(f"{done}/{count} tickets processed"),
             )
         except WaitTimeoutError:
             states = tracker.states(ids)  # the report counts the rest as lost
-        expected = {t for t, s in states.items() if s.status == "RESPONDED" and s.item["priority"] in ("HIGH", "CRITICAL")}
+        expected = {
+            t
+            for t, s in states.items()
+            if s.status == "RESPONDED" and s.item["priority"] in ("HIGH", "CRITICAL")
+        }
         on_progress(f"waiting for {len(expected)} HIGH/CRITICAL notifications")
         wait_until(lambda: expected <= set(listener.drain()), timeout=30, interval=0.3,
                    description=f"{len(expected)} notifications")  # fmt: skip
@@ -88,7 +96,9 @@ def summarise(
     statuses = Counter(s.status for s in states.values())
     responded = [s for s in states.values() if s.status == "RESPONDED"]
     put_at = {s.ticket_id: s.put_at for s in submitted}
-    latencies = [(s.processed_at - put_at[s.ticket_id]) * 1000 for s in responded if s.processed_at is not None]
+    latencies = [
+        (s.processed_at - put_at[s.ticket_id]) * 1000 for s in responded if s.processed_at is not None
+    ]
     return DemoReport(
         submitted=len(submitted),
         processed=statuses["RESPONDED"],

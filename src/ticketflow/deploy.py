@@ -83,7 +83,14 @@ class Cdk:
 
     def _run(self, *args: str) -> None:
         self._log.parent.mkdir(parents=True, exist_ok=True)
-        command = [str(CDK_BIN), *args, "--output", str(CLOUD_ASSEMBLY_DIR), "--context", f"profile={self._settings.profile}"]
+        command = [
+            str(CDK_BIN),
+            *args,
+            "--output",
+            str(CLOUD_ASSEMBLY_DIR),
+            "--context",
+            f"profile={self._settings.profile}",
+        ]
         tail: deque[str] = deque(maxlen=40)
         with self._log.open("a", encoding="utf-8") as log:
             log.write(f"$ {' '.join(command)}\n")
@@ -98,7 +105,9 @@ class Cdk:
                     if self._on_line and line.strip():
                         self._on_line(line.strip())
         if process.returncode != 0:
-            raise CdkError(f"`cdk {args[0]}` failed (exit {process.returncode}); log {self._log}:\n" + "\n".join(tail))
+            raise CdkError(
+                f"`cdk {args[0]}` failed (exit {process.returncode}); log {self._log}:\n" + "\n".join(tail)
+            )
 
 
 def is_bootstrapped(cloudformation: CloudFormationClient) -> bool:
@@ -127,14 +136,17 @@ def apply_reserved_concurrency(
     wanted = {
         logical_id: int(resource["Properties"]["ReservedConcurrentExecutions"])
         for logical_id, resource in resources.items()
-        if resource["Type"] == "AWS::Lambda::Function" and "ReservedConcurrentExecutions" in resource["Properties"]
+        if resource["Type"] == "AWS::Lambda::Function"
+        and "ReservedConcurrentExecutions" in resource["Properties"]
     }
     applied: dict[str, int] = {}
     for summary in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]:
         limit = wanted.get(summary["LogicalResourceId"])
         if limit is not None:
             function_name = summary["PhysicalResourceId"]
-            lambda_client.put_function_concurrency(FunctionName=function_name, ReservedConcurrentExecutions=limit)
+            lambda_client.put_function_concurrency(
+                FunctionName=function_name, ReservedConcurrentExecutions=limit
+            )
             applied[function_name] = limit
     return applied
 
@@ -146,4 +158,6 @@ def deploy_stack(settings: Settings, cdk: Cdk, clients: Clients, *, hotswap: boo
         cdk.bootstrap()
     cdk.deploy(hotswap=hotswap)
     if settings.profile == "local":
-        apply_reserved_concurrency(template_file(settings), settings.stack_name, cloudformation, clients("lambda"))
+        apply_reserved_concurrency(
+            template_file(settings), settings.stack_name, cloudformation, clients("lambda")
+        )

@@ -34,7 +34,20 @@ SCENARIOS: tuple[tuple[str, str], ...] = (
     ("Amazon Cognito", "User Pool Sign-in Errors"),
 )
 
-_FIRST = ("Maria", "James", "Aiko", "Priya", "Lucas", "Fatima", "Noah", "Elena", "Kwame", "Sofia", "Wei", "Omar")
+_FIRST = (
+    "Maria",
+    "James",
+    "Aiko",
+    "Priya",
+    "Lucas",
+    "Fatima",
+    "Noah",
+    "Elena",
+    "Kwame",
+    "Sofia",
+    "Wei",
+    "Omar",
+)
 _LAST = ("Garcia", "Smith", "Tanaka", "Patel", "Silva", "Khan", "Johnson", "Rossi", "Mensah", "Novak", "Chen")
 _COMPANIES = ("Northwind Traders", "Contoso Retail", "Globex Health", "Initech Labs", "Umbrella Logistics")
 
@@ -60,9 +73,11 @@ _TONES: tuple[tuple[str, str], ...] = (
 )
 
 
-def tickets(count: int, *, seed: int = 0, first_number: int = 1, now: datetime | None = None) -> Iterator[TicketSubmitted]:
+def tickets(
+    count: int, *, seed: int = 0, first_number: int = 1, now: datetime | None = None
+) -> Iterator[TicketSubmitted]:
     """`count` tickets numbered from `first_number`, submitted `now` (UTC)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (repeatable test data, not secrets)
     submitted_at = now or datetime.now(UTC)
     for number in range(first_number, first_number + count):
         yield _ticket(rng, number, submitted_at)

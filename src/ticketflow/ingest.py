@@ -18,8 +18,9 @@ from pydantic import ValidationError
 from ticketflow.model import TICKET_ID_PATTERN, TicketSubmitted
 
 if TYPE_CHECKING:
-    from ticketflow.ticket_store import TicketStore
     from mypy_boto3_stepfunctions import SFNClient
+
+    from ticketflow.ticket_store import TicketStore
 
 _TICKET_ID = re.compile(TICKET_ID_PATTERN)
 
@@ -49,7 +50,9 @@ def parse_ticket(data: bytes) -> TicketSubmitted:
     try:
         payload: Any = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
-        raise InvalidTicketError(f"record is not UTF-8: {error.reason} at byte {error.start}", None) from error
+        raise InvalidTicketError(
+            f"record is not UTF-8: {error.reason} at byte {error.start}", None
+        ) from error
     except json.JSONDecodeError as error:
         raise InvalidTicketError(f"record is not JSON: {error.msg} at char {error.pos}", None) from error
     ticket_id = _known_ticket_id(payload)
@@ -65,7 +68,9 @@ def _known_ticket_id(payload: Any) -> str | None:
 
 
 def _describe(error: ValidationError) -> str:
-    problems = [f"{'.'.join(str(part) for part in item['loc']) or 'record'}: {item['msg']}" for item in error.errors()]
+    problems = [
+        f"{'.'.join(str(part) for part in item['loc']) or 'record'}: {item['msg']}" for item in error.errors()
+    ]
     return "invalid ticket: " + "; ".join(problems)
 
 

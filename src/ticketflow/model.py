@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 TICKET_ID_PATTERN = r"^TKT-\d{8}-\d{4,}$"
-EVENT_NAME = "TicketSubmitted"
+EVENT_NAME: Final = "TicketSubmitted"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 class TopicListener:
     """`with TopicListener(...) as listener:` subscribes a fresh queue; leaving deletes both."""
 
-    def __init__(self, sns: SNSClient, sqs: SQSClient, topic_arn: str, name_prefix: str = "ticketflow-listener") -> None:
+    def __init__(
+        self, sns: SNSClient, sqs: SQSClient, topic_arn: str, name_prefix: str = "ticketflow-listener"
+    ) -> None:
         self._sns = sns
         self._sqs = sqs
         self._topic_arn = topic_arn
@@ -30,7 +32,9 @@ class TopicListener:
         queue_arn = self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
-        self._sqs.set_queue_attributes(QueueUrl=self._queue_url, Attributes={"Policy": self._policy(queue_arn)})
+        self._sqs.set_queue_attributes(
+            QueueUrl=self._queue_url, Attributes={"Policy": self._policy(queue_arn)}
+        )
         self._subscription_arn = self._sns.subscribe(
             TopicArn=self._topic_arn,
             Protocol="sqs",

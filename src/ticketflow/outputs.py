@@ -42,7 +42,7 @@ class StackOutputs(BaseModel):
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> StackOutputs | None:
-        values = {key: environ.get(env_name(key)) for key in cls.keys()}
+        values = {key: environ.get(env_name(key)) for key in cls.keys()}  # noqa: SIM118 (our classmethod, not dict.keys)
         return cls.model_validate(values) if all(values.values()) else None
 
     @classmethod
@@ -67,12 +67,17 @@ def env_name(output_key: str) -> str:
 
 
 def resolve(
-    environ: Mapping[str, str], outputs_file: Path, stack_name: str, cloudformation: CloudFormationClient | None
+    environ: Mapping[str, str],
+    outputs_file: Path,
+    stack_name: str,
+    cloudformation: CloudFormationClient | None,
 ) -> StackOutputs:
     found = StackOutputs.from_environ(environ) or StackOutputs.from_file(outputs_file, stack_name)
     if found is not None:
         return found
-    not_deployed = OutputsNotFoundError(f"stack {stack_name} is not deployed (no {outputs_file}): deploy it first")
+    not_deployed = OutputsNotFoundError(
+        f"stack {stack_name} is not deployed (no {outputs_file}): deploy it first"
+    )
     if cloudformation is None:
         raise not_deployed
     try:

@@ -79,5 +79,7 @@ def _put_batch(
                 del pending[ticket_id]
         return not pending
 
-    wait_until(put_pending, timeout=timeout, interval=0.2, description=f"Kinesis to accept {len(batch)} records")
+    wait_until(
+        put_pending, timeout=timeout, interval=0.2, description=f"Kinesis to accept {len(batch)} records"
+    )
     return [Submitted(t.ticket_id, acknowledged[t.ticket_id]) for t in batch]

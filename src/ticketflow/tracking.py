@@ -37,7 +37,9 @@ def plain(item: dict[str, Any]) -> dict[str, Any]:
 
 
 class Tracker:
-    def __init__(self, dynamodb: DynamoDBClient, sfn: SFNClient, table_name: str, state_machine_arn: str) -> None:
+    def __init__(
+        self, dynamodb: DynamoDBClient, sfn: SFNClient, table_name: str, state_machine_arn: str
+    ) -> None:
         self._dynamodb = dynamodb
         self._sfn = sfn
         self._table_name = table_name
@@ -80,7 +82,9 @@ class Tracker:
             for raw in response["Responses"].get(self._table_name, []):
                 item = plain(raw)
                 if item.get("status") in FINAL_ITEM_STATUSES:
-                    found[item["ticket_id"]] = TicketState(item["ticket_id"], item["status"], item, item.get("status_reason"))
+                    found[item["ticket_id"]] = TicketState(
+                        item["ticket_id"], item["status"], item, item.get("status_reason")
+                    )
             request = dict(response.get("UnprocessedKeys") or {})
         return found
 

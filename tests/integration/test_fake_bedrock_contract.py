@@ -15,7 +15,6 @@ from urllib.parse import quote
 
 import boto3
 import pytest
-from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -43,14 +42,14 @@ def server() -> Iterator[FakeBedrockServer]:
 
 
 @pytest.fixture(scope="module")
-def bedrock(server: FakeBedrockServer) -> BaseClient:
+def bedrock(server: FakeBedrockServer) -> Any:
     return boto3.client(
         "bedrock-runtime", endpoint_url=server.url, region_name="us-east-1", config=NO_RETRIES
     )
 
 
 @pytest.fixture(scope="module")
-def comprehend(server: FakeBedrockServer) -> BaseClient:
+def comprehend(server: FakeBedrockServer) -> Any:
     return boto3.client("comprehend", endpoint_url=server.url, region_name="us-east-1", config=NO_RETRIES)
 
 
@@ -109,7 +108,7 @@ def test_health(server: FakeBedrockServer) -> None:
 # --- Comprehend -----------------------------------------------------------------------------------------
 
 
-def test_detect_sentiment(comprehend: BaseClient) -> None:
+def test_detect_sentiment(comprehend: Any) -> None:
     # GIVEN an angry ticket  WHEN DetectSentiment is called
     result = comprehend.detect_sentiment(
         Text="This is unacceptable, production is down and we are losing money!", LanguageCode="en"
@@ -122,14 +121,14 @@ def test_detect_sentiment(comprehend: BaseClient) -> None:
     assert result["ResponseMetadata"]["RequestId"]
 
 
-def test_detect_sentiment_through_the_pipeline_adapter(comprehend: BaseClient) -> None:
+def test_detect_sentiment_through_the_pipeline_adapter(comprehend: Any) -> None:
     # GIVEN the pipeline's Comprehend adapter on the stand-in  WHEN it detects sentiment
     result = ComprehendSentiment(comprehend).detect("Thanks, the new dashboards are excellent!")  # type: ignore[arg-type, unused-ignore]
     # THEN it validates into the shared model
     assert result.sentiment.value in ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
 
 
-def test_batch_detect_sentiment_indexes_results(comprehend: BaseClient) -> None:
+def test_batch_detect_sentiment_indexes_results(comprehend: Any) -> None:
     # GIVEN three documents  WHEN BatchDetectSentiment is called
     texts = ["I love it, thank you!", "Everything is broken and nobody answers.", "What port does RDS use?"]
     result = comprehend.batch_detect_sentiment(TextList=texts, LanguageCode="en")
@@ -160,7 +159,7 @@ def test_batch_detect_sentiment_indexes_results(comprehend: BaseClient) -> None:
         ("batch_detect_sentiment", {"TextList": ["a"], "LanguageCode": "xx"}, "UnsupportedLanguageException"),
     ],
 )
-def test_comprehend_errors(comprehend: BaseClient, operation: str, kwargs: dict[str, Any], code: str) -> None:
+def test_comprehend_errors(comprehend: Any, operation: str, kwargs: dict[str, Any], code: str) -> None:
     # GIVEN a request over a real Comprehend limit  WHEN it is sent  THEN botocore raises the real error, 400
     assert _error(getattr(comprehend, operation), **kwargs)[:2] == (code, 400)
 
@@ -186,7 +185,7 @@ def test_comprehend_rejects_unknown_targets(server: FakeBedrockServer) -> None:
 # --- Bedrock Converse -----------------------------------------------------------------------------------
 
 
-def test_converse_triage_tool_use_validates(bedrock: BaseClient) -> None:
+def test_converse_triage_tool_use_validates(bedrock: Any) -> None:
     # GIVEN the pipeline's own triage request (system prompt, tool spec, forced tool choice)
     ticket, sentiment = _ticket(), _negative()
     # WHEN Converse is called exactly as GenerateResponse calls it
@@ -208,7 +207,7 @@ def test_converse_triage_tool_use_validates(bedrock: BaseClient) -> None:
     assert response["metrics"]["latencyMs"] >= 1
 
 
-def test_pipeline_triage_adapter_on_every_model_family(bedrock: BaseClient) -> None:
+def test_pipeline_triage_adapter_on_every_model_family(bedrock: Any) -> None:
     # GIVEN the pipeline's Bedrock adapter pointed at a Nova and a Claude profile
     for model_id in (NOVA, "us.anthropic.claude-sonnet-4-20250514-v1:0"):
         # WHEN it triages  THEN it returns a valid Triage
@@ -216,7 +215,7 @@ def test_pipeline_triage_adapter_on_every_model_family(bedrock: BaseClient) -> N
         assert "TKT-20240315-0007" in triage.customer_response
 
 
-def test_converse_is_deterministic(bedrock: BaseClient) -> None:
+def test_converse_is_deterministic(bedrock: Any) -> None:
     # GIVEN one request  WHEN it is sent twice  THEN output, stop reason and usage are identical
     def call() -> dict[str, Any]:
         response = bedrock.converse(modelId=NOVA, messages=_user(triage_user_message(_ticket(), _negative())))
@@ -226,7 +225,7 @@ def test_converse_is_deterministic(bedrock: BaseClient) -> None:
 
 
 @pytest.mark.parametrize("choice", [{"any": {}}, {"auto": {}}])
-def test_converse_any_and_auto_tool_choice(bedrock: BaseClient, choice: dict[str, Any]) -> None:
+def test_converse_any_and_auto_tool_choice(bedrock: Any, choice: dict[str, Any]) -> None:
     # GIVEN the triage tool with toolChoice any / auto and the system prompt naming the tool
     response = bedrock.converse(
         modelId=NOVA,
@@ -239,7 +238,7 @@ def test_converse_any_and_auto_tool_choice(bedrock: BaseClient, choice: dict[str
     assert any("toolUse" in block for block in response["output"]["message"]["content"])
 
 
-def test_converse_answers_a_tool_result_in_words(bedrock: BaseClient) -> None:
+def test_converse_answers_a_tool_result_in_words(bedrock: Any) -> None:
     # GIVEN a conversation where the tool was called and its result returned
     first = bedrock.converse(
         modelId=NOVA,
@@ -264,7 +263,7 @@ def test_converse_answers_a_tool_result_in_words(bedrock: BaseClient) -> None:
     assert "text" in response["output"]["message"]["content"][0]
 
 
-def test_converse_max_tokens_truncates(bedrock: BaseClient) -> None:
+def test_converse_max_tokens_truncates(bedrock: Any) -> None:
     # GIVEN a plain question and a budget of 5 tokens
     response = bedrock.converse(
         modelId=NOVA, messages=_user("How do I rotate my access keys?"), inferenceConfig={"maxTokens": 5}
@@ -274,7 +273,7 @@ def test_converse_max_tokens_truncates(bedrock: BaseClient) -> None:
     assert response["usage"]["outputTokens"] == 5
 
 
-def test_converse_tool_call_cut_by_max_tokens_is_no_tool_call(bedrock: BaseClient) -> None:
+def test_converse_tool_call_cut_by_max_tokens_is_no_tool_call(bedrock: Any) -> None:
     # GIVEN the forced triage tool and a budget too small for its input
     response = bedrock.converse(
         modelId=NOVA,
@@ -287,7 +286,7 @@ def test_converse_tool_call_cut_by_max_tokens_is_no_tool_call(bedrock: BaseClien
     assert not any("toolUse" in block for block in response["output"]["message"]["content"])
 
 
-def test_converse_accepts_arns_and_url_encoded_ids(bedrock: BaseClient, server: FakeBedrockServer) -> None:
+def test_converse_accepts_arns_and_url_encoded_ids(bedrock: Any, server: FakeBedrockServer) -> None:
     # GIVEN a foundation-model ARN and an inference-profile ARN (botocore URL-encodes ':' and '/')
     for model_id in (
         "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0",
@@ -325,7 +324,7 @@ def test_converse_accepts_arns_and_url_encoded_ids(bedrock: BaseClient, server: 
         ({"modelId": TITAN, "toolConfig": {"tools": [TRIAGE_TOOL_SPEC]}}, "ValidationException", 400),
     ],
 )
-def test_converse_errors(bedrock: BaseClient, kwargs: dict[str, Any], code: str, status: int) -> None:
+def test_converse_errors(bedrock: Any, kwargs: dict[str, Any], code: str, status: int) -> None:
     # GIVEN a request Bedrock refuses  WHEN it is sent  THEN botocore raises its code with its status
     request = {"messages": _user("hello"), **kwargs}
     assert _error(bedrock.converse, **request)[:2] == (code, status)
@@ -334,15 +333,13 @@ def test_converse_errors(bedrock: BaseClient, kwargs: dict[str, Any], code: str,
 # --- Bedrock InvokeModel --------------------------------------------------------------------------------
 
 
-def _invoke(
-    bedrock: BaseClient, model_id: str, body: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, str]]:
+def _invoke(bedrock: Any, model_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     response = bedrock.invoke_model(modelId=model_id, body=json.dumps(body), contentType="application/json")
     assert response["contentType"] == "application/json"
     return json.loads(response["body"].read()), response["ResponseMetadata"]["HTTPHeaders"]
 
 
-def test_invoke_nova_messages_v1(bedrock: BaseClient) -> None:
+def test_invoke_nova_messages_v1(bedrock: Any) -> None:
     # GIVEN a Nova messages-v1 body  WHEN InvokeModel is called
     body, headers = _invoke(
         bedrock,
@@ -361,7 +358,7 @@ def test_invoke_nova_messages_v1(bedrock: BaseClient) -> None:
     assert headers["x-amzn-bedrock-output-token-count"] == str(body["usage"]["outputTokens"])
 
 
-def test_invoke_nova_tool_use(bedrock: BaseClient) -> None:
+def test_invoke_nova_tool_use(bedrock: Any) -> None:
     # GIVEN a Nova body with the triage tool forced  WHEN InvokeModel is called
     body, _ = _invoke(
         bedrock,
@@ -376,7 +373,7 @@ def test_invoke_nova_tool_use(bedrock: BaseClient) -> None:
     assert parse_triage(body["output"]["message"]["content"], "TKT-20240315-0007").priority in set(Priority)
 
 
-def test_invoke_claude_messages_with_tools(bedrock: BaseClient) -> None:
+def test_invoke_claude_messages_with_tools(bedrock: Any) -> None:
     # GIVEN an Anthropic Messages body with the triage tool forced
     schema = TRIAGE_TOOL_SPEC["toolSpec"]["inputSchema"]["json"]
     body, _ = _invoke(
@@ -399,7 +396,7 @@ def test_invoke_claude_messages_with_tools(bedrock: BaseClient) -> None:
     assert body["model"] == "claude-3-5-haiku-20241022"
 
 
-def test_invoke_claude_plain_text_and_max_tokens(bedrock: BaseClient) -> None:
+def test_invoke_claude_plain_text_and_max_tokens(bedrock: Any) -> None:
     # GIVEN a plain Claude request with a 3-token budget  WHEN it is sent
     body, _ = _invoke(
         bedrock,
@@ -415,7 +412,7 @@ def test_invoke_claude_plain_text_and_max_tokens(bedrock: BaseClient) -> None:
     assert body["usage"]["output_tokens"] == 3
 
 
-def test_invoke_titan_text(bedrock: BaseClient) -> None:
+def test_invoke_titan_text(bedrock: Any) -> None:
     # GIVEN a Titan text body  WHEN InvokeModel is called
     body, _ = _invoke(
         bedrock, TITAN, {"inputText": "User: hello\nBot:", "textGenerationConfig": {"maxTokenCount": 4}}
@@ -440,9 +437,7 @@ def test_invoke_titan_text(bedrock: BaseClient) -> None:
         (NOVA, {"inferenceConfig": {}}, "required key [messages]"),
     ],
 )
-def test_invoke_malformed_bodies(
-    bedrock: BaseClient, model_id: str, body: dict[str, Any], fragment: str
-) -> None:
+def test_invoke_malformed_bodies(bedrock: Any, model_id: str, body: dict[str, Any], fragment: str) -> None:
     # GIVEN a body the model family rejects  WHEN it is invoked  THEN ValidationException names the key
     code, status, message = _error(bedrock.invoke_model, modelId=model_id, body=json.dumps(body))
     assert (code, status) == ("ValidationException", 400)
@@ -450,6 +445,6 @@ def test_invoke_malformed_bodies(
     assert fragment in message
 
 
-def test_invoke_non_json_body(bedrock: BaseClient) -> None:
+def test_invoke_non_json_body(bedrock: Any) -> None:
     # GIVEN a body that is not JSON  WHEN it is invoked  THEN ValidationException
     assert _error(bedrock.invoke_model, modelId=NOVA, body=b"not json")[:2] == ("ValidationException", 400)

@@ -17,7 +17,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from typer.testing import CliRunner
@@ -60,18 +59,18 @@ def no_faults_left_behind(server: FakeBedrockServer) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def bedrock(server: FakeBedrockServer) -> BaseClient:
+def bedrock(server: FakeBedrockServer) -> Any:
     return boto3.client(
         "bedrock-runtime", endpoint_url=server.url, region_name="us-east-1", config=NO_RETRIES
     )
 
 
 @pytest.fixture(scope="module")
-def comprehend(server: FakeBedrockServer) -> BaseClient:
+def comprehend(server: FakeBedrockServer) -> Any:
     return boto3.client("comprehend", endpoint_url=server.url, region_name="us-east-1", config=NO_RETRIES)
 
 
-def _triage_call(bedrock: BaseClient) -> dict[str, Any]:
+def _triage_call(bedrock: Any) -> dict[str, Any]:
     result: dict[str, Any] = bedrock.converse(
         modelId=NOVA,
         system=[{"text": SYSTEM_PROMPT}],
@@ -98,7 +97,7 @@ def _outcomes(call: Any, n: int) -> list[tuple[str, int]]:
 
 
 def test_error_rate_is_observed_with_the_right_codes_and_repeats(
-    server: FakeBedrockServer, bedrock: BaseClient
+    server: FakeBedrockServer, bedrock: Any
 ) -> None:
     # GIVEN converse failing 30% of the time with Bedrock's four retryable errors, seed 7
     rule = client.operation_rule(
@@ -137,7 +136,7 @@ def test_error_rate_is_observed_with_the_right_codes_and_repeats(
     assert _outcomes(call, 400) == first
 
 
-def test_comprehend_faults_use_comprehend_codes(server: FakeBedrockServer, comprehend: BaseClient) -> None:
+def test_comprehend_faults_use_comprehend_codes(server: FakeBedrockServer, comprehend: Any) -> None:
     # GIVEN a wildcard rule that always throttles
     client.set_operation_faults(
         server.url, "*", client.operation_rule(error_rate=1.0, errors=["ThrottlingException"])
@@ -147,7 +146,7 @@ def test_comprehend_faults_use_comprehend_codes(server: FakeBedrockServer, compr
     assert outcome == [("TooManyRequestsException", 429)]
 
 
-def test_latency_is_added(server: FakeBedrockServer, bedrock: BaseClient, comprehend: BaseClient) -> None:
+def test_latency_is_added(server: FakeBedrockServer, bedrock: Any, comprehend: Any) -> None:
     # GIVEN 150 ms of fixed latency on every operation
     client.set_operation_faults(server.url, "*", client.operation_rule(latency_ms=150))
     # WHEN a Comprehend call and a Converse call are timed
@@ -163,7 +162,7 @@ def test_latency_is_added(server: FakeBedrockServer, bedrock: BaseClient, compre
     assert response["metrics"]["latencyMs"] >= 150
 
 
-def test_uniform_latency_stays_within_its_bounds(server: FakeBedrockServer, comprehend: BaseClient) -> None:
+def test_uniform_latency_stays_within_its_bounds(server: FakeBedrockServer, comprehend: Any) -> None:
     # GIVEN 40-80 ms of uniform latency on detect_sentiment
     rule = client.operation_rule(latency_ms=60, latency_jitter_ms=20, latency_distribution="uniform")
     client.set_operation_faults(server.url, "detect_sentiment", rule, seed=3)
@@ -179,7 +178,7 @@ def test_uniform_latency_stays_within_its_bounds(server: FakeBedrockServer, comp
     assert 5 * 40 <= injected <= 5 * 80
 
 
-def test_bad_output_breaks_the_tool_call(server: FakeBedrockServer, bedrock: BaseClient) -> None:
+def test_bad_output_breaks_the_tool_call(server: FakeBedrockServer, bedrock: Any) -> None:
     # GIVEN every converse answer malformed
     client.set_operation_faults(server.url, "converse", client.operation_rule(bad_output_rate=1.0), seed=11)
     # WHEN the triage is requested 20 times
@@ -195,7 +194,7 @@ def test_bad_output_breaks_the_tool_call(server: FakeBedrockServer, bedrock: Bas
     assert client.get_stats(server.url)["converse"]["injected_bad_output_count"] == 20
 
 
-def test_clearing_faults_restores_clean_answers(server: FakeBedrockServer, bedrock: BaseClient) -> None:
+def test_clearing_faults_restores_clean_answers(server: FakeBedrockServer, bedrock: Any) -> None:
     # GIVEN converse always failing
     client.set_operation_faults(server.url, "converse", client.operation_rule(error_rate=1.0))
     assert _outcomes(lambda: _triage_call(bedrock), 1)[0][0] != "ok"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]  # no stubs in the dev venv yet
+import boto3
 import psycopg
 import pytest
 
@@ -71,7 +71,8 @@ def get(url: str) -> int:
 
 
 def aws(settings: Settings, service: str) -> Any:
-    return boto3.client(
+    client: Any = boto3.client  # the service is only known at run time
+    return client(
         service,
         endpoint_url=settings.emulator_url,
         region_name=settings.region,

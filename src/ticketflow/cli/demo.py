@@ -18,7 +18,9 @@ def demo(
     count: Annotated[int, typer.Option(min=1, max=10_000, help="How many tickets to submit.")] = 50,
     seed: Annotated[int, typer.Option(help="Seed of the ticket generator.")] = 7,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for every ticket to finish.")] = 300.0,
-    deploy_first: Annotated[bool, typer.Option("--deploy/--no-deploy", help="Start and deploy first.")] = True,
+    deploy_first: Annotated[
+        bool, typer.Option("--deploy/--no-deploy", help="Start and deploy first.")
+    ] = True,
 ) -> None:
     """Run generated tickets end to end through the local stack and report what happened."""
     current = settings()
@@ -28,7 +30,9 @@ def demo(
     clients = Clients(current)
     outputs = stack_outputs(current, clients)
     with step(f"running {count} tickets end to end") as status:
-        report = run_demo(clients, outputs, count=count, seed=seed, timeout=timeout, on_progress=status.update)
+        report = run_demo(
+            clients, outputs, count=count, seed=seed, timeout=timeout, on_progress=status.update
+        )
     path = write_report(current, "demo", report.as_json())
     console.print(_table(report))
     console.print(f"report: {path}")
@@ -44,9 +48,14 @@ def _table(report: DemoReport) -> Table:
     table.add_row("failed / rejected / lost", f"{report.failed} / {report.rejected} / {report.lost}")
     table.add_row("by priority", _counts(report.by_priority))
     table.add_row("by sentiment", _counts(report.by_sentiment))
-    table.add_row("HIGH/CRITICAL notifications", f"{report.notifications} (expected {report.notifications_expected})")
+    table.add_row(
+        "HIGH/CRITICAL notifications", f"{report.notifications} (expected {report.notifications_expected})"
+    )
     latency = report.latency_ms
-    table.add_row("latency put → stored", f"p50 {latency['p50']:.0f} ms, p95 {latency['p95']:.0f} ms, max {latency['max']:.0f} ms")
+    table.add_row(
+        "latency put → stored",
+        f"p50 {latency['p50']:.0f} ms, p95 {latency['p95']:.0f} ms, max {latency['max']:.0f} ms",
+    )
     return table
 
 

@@ -21,11 +21,15 @@ def require_running_stack(current: Settings) -> None:
         return
     emulator = next(s for s in stack_status(current) if s.name == "emulator")
     if emulator.state != "healthy":
-        fail(f"the local emulator is {emulator.state} at {emulator.url}: start the stack with `ticketflow up`")
+        fail(
+            f"the local emulator is {emulator.state} at {emulator.url}: start the stack with `ticketflow up`"
+        )
 
 
 def deploy(
-    hotswap: Annotated[bool, typer.Option(help="Update changed Lambda code in place instead of a full deploy.")] = False,
+    hotswap: Annotated[
+        bool, typer.Option(help="Update changed Lambda code in place instead of a full deploy.")
+    ] = False,
 ) -> None:
     """Deploy the stack (bootstrapping the environment the first time)."""
     current = settings()

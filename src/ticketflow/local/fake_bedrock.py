@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,8 +12,22 @@ from ticketflow.local.service import Layout, Service, http_probe
 from ticketflow.settings import Settings
 
 
+def is_loopback(host: str) -> bool:
+    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class FakeBedrockService(Service):
-    """`python -m fake_bedrock --host <bind_host> --port <fake_bedrock_port>`, health at GET /health."""
+    """`python -m fake_bedrock --host <bind_host> --port <fake_bedrock_port> --admin`, health at GET /health.
+
+    The admin endpoint (`/_admin/faults`, `/_admin/stats`) serves `ticketflow faults ...`. It is switched on
+    only while fake_bedrock listens on a loopback address: anyone who reaches it can make the pipeline fail.
+    """
 
     name = "fake_bedrock"
     port_variable = "TICKETFLOW_FAKE_BEDROCK_PORT"
@@ -39,7 +54,9 @@ class FakeBedrockService(Service):
 
     def launch(self) -> Launch:
         self.cwd.mkdir(parents=True, exist_ok=True)
-        argv = [self.python, "-m", self.module, "--host", self.settings.bind_host, "--port", str(self.port)]
+        host = self.settings.bind_host
+        admin = "--admin" if is_loopback(host) else "--no-admin"
+        argv = [self.python, "-m", self.module, "--host", host, "--port", str(self.port), admin]
         return Launch(argv=argv, env=dict(self.inherited_env), cwd=self.cwd)
 
     def probe(self) -> str | None:

@@ -1,0 +1,74 @@
+# ticketflow: `make help` lists the targets. Every target installs what it needs first (idempotently).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TICKETFLOW := $(BIN)/ticketflow
+STAMPS := .ticketflow/stamps
+
+.PHONY: help install demo test test-unit test-integration test-e2e check lint types up down status local-deploy synth aws-deploy env etl clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMPS)/venv: requirements/dev.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+install: $(STAMPS)/venv $(STAMPS)/node ## Install the project venv (.venv) and the CDK CLI (node_modules)
+
+demo: install ## Start the local stack, deploy, run 50 tickets end to end, print and write the report
+	$(TICKETFLOW) demo
+
+test: install ## Lint, type-check and run the whole suite (starts the local stack when it is not running)
+	$(MAKE) --no-print-directory check
+	$(BIN)/pytest
+
+test-unit: install ## Unit tests only (no network, no services)
+	$(BIN)/pytest -m unit
+
+test-integration: install ## Tests against real local services, no deployed stack
+	$(BIN)/pytest -m integration
+
+test-e2e: install ## The stack deployed into the emulator, driven through Kinesis
+	$(BIN)/pytest -m e2e
+
+check: lint types ## Lint and type-check runtime, infra and tests
+
+lint: install ## ruff over every folder
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: install ## mypy (strict) over every folder
+	$(BIN)/mypy
+
+up: install ## Start the local stack (emulator, warehouse, fake_bedrock) in the background
+	$(TICKETFLOW) up
+
+down: install ## Stop the local stack (its state is kept under .ticketflow/)
+	$(TICKETFLOW) down
+
+status: install ## Show the local stack's services
+	$(TICKETFLOW) status
+
+local-deploy: install ## Deploy the stack into the local emulator (bootstraps the first time)
+	$(TICKETFLOW) deploy
+
+synth: install ## Synthesize the CloudFormation templates into cdk.out/
+	$(TICKETFLOW) synth
+
+aws-deploy: install ## Deploy the same stack to the AWS account of your credentials
+	TICKETFLOW_PROFILE=aws $(TICKETFLOW) deploy
+
+env: install ## Print export lines for the running stack: eval "$$(make -s env)"
+	@$(TICKETFLOW) env
+
+clean: ## Remove build output (keeps the local stack's state)
+	rm -rf cdk.out .ticketflow/build .mypy_cache .ruff_cache .pytest_cache
