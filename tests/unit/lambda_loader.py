@@ -1,0 +1,24 @@
+"""Loads a Lambda's `handler.py` by path: every function's module is named `handler`, so each gets a name."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
+
+
+@cache
+def load_handler(function: str) -> ModuleType:
+    """`lambdas/<function>/handler.py` as module `lambda_<function>_handler`, loaded once per session."""
+    module_name = f"lambda_{function}_handler"
+    spec = importlib.util.spec_from_file_location(module_name, LAMBDAS_DIR / function / "handler.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no handler.py for function {function!r} under {LAMBDAS_DIR}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
