@@ -1,0 +1,49 @@
+"""The deployed stack for the e2e tier: the real CDK CLI deploys into the running emulator once a session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.conftest import LocalStack
+from ticketflow.aws import Clients
+from ticketflow.deploy import Cdk, deploy_stack, outputs_file
+from ticketflow.notifications import TopicListener
+from ticketflow.outputs import StackOutputs, resolve
+from ticketflow.tracking import Tracker
+
+
+@dataclass(frozen=True)
+class DeployedStack:
+    outputs: StackOutputs
+    clients: Clients
+
+    def tracker(self) -> Tracker:
+        return Tracker(
+            self.clients("dynamodb"),
+            self.clients("stepfunctions"),
+            self.outputs.table_name,
+            self.outputs.state_machine_arn,
+        )
+
+
+@pytest.fixture(scope="session")
+def deployed_stack(local_stack: LocalStack) -> DeployedStack:
+    """Deploys (a no-op when nothing changed) and finds the resources from the stack's outputs."""
+    settings = local_stack.settings
+    clients = Clients(settings)
+    deploy_stack(settings, Cdk(settings), clients)
+    outputs = resolve({}, outputs_file(settings), settings.stack_name, clients("cloudformation"))
+    return DeployedStack(outputs, clients)
+
+
+@pytest.fixture
+def topic_listener(deployed_stack: DeployedStack) -> Iterator[TopicListener]:
+    """A fresh SQS queue subscribed to the notifications topic, removed after the test."""
+    clients = deployed_stack.clients
+    with TopicListener(
+        clients("sns"), clients("sqs"), deployed_stack.outputs.topic_arn, "ticketflow-e2e"
+    ) as listener:
+        yield listener
