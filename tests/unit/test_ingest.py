@@ -1,0 +1,172 @@
+"""Ingest: a record starts one execution named after the ticket, or is rejected with a reason."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import ANY, Stubber
+
+from tests.event_files import TICKET_SUBMITTED, load_event
+from ticketflow.ingest import Intake, InvalidTicketError, Outcome, parse_ticket
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
+
+pytestmark = pytest.mark.unit
+
+STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:TicketFlow"
+TICKET_ID = "TKT-20250115-0042"
+
+
+class RecordingStore:
+    """A TicketStore that remembers its rejections."""
+
+    def __init__(self) -> None:
+        self.rejections: list[tuple[str, str]] = []
+
+    def record_rejection(self, ticket_id: str, reason: str) -> None:
+        self.rejections.append((ticket_id, reason))
+
+
+def _bytes(event: dict[str, Any]) -> bytes:
+    return json.dumps(event).encode("utf-8")
+
+
+def _started(execution_name: str) -> dict[str, Any]:
+    return {"executionArn": f"{STATE_MACHINE_ARN}:{execution_name}", "startDate": "2025-01-15T09:30:01Z"}
+
+
+def test_a_valid_ticket_starts_an_execution_named_after_it(sfn_client: SFNClient) -> None:
+    # GIVEN a valid ticket and Step Functions that accepts it
+    store = RecordingStore()
+    expected = {"stateMachineArn": STATE_MACHINE_ARN, "name": TICKET_ID, "input": ANY}
+    with Stubber(sfn_client) as stubber:
+        stubber.add_response("start_execution", _started(TICKET_ID), expected)
+
+        # WHEN the record is accepted
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))
+
+        # THEN one execution was started, and nothing was rejected
+        stubber.assert_no_pending_responses()
+    assert result.outcome is Outcome.STARTED
+    assert result.ticket_id == TICKET_ID
+    assert store.rejections == []
+
+
+def test_the_execution_input_is_the_validated_event() -> None:
+    # GIVEN a fake Step Functions client that keeps its calls
+    calls: list[dict[str, Any]] = []
+
+    class Sfn:
+        def start_execution(self, **kwargs: Any) -> dict[str, Any]:
+            calls.append(kwargs)
+            return _started(kwargs["name"])
+
+    event = load_event(TICKET_SUBMITTED)
+
+    # WHEN the ticket is accepted
+    Intake(Sfn(), STATE_MACHINE_ARN, RecordingStore()).accept(_bytes(event))  # type: ignore[arg-type]
+
+    # THEN the state machine's input is the event in its wire shape
+    assert json.loads(calls[0]["input"]) == event
+
+
+def test_an_existing_execution_counts_as_already_started(sfn_client: SFNClient) -> None:
+    # GIVEN a re-delivered record whose execution exists
+    with Stubber(sfn_client) as stubber:
+        stubber.add_client_error("start_execution", "ExecutionAlreadyExists", "Execution Already Exists", 400)
+
+        # WHEN it is accepted
+        result = Intake(sfn_client, STATE_MACHINE_ARN, RecordingStore()).accept(
+            _bytes(load_event(TICKET_SUBMITTED))
+        )
+
+    # THEN it is a success, not a failure
+    assert result.outcome is Outcome.ALREADY_STARTED
+    assert result.ticket_id == TICKET_ID
+
+
+def test_a_throttled_start_propagates_for_a_retry(sfn_client: SFNClient) -> None:
+    # GIVEN Step Functions throttling
+    store = RecordingStore()
+    with Stubber(sfn_client) as stubber:
+        stubber.add_client_error("start_execution", "ThrottlingException", "Rate exceeded", 400)
+
+        # WHEN / THEN the error reaches the caller (the batch reports the record) and nothing is rejected
+        with pytest.raises(ClientError, match="ThrottlingException"):
+            Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))
+    assert store.rejections == []
+
+
+def test_an_invalid_ticket_with_a_known_id_is_recorded_as_rejected(sfn_client: SFNClient) -> None:
+    # GIVEN a ticket with a good id and a bad email (no Step Functions call is stubbed)
+    event = load_event(TICKET_SUBMITTED)
+    event["data"]["customer_contact_information"]["email"] = "maria-at-northwind"
+    store = RecordingStore()
+
+    # WHEN it is accepted
+    with Stubber(sfn_client):
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(event))
+
+    # THEN rejected, stored under its id with a reason naming the field but not its value
+    assert result.outcome is Outcome.REJECTED
+    assert result.ticket_id == TICKET_ID
+    assert store.rejections == [(TICKET_ID, result.reason)]
+    assert result.reason is not None
+    assert "data.customer_contact_information.email" in result.reason
+    assert "maria-at-northwind" not in result.reason
+
+
+def test_an_invalid_ticket_without_a_usable_id_is_rejected_but_not_stored() -> None:
+    # GIVEN a ticket whose id is malformed
+    event = load_event(TICKET_SUBMITTED) | {"ticketId": "12345"}
+    store = RecordingStore()
+
+    # WHEN it is accepted (the Step Functions client is never touched)
+    result = Intake(None, STATE_MACHINE_ARN, store).accept(_bytes(event))  # type: ignore[arg-type]
+
+    # THEN rejected with no id: there is no item to write
+    assert result.outcome is Outcome.REJECTED
+    assert result.ticket_id is None
+    assert "ticketId" in (result.reason or "")
+    assert store.rejections == []
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"\xff\xfe not utf-8", "record is not UTF-8"),
+        (b"{not json", "record is not JSON"),
+        (b"[1, 2]", "record: Input should be a valid dictionary"),
+        (b'{"eventName": "TicketSubmitted"}', "ticketId: Field required"),
+    ],
+)
+def test_unreadable_records_get_a_reason(data: bytes, reason: str) -> None:
+    # GIVEN a record that is not a ticket
+    # WHEN it is parsed
+    with pytest.raises(InvalidTicketError) as raised:
+        parse_ticket(data)
+
+    # THEN the reason says what is wrong and no ticket id is claimed
+    assert reason in raised.value.reason
+    assert raised.value.ticket_id is None
+
+
+def test_every_problem_is_listed_in_one_reason() -> None:
+    # GIVEN a ticket with two problems
+    event = load_event(TICKET_SUBMITTED)
+    event["data"]["subject"] = ""
+    del event["data"]["product_issue_information"]["product"]
+
+    # WHEN it is parsed
+    with pytest.raises(InvalidTicketError) as raised:
+        parse_ticket(json.dumps(event).encode())
+
+    # THEN both are named
+    assert raised.value.reason.startswith("invalid ticket: ")
+    assert "data.subject" in raised.value.reason
+    assert "data.product_issue_information.product: Field required" in raised.value.reason
+    assert raised.value.ticket_id == TICKET_ID
