@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import statistics
 from collections import Counter
@@ -40,7 +41,9 @@ def percentile(values: list[float], share: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
+    # Rank ceil(share * n); rounded first, as 0.3 * 10 is 3.0000000000000004 in floating point.
+    rank = math.ceil(round(share * len(ordered), 9))
+    return ordered[min(len(ordered), max(1, rank)) - 1]
 
 
 def latency_summary(latencies_ms: list[float]) -> dict[str, float]:
