@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -26,18 +25,9 @@ for _path in (REPO_ROOT / "infra", REPO_ROOT):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+from tests.unit.lambda_loader import FakeLambdaContext  # noqa: E402
+
 REGION = "us-east-1"
-ACCOUNT = "123456789012"
-
-
-@dataclass(frozen=True)
-class FakeLambdaContext:
-    """The attributes Powertools' `inject_lambda_context` reads."""
-
-    function_name: str = "ticketflow-test"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ticketflow-test"
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
-"""Loads a Lambda's `handler.py` by path: every function's module is named `handler`, so each gets a name."""
+"""Lambda test support: each `handler.py` loaded by path under its own name, and a Lambda context."""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -22,3 +23,13 @@ def load_handler(function: str) -> ModuleType:
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@dataclass(frozen=True)
+class FakeLambdaContext:
+    """The attributes Powertools' `inject_lambda_context` reads."""
+
+    function_name: str = "ticketflow-test"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:ticketflow-test"
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"

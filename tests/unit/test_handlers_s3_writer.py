@@ -1,0 +1,99 @@
+"""S3Writer: the processed ticket archived from exactly the payload the ASL's ArchiveTicket state sends."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from botocore.stub import ANY, Stubber
+
+from tests.event_files import STATE_AFTER_TRIAGE, load_event
+from tests.unit.lambda_loader import FakeLambdaContext, load_handler
+from ticketflow.archive import TicketArchive
+from ticketflow.model import ProcessedTicket
+from ticketflow_infra.paths import STATE_MACHINE_FILE
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+pytestmark = pytest.mark.unit
+
+s3_writer = load_handler("s3_writer")
+BUCKET = "archive-bucket"
+KEY = "tickets/2025/01/15/TKT-20250115-0042.json"
+
+
+def _path(state: dict[str, Any], path: str) -> Any:
+    """A reference path `$.a.b` (the only form the ASL uses for this payload) applied to `state`."""
+    value: Any = state
+    for part in path.removeprefix("$").split(".")[1:]:
+        value = value[part]
+    return value
+
+
+def archive_payload(state: dict[str, Any]) -> dict[str, Any]:
+    """What ArchiveTicket's `Parameters.Payload` makes of the state."""
+    asl = json.loads(STATE_MACHINE_FILE.read_text(encoding="utf-8"))
+    branch = next(b for b in asl["States"]["Store"]["Branches"] if b["StartAt"] == "ArchiveTicket")
+    template = branch["States"]["ArchiveTicket"]["Parameters"]["Payload"]
+    return {key.removesuffix(".$"): _path(state, path) for key, path in template.items()}
+
+
+def _stub_put(stubber: Stubber, bodies: list[bytes], client: S3Client) -> None:
+    client.meta.events.register(
+        "provide-client-params.s3.PutObject", lambda params, **_: bodies.append(params["Body"])
+    )
+    stubber.add_response(
+        "put_object",
+        {"ETag": '"etag"'},
+        {"Bucket": BUCKET, "Key": KEY, "Body": ANY, "ContentType": "application/json"},
+    )
+
+
+def test_the_asl_payload_is_archived_as_the_flat_record(s3_client: S3Client) -> None:
+    # GIVEN the state after triage and stamping, turned into the payload the state machine sends
+    payload = archive_payload(load_event(STATE_AFTER_TRIAGE))
+    bodies: list[bytes] = []
+    with Stubber(s3_client) as stubber:
+        _stub_put(stubber, bodies, s3_client)
+
+        # WHEN the handler runs
+        result = s3_writer.handle(payload, TicketArchive(s3_client, BUCKET))
+
+        stubber.assert_no_pending_responses()
+
+    # THEN the record is under its key, with the state machine's timestamp as processed_at
+    assert result == {"key": KEY}
+    record = ProcessedTicket.model_validate_json(bodies[0])
+    assert record.ticket_id == "TKT-20250115-0042"
+    assert record.priority.value == "CRITICAL"
+    assert record.sentiment_score_negative == pytest.approx(0.93)
+    assert record.processed_at.isoformat() == "2025-01-15T09:30:02.345000+00:00"
+
+
+def test_a_payload_without_the_triage_fails_before_writing(s3_client: S3Client) -> None:
+    # GIVEN a payload missing the triage
+    payload = archive_payload(load_event(STATE_AFTER_TRIAGE))
+    del payload["triage"]
+
+    # WHEN / THEN nothing is written (the stubber has no response to give)
+    with Stubber(s3_client), pytest.raises(KeyError, match="triage"):
+        s3_writer.handle(payload, TicketArchive(s3_client, BUCKET))
+
+
+def test_lambda_handler_archives_with_a_lambda_context(
+    monkeypatch: pytest.MonkeyPatch, s3_client: S3Client, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN the function's archive on a stubbed S3 client
+    monkeypatch.setattr(s3_writer, "_archive", lambda: TicketArchive(s3_client, BUCKET))
+    bodies: list[bytes] = []
+    with Stubber(s3_client) as stubber:
+        _stub_put(stubber, bodies, s3_client)
+
+        # WHEN the Lambda entry point runs
+        result = s3_writer.lambda_handler(archive_payload(load_event(STATE_AFTER_TRIAGE)), lambda_context)
+
+    # THEN the key comes back
+    assert result == {"key": KEY}
+    assert len(bodies) == 1
