@@ -1,14 +1,16 @@
-"""One way to declare a pipeline Lambda: its folder under lambdas/, the shared layer, JSON logs."""
+"""One way to declare a pipeline Lambda: its folder under lambdas/ bundled with the shared code."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from ticketflow_infra.bundling import function_asset
 from ticketflow_infra.paths import LAMBDAS_DIR
 
 DEFAULT_TIMEOUT = cdk.Duration.seconds(30)
@@ -18,7 +20,7 @@ DEFAULT_TIMEOUT = cdk.Duration.seconds(30)
 class FunctionDefaults:
     """What every pipeline function shares."""
 
-    layer: lambda_.ILayerVersion
+    shared_code: Path  # built by bundling.build_shared_code
     removal_policy: cdk.RemovalPolicy
     # Reserved concurrency of the state machine's task functions (None: unreserved).
     task_concurrency: int | None = None
@@ -48,8 +50,7 @@ def pipeline_function(
         runtime=lambda_.Runtime.PYTHON_3_11,
         architecture=lambda_.Architecture.X86_64,
         handler="handler.lambda_handler",
-        code=lambda_.Code.from_asset(str(LAMBDAS_DIR / folder), exclude=["__pycache__"]),
-        layers=[defaults.layer],
+        code=lambda_.Code.from_asset(str(function_asset(LAMBDAS_DIR / folder, defaults.shared_code))),
         timeout=timeout,
         memory_size=memory_size,
         log_group=log_group,

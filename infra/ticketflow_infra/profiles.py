@@ -5,6 +5,7 @@ Constructs read these fields; none of them asks which profile it is in.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import aws_cdk as cdk
@@ -12,11 +13,14 @@ import aws_cdk as cdk
 from ticketflow.settings import Settings
 
 LOCAL_FUNCTION_CONCURRENCY = 4
+LOCAL_ACCOUNT = "000000000000"  # the emulators' account
 
 
 @dataclass(frozen=True, kw_only=True)
 class ProfileProps:
     name: str
+    # None: the account of the credentials the CDK CLI runs with.
+    account: str | None
     bedrock_model_id: str
     # Set: the Lambdas reach Comprehend and Bedrock Runtime at this URL (the stand-in), unset: AWS.
     ai_endpoint_url: str | None
@@ -37,6 +41,7 @@ class ProfileProps:
 def local_profile(settings: Settings) -> ProfileProps:
     return ProfileProps(
         name="local",
+        account=LOCAL_ACCOUNT,
         bedrock_model_id=settings.bedrock_model_id,
         ai_endpoint_url=settings.ai_endpoint_url or settings.fake_bedrock_url,
         removal_policy=cdk.RemovalPolicy.DESTROY,
@@ -47,6 +52,7 @@ def local_profile(settings: Settings) -> ProfileProps:
 def aws_profile(settings: Settings) -> ProfileProps:
     return ProfileProps(
         name="aws",
+        account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
         bedrock_model_id=settings.bedrock_model_id,
         ai_endpoint_url=settings.ai_endpoint_url,
         removal_policy=cdk.RemovalPolicy.RETAIN,

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from ticketflow.outputs import StackOutputs
@@ -21,18 +20,11 @@ from ticketflow_infra.storage import TicketStorage
 
 class TicketflowStack(cdk.Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, profile: ProfileProps, layer_dir: Path, **kwargs: Any
+        self, scope: Construct, construct_id: str, *, profile: ProfileProps, shared_code: Path, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        layer = lambda_.LayerVersion(
-            self,
-            "SharedCode",
-            code=lambda_.Code.from_asset(str(layer_dir)),
-            compatible_runtimes=[lambda_.Runtime.PYTHON_3_11],
-            description="ticketflow domain package, pydantic and Powertools",
-        )
         functions = FunctionDefaults(
-            layer=layer,
+            shared_code=shared_code,
             removal_policy=profile.removal_policy,
             task_concurrency=profile.function_concurrency,
             environment=profile.ai_endpoint_environment,

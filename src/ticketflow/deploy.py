@@ -48,6 +48,7 @@ def cdk_environment(settings: Settings, base: dict[str, str] | None = None) -> d
         env["AWS_ENDPOINT_URL"] = settings.emulator_url
         env["AWS_ACCESS_KEY_ID"] = LOCAL_CREDENTIALS["aws_access_key_id"]
         env["AWS_SECRET_ACCESS_KEY"] = LOCAL_CREDENTIALS["aws_secret_access_key"]
+        env["CDK_S3_FORCE_PATH_STYLE"] = "1"  # also for an emulator that is not on loopback
         # Construct validation is for what AWS would reject; the emulator run trades it for ~2x faster synth.
         env["CDK_VALIDATION"] = "false"
     return env

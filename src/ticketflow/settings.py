@@ -29,7 +29,7 @@ class Settings(BaseModel):
     warehouse_port: int = Field(default=5439, ge=1, le=65535)
     fake_bedrock_port: int = Field(default=4580, ge=1, le=65535)
     # Where the deployed Lambdas reach Comprehend and Bedrock; unset: fake_bedrock (local), AWS (aws).
-    # docker-compose users set it to the compose service, http://fake_bedrock:4580.
+    # docker-compose users set it to the compose alias http://fake-bedrock:4580 (botocore refuses `_`).
     ai_endpoint_url: str | None = None
     # Reserved concurrency of each pipeline function; unset: 4 locally (each emulator worker is a process
     # on a laptop's cores), unreserved on AWS.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import urllib.request
 from typing import Annotated
 
 import typer
@@ -10,20 +11,20 @@ import typer
 from ticketflow.aws import LOCAL_CREDENTIALS, Clients
 from ticketflow.cli.common import console, fail, settings, stack_outputs, step
 from ticketflow.deploy import Cdk, CdkError, deploy_stack
-from ticketflow.local import status as stack_status
 from ticketflow.outputs import OutputsNotFoundError
 from ticketflow.settings import Settings
 
 
-def require_running_stack(current: Settings) -> None:
-    """Locally, the emulator must be up before anything talks to it."""
+def require_running_emulator(current: Settings) -> None:
+    """Locally, an emulator must answer before anything deploys to it: the embedded one or LocalStack."""
     if current.profile != "local":
         return
-    emulator = next(s for s in stack_status(current) if s.name == "emulator")
-    if emulator.state != "healthy":
-        fail(
-            f"the local emulator is {emulator.state} at {emulator.url}: start the stack with `ticketflow up`"
-        )
+    url = f"{current.emulator_url}/_localstack/health"  # MiniStack answers LocalStack's health path too
+    try:
+        with urllib.request.urlopen(url, timeout=5):  # noqa: S310 (the configured emulator's http URL)
+            return
+    except OSError as error:
+        fail(f"no emulator answers at {current.emulator_url} ({error}): start one with `ticketflow up`")
 
 
 def deploy(
@@ -33,7 +34,7 @@ def deploy(
 ) -> None:
     """Deploy the stack (bootstrapping the environment the first time)."""
     current = settings()
-    require_running_stack(current)
+    require_running_emulator(current)
     with step(f"deploying stack {current.stack_name} ({current.profile} profile)") as status:
         try:
             deploy_stack(

@@ -1,0 +1,84 @@
+"""Builds each function's code asset without Docker: its handler folder plus the shared code.
+
+The shared code (the ticketflow package and pinned wheels for the Lambda platform) is built once per
+distinct input and hard-linked into every function's folder. It is bundled rather than put in a layer
+because LocalStack Community does not apply layers; the same assets then run on every target.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ticketflow_infra.paths import BUILD_DIR, LAMBDA_REQUIREMENTS, SHARED_PACKAGE_DIR
+
+_PLATFORM_ARGS = [
+    "--platform", "manylinux2014_x86_64",
+    "--implementation", "cp",
+    "--python-version", "3.11",
+    "--only-binary=:all:",
+]  # fmt: skip
+_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+def _digest(*roots: Path, salt: str = "") -> str:
+    digest = hashlib.sha256(salt.encode())
+    for root in roots:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            if "__pycache__" not in path.parts:
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _build_once(target: Path, build: Callable[[Path], None]) -> Path:
+    """`target`, built by `build(staging)` unless it exists; older builds of the same kind are removed."""
+    if target.is_dir():
+        return target
+    kind = target.name.rsplit("-", 1)[0]
+    for stale in target.parent.glob(f"{kind}-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = target.parent / f"{target.name}.partial"
+    staging.mkdir(parents=True)
+    build(staging)
+    staging.rename(target)
+    return target
+
+
+def build_shared_code(
+    requirements: Path = LAMBDA_REQUIREMENTS,
+    package_dir: Path = SHARED_PACKAGE_DIR,
+    build_dir: Path = BUILD_DIR,
+) -> Path:
+    """A folder holding the ticketflow package and its runtime dependencies, importable as is."""
+
+    def build(staging: Path) -> None:
+        pip = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+             "--no-compile", *_PLATFORM_ARGS, "--target", str(staging), "--requirement", str(requirements)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if pip.returncode != 0:
+            raise RuntimeError(f"installing the Lambda dependencies failed:\n{pip.stdout}{pip.stderr}")
+        shutil.copytree(
+            package_dir, staging / package_dir.name, ignore=shutil.ignore_patterns("__pycache__", "cli")
+        )
+
+    return _build_once(build_dir / f"shared-{_digest(requirements, package_dir)}", build)
+
+
+def function_asset(handler_dir: Path, shared: Path, build_dir: Path = BUILD_DIR) -> Path:
+    """The function's deployable folder: the shared code hard-linked, the handler folder beside it."""
+
+    def build(staging: Path) -> None:
+        shutil.copytree(shared, staging, dirs_exist_ok=True, copy_function=os.link)
+        shutil.copytree(handler_dir, staging, dirs_exist_ok=True, ignore=_IGNORED)
+
+    digest = _digest(handler_dir, salt=shared.name)
+    return _build_once(build_dir / f"fn-{handler_dir.name}-{digest}", build)
