@@ -73,12 +73,16 @@ def build_shared_code(
     return _build_once(build_dir / f"shared-{_digest(requirements, package_dir)}", build)
 
 
-def function_asset(handler_dir: Path, shared: Path, build_dir: Path = BUILD_DIR) -> Path:
-    """The function's deployable folder: the shared code hard-linked, the handler folder beside it."""
+def function_asset(handler_dir: Path, shared: Path, build_dir: Path | None = None) -> Path:
+    """The function's deployable folder: the shared code hard-linked, the handler folder beside it.
+
+    Built beside the shared code unless told otherwise: hard links stay on one file system, and a synth from
+    another shared folder (a test's) never replaces the builds in the repository's build folder.
+    """
 
     def build(staging: Path) -> None:
         shutil.copytree(shared, staging, dirs_exist_ok=True, copy_function=os.link)
         shutil.copytree(handler_dir, staging, dirs_exist_ok=True, ignore=_IGNORED)
 
     digest = _digest(handler_dir, salt=shared.name)
-    return _build_once(build_dir / f"fn-{handler_dir.name}-{digest}", build)
+    return _build_once((build_dir or shared.parent) / f"fn-{handler_dir.name}-{digest}", build)
