@@ -1,0 +1,272 @@
+"""The CDK stack, synthesized for the local and the aws profile (once each per module)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, cast
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from ticketflow.model import EVENT_NAME
+from ticketflow.outputs import StackOutputs
+from ticketflow.settings import Settings
+from ticketflow_infra.paths import BUILD_DIR
+from ticketflow_infra.profiles import LOCAL_FUNCTION_CONCURRENCY, profile_props
+from ticketflow_infra.stack import TicketflowStack
+
+pytestmark = pytest.mark.unit
+
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_COMPREHEND", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
+TASK_FUNCTIONS = ("EnrichmentDetectSentiment", "EnrichmentGenerateResponse", "StorageS3Writer")
+TRIGGER_FUNCTION = "IngestTriggerSFN"
+
+
+def _build_dir_listing() -> set[str]:
+    return {p.name for p in BUILD_DIR.iterdir()} if BUILD_DIR.is_dir() else set()
+
+
+def _synth(settings: Settings, shared_code: Path) -> Template:
+    os.environ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
+    app = cdk.App()
+    stack = TicketflowStack(app, "Ticketflow", profile=profile_props(settings), shared_code=shared_code)
+    return Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def build_dir_before() -> set[str]:
+    return _build_dir_listing()
+
+
+@pytest.fixture(scope="module")
+def shared_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny stand-in for the built shared code (no pip run): one importable package."""
+    root = tmp_path_factory.mktemp("build") / "shared-test"
+    (root / "ticketflow").mkdir(parents=True)
+    (root / "ticketflow" / "__init__.py").write_text("")
+    return root
+
+
+@pytest.fixture(scope="module")
+def local(build_dir_before: set[str], shared_code: Path) -> Template:
+    return _synth(Settings(profile="local"), shared_code)
+
+
+@pytest.fixture(scope="module")
+def aws(build_dir_before: set[str], shared_code: Path) -> Template:
+    return _synth(Settings(profile="aws"), shared_code)
+
+
+def _functions(template: Template) -> Mapping[str, Mapping[str, Any]]:
+    return template.find_resources("AWS::Lambda::Function")
+
+
+def _function(template: Template, prefix: str) -> Mapping[str, Any]:
+    [properties] = [r["Properties"] for lid, r in _functions(template).items() if lid.startswith(prefix)]
+    return cast("Mapping[str, Any]", properties)
+
+
+def _logical_id(template: Template, resource_type: str) -> str:
+    [logical_id] = template.find_resources(resource_type)
+    return logical_id
+
+
+@pytest.mark.parametrize("profile", ["local", "aws"])
+def test_one_of_each_pipeline_resource(profile: str, request: pytest.FixtureRequest) -> None:
+    # GIVEN the profile's template
+    template: Template = request.getfixturevalue(profile)
+
+    # WHEN / THEN the stream, table, bucket, topic, alarm, state machine and four functions
+    for resource_type, count in {
+        "AWS::Kinesis::Stream": 1,
+        "AWS::DynamoDB::GlobalTable": 1,
+        "AWS::S3::Bucket": 1,
+        "AWS::SNS::Topic": 1,
+        "AWS::CloudWatch::Alarm": 1,
+        "AWS::StepFunctions::StateMachine": 1,
+        "AWS::Lambda::EventSourceMapping": 1,
+        "AWS::Lambda::Function": 4,
+    }.items():
+        template.resource_count_is(resource_type, count)
+
+
+def test_kinesis_mapping_filters_ticket_events_and_reports_item_failures(local: Template) -> None:
+    # GIVEN / WHEN the event source mapping
+    # THEN batches of 100 from the stream, only TicketSubmitted events (the decoded record under `data`),
+    # partial batch responses, and a failing batch split in two
+    local.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "EventSourceArn": {"Fn::GetAtt": [_logical_id(local, "AWS::Kinesis::Stream"), "Arn"]},
+            "FunctionName": {"Ref": Match.string_like_regexp(f"^{TRIGGER_FUNCTION}")},
+            "BatchSize": 100,
+            "FilterCriteria": {
+                "Filters": [
+                    {"Pattern": json.dumps({"data": {"eventName": [EVENT_NAME]}}, separators=(",", ":"))}
+                ]
+            },
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "BisectBatchOnFunctionError": True,
+            "StartingPosition": "TRIM_HORIZON",
+        },
+    )
+
+
+def test_ticket_table_is_keyed_by_ticket_id(local: Template) -> None:
+    # GIVEN / WHEN / THEN
+    local.has_resource_properties(
+        "AWS::DynamoDB::GlobalTable",
+        {
+            "KeySchema": [{"AttributeName": "ticket_id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "ticket_id", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+    )
+
+
+def test_archive_bucket_is_private_and_encrypted(local: Template) -> None:
+    # GIVEN / WHEN / THEN
+    local.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "BucketEncryption": Match.any_value(),
+        },
+    )
+
+
+def test_failure_alarm_notifies_the_topic(local: Template) -> None:
+    # GIVEN the topic and the state machine
+    topic = _logical_id(local, "AWS::SNS::Topic")
+    state_machine = _logical_id(local, "AWS::StepFunctions::StateMachine")
+
+    # WHEN / THEN the alarm fires on one failed execution a minute and notifies that topic
+    local.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmActions": [{"Ref": topic}],
+            "Namespace": "AWS/States",
+            "MetricName": "ExecutionsFailed",
+            "Dimensions": [{"Name": "StateMachineArn", "Value": {"Ref": state_machine}}],
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "Period": 60,
+            "Statistic": "Sum",
+        },
+    )
+
+
+def test_state_machine_substitutes_the_stacks_resources(local: Template) -> None:
+    # GIVEN the resources the definition refers to
+    def function_arn(prefix: str) -> dict[str, Any]:
+        [logical_id] = [lid for lid in _functions(local) if lid.startswith(prefix)]
+        return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+    # WHEN / THEN each substitution names its resource
+    local.has_resource_properties(
+        "AWS::StepFunctions::StateMachine",
+        {
+            "StateMachineType": "STANDARD",
+            "DefinitionSubstitutions": {
+                "DetectSentimentFunctionArn": function_arn("EnrichmentDetectSentiment"),
+                "GenerateResponseFunctionArn": function_arn("EnrichmentGenerateResponse"),
+                "S3WriterFunctionArn": function_arn("StorageS3Writer"),
+                "TicketsTableName": {"Ref": _logical_id(local, "AWS::DynamoDB::GlobalTable")},
+                "NotificationsTopicArn": {"Ref": _logical_id(local, "AWS::SNS::Topic")},
+            },
+        },
+    )
+
+
+def test_local_functions_reach_the_ai_stand_in(local: Template) -> None:
+    # GIVEN the local profile's AI endpoint
+    endpoint = Settings(profile="local").fake_bedrock_url
+
+    # WHEN / THEN every function has both endpoint variables pointing at it
+    for logical_id, function in _functions(local).items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert {name: variables.get(name) for name in ENDPOINT_VARIABLES} == dict.fromkeys(
+            ENDPOINT_VARIABLES, endpoint
+        ), logical_id
+
+
+def test_aws_functions_use_the_real_services(aws: Template) -> None:
+    # GIVEN / WHEN / THEN no function overrides an endpoint on AWS
+    for logical_id, function in _functions(aws).items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert not [name for name in variables if name.startswith("AWS_ENDPOINT_URL")], logical_id
+
+
+def test_local_task_functions_have_reserved_concurrency(local: Template) -> None:
+    # GIVEN / WHEN / THEN the state machine's tasks are bounded locally; the trigger is not
+    for prefix in TASK_FUNCTIONS:
+        assert _function(local, prefix)["ReservedConcurrentExecutions"] == LOCAL_FUNCTION_CONCURRENCY == 4
+    assert "ReservedConcurrentExecutions" not in _function(local, TRIGGER_FUNCTION)
+
+
+def test_aws_functions_are_unreserved(aws: Template) -> None:
+    # GIVEN / WHEN / THEN
+    for logical_id, function in _functions(aws).items():
+        assert "ReservedConcurrentExecutions" not in function["Properties"], logical_id
+
+
+def test_functions_get_what_they_read_from_the_environment(local: Template) -> None:
+    # GIVEN / WHEN each function's variables
+    trigger = _function(local, TRIGGER_FUNCTION)["Environment"]["Variables"]
+    writer = _function(local, "StorageS3Writer")["Environment"]["Variables"]
+    triage = _function(local, "EnrichmentGenerateResponse")["Environment"]["Variables"]
+
+    # THEN the names composition.py requires are set to the stack's resources
+    assert trigger["STATE_MACHINE_ARN"] == {"Ref": _logical_id(local, "AWS::StepFunctions::StateMachine")}
+    assert trigger["TABLE_NAME"] == {"Ref": _logical_id(local, "AWS::DynamoDB::GlobalTable")}
+    assert writer["BUCKET_NAME"] == {"Ref": _logical_id(local, "AWS::S3::Bucket")}
+    assert triage["BEDROCK_MODEL_ID"] == Settings().bedrock_model_id
+
+
+@pytest.mark.parametrize(("profile", "policy"), [("local", "Delete"), ("aws", "Retain")])
+def test_data_is_kept_on_aws_and_dropped_locally(
+    profile: str, policy: str, request: pytest.FixtureRequest
+) -> None:
+    # GIVEN the profile's template
+    template: Template = request.getfixturevalue(profile)
+
+    # WHEN / THEN table, bucket and stream follow the profile's removal policy
+    for resource_type in ("AWS::DynamoDB::GlobalTable", "AWS::S3::Bucket", "AWS::Kinesis::Stream"):
+        template.has_resource(resource_type, {"DeletionPolicy": policy})
+
+
+def test_outputs_are_the_ones_clients_resolve(local: Template) -> None:
+    # GIVEN the template's outputs
+    outputs = local.to_json()["Outputs"]
+
+    # WHEN / THEN exactly StackOutputs' keys, each referring to its resource
+    assert set(outputs) == set(StackOutputs.keys())
+    assert outputs["StreamName"]["Value"] == {"Ref": _logical_id(local, "AWS::Kinesis::Stream")}
+    assert outputs["TableName"]["Value"] == {"Ref": _logical_id(local, "AWS::DynamoDB::GlobalTable")}
+    assert outputs["BucketName"]["Value"] == {"Ref": _logical_id(local, "AWS::S3::Bucket")}
+    assert outputs["TopicArn"]["Value"] == {"Ref": _logical_id(local, "AWS::SNS::Topic")}
+    assert outputs["StateMachineArn"]["Value"] == {
+        "Ref": _logical_id(local, "AWS::StepFunctions::StateMachine")
+    }
+    assert outputs["TriggerFunctionName"]["Value"]["Ref"].startswith(TRIGGER_FUNCTION)
+    assert outputs["FailureAlarmName"]["Value"] == {"Ref": _logical_id(local, "AWS::CloudWatch::Alarm")}
+
+
+def test_synthesis_leaves_the_repositorys_build_folder_alone(
+    local: Template, aws: Template, build_dir_before: set[str]
+) -> None:
+    # GIVEN both templates synthesized from a shared-code folder outside the repository
+    # WHEN the repository's build folder is listed again
+    after = _build_dir_listing()
+
+    # THEN the function assets were built elsewhere: a test never replaces a developer's (or a deploy's) build
+    assert after == build_dir_before
