@@ -1,13 +1,16 @@
-"""Unit-tier fixtures: the CDK app's package on sys.path, a Lambda context, offline boto3 clients."""
+"""Unit-tier fixtures: a Lambda context and offline boto3 clients (for Stubber).
+
+`tests.*` helpers and infra/ are importable through pytest's `pythonpath` (pyproject.toml).
+"""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
+
+from tests.unit.lambda_loader import FakeLambdaContext
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
@@ -19,13 +22,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_stepfunctions import SFNClient
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# infra/ is the CDK app, not an installed package; the repository root holds tests.event_files.
-for _path in (REPO_ROOT / "infra", REPO_ROOT):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
-
-from tests.unit.lambda_loader import FakeLambdaContext  # noqa: E402
 
 REGION = "us-east-1"
 
