@@ -10,18 +10,18 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ticketflow import composition
-from ticketflow.archive import TicketArchive
+from ticketflow.archive import Archive
 from ticketflow.model import ProcessedTicket, SentimentResult, TicketSubmitted, Triage
 
 logger = Logger()
 
 
 @cache
-def _archive() -> TicketArchive:
+def _archive() -> Archive:
     return composition.archive(composition.FunctionEnvironment.current())
 
 
-def handle(event: dict[str, Any], archive: TicketArchive) -> dict[str, Any]:
+def handle(event: dict[str, Any], archive: Archive) -> dict[str, Any]:
     ticket = ProcessedTicket.build(
         TicketSubmitted.model_validate(event),
         SentimentResult.model_validate(event["sentiment"]),

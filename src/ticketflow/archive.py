@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ticketflow.model import ProcessedTicket
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+
+class Archive(Protocol):
+    def write(self, ticket: ProcessedTicket) -> str: ...
 
 
 class TicketArchive:

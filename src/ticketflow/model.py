@@ -167,5 +167,10 @@ class ProcessedTicket(_Strict):
         )
 
     def archive_key(self) -> str:
-        """`tickets/YYYY/MM/DD/<ticket_id>.json`, dated by submission so a re-run lands on the same key."""
-        return f"tickets/{self.submitted_at:%Y/%m/%d}/{self.ticket_id}.json"
+        return archive_key(self.ticket_id, self.submitted_at)
+
+
+def archive_key(ticket_id: str, submitted_at: datetime) -> str:
+    """`tickets/YYYY/MM/DD/<ticket_id>.json` by the UTC day of submission: a re-run lands on the same key,
+    and one day's partition holds the same tickets whatever offset their producers wrote."""
+    return f"tickets/{submitted_at.astimezone(UTC):%Y/%m/%d}/{ticket_id}.json"

@@ -10,7 +10,7 @@ import pytest
 
 from tests.e2e.conftest import DeployedStack
 from ticketflow import generator, producer
-from ticketflow.model import EVENT_NAME, ProcessedTicket, TicketSubmitted
+from ticketflow.model import EVENT_NAME, ProcessedTicket, TicketSubmitted, archive_key
 from ticketflow.notifications import TopicListener
 from ticketflow.polling import wait_until
 from ticketflow.tracking import TicketState
@@ -40,7 +40,7 @@ def execution_status(stack: DeployedStack, ticket_id: str) -> str:
 
 
 def archived_objects(stack: DeployedStack, ticket: TicketSubmitted) -> list[dict[str, Any]]:
-    prefix = f"tickets/{ticket.submitted_at:%Y/%m/%d}/{ticket.ticket_id}"
+    prefix = archive_key(ticket.ticket_id, ticket.submitted_at).removesuffix(".json")
     listing = stack.clients("s3").list_objects_v2(Bucket=stack.outputs.bucket_name, Prefix=prefix)
     return list(listing.get("Contents", []))
 
@@ -73,7 +73,7 @@ def test_each_ticket_is_processed_stored_archived_and_notified_once(
     for ticket_id, ticket in by_id.items():
         assert_stored(states[ticket_id], ticket)
         objects = archived_objects(deployed_stack, ticket)
-        assert [o["Key"] for o in objects] == [f"tickets/{ticket.submitted_at:%Y/%m/%d}/{ticket_id}.json"]
+        assert [o["Key"] for o in objects] == [archive_key(ticket_id, ticket.submitted_at)]
         body = deployed_stack.clients("s3").get_object(
             Bucket=deployed_stack.outputs.bucket_name, Key=objects[0]["Key"]
         )

@@ -192,13 +192,13 @@ def test_archive_key_is_dated_by_submission_not_processing() -> None:
     assert reprocessed.archive_key() == key
 
 
-def test_archive_key_uses_the_submission_timestamp_as_given() -> None:
+def test_archive_key_is_dated_by_the_utc_day_of_submission() -> None:
     # GIVEN a submission late in the evening at UTC-5 (already the next day in UTC)
     event = load_event(TICKET_SUBMITTED) | {"submittedAt": "2025-01-15T23:30:00-05:00"}
 
     # WHEN the key is computed
     record = _processed(event)
 
-    # THEN the date is the one written in the event (the offset is kept, not converted)
+    # THEN the offset is kept on the record, and the key's partition is the UTC day
     assert record.submitted_at.utcoffset() == timezone(timedelta(hours=-5)).utcoffset(None)
-    assert record.archive_key() == "tickets/2025/01/15/TKT-20250115-0042.json"
+    assert record.archive_key() == "tickets/2025/01/16/TKT-20250115-0042.json"
