@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TICKETFLOW := $(BIN)/ticketflow
 STAMPS := .ticketflow/stamps
 
-.PHONY: help install demo test test-unit test-integration test-e2e check lint types up down status local-deploy synth aws-deploy env etl clean
+.PHONY: help install demo test test-unit test-integration test-e2e check lint types up down status local-deploy synth aws-deploy env etl bench-etl clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,6 +69,12 @@ aws-deploy: install ## Deploy the same stack to the AWS account of your credenti
 
 env: install ## Print export lines for the running stack: eval "$$(make -s env)"
 	@$(TICKETFLOW) env
+
+etl: install ## Load the S3 ticket archive into the local warehouse (incremental; report in .ticketflow/reports/etl.json)
+	$(TICKETFLOW) etl
+
+bench-etl: install ## Benchmark the ETL: archive 10,000 generated tickets, load them, then a run with nothing new
+	$(BIN)/python tools/bench_etl.py
 
 clean: ## Remove build output (keeps the local stack's state)
 	rm -rf cdk.out .ticketflow/build .mypy_cache .ruff_cache .pytest_cache
