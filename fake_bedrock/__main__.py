@@ -1,4 +1,5 @@
-"""`python -m fake_bedrock --host 127.0.0.1 --port 4580 [--admin] [--faults FILE_OR_JSON] [--seed N]`."""
+"""`python -m fake_bedrock --host 127.0.0.1 --port 4580 [--admin] [--faults FILE_OR_JSON] [--seed N]
+[--upstream-url URL --upstream-model NAME [--upstream-timeout SECONDS]]`."""
 
 from __future__ import annotations
 
@@ -8,11 +9,21 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import FrameType
 
 from fake_bedrock.faults import ENV_VAR, FaultConfig, FaultConfigError
 from fake_bedrock.server import LOG, make_server
+from fake_bedrock.upstream import (
+    API_KEY_ENV_VAR,
+    DEFAULT_TIMEOUT_S,
+    MODEL_ENV_VAR,
+    TIMEOUT_ENV_VAR,
+    URL_ENV_VAR,
+    Upstream,
+    UpstreamConfig,
+    UpstreamConfigError,
+)
 
 DEFAULT_PORT = 4580
 ADMIN_ENV_VAR = "FAKE_BEDROCK_ADMIN"
@@ -40,7 +51,44 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=None, help="override the fault configuration's seed")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    upstream = parser.add_argument_group(
+        "real model",
+        "Answer Converse with an OpenAI-compatible server (Ollama, llama.cpp, vLLM: POST {URL}/v1/chat/"
+        f"completions); ${API_KEY_ENV_VAR}, if set, is sent as a Bearer token. Unset: the stand-in model.",
+    )
+    upstream.add_argument(
+        "--upstream-url",
+        default=os.environ.get(URL_ENV_VAR) or None,
+        help=f"the server's base URL, e.g. http://127.0.0.1:11434 (default: ${URL_ENV_VAR})",
+    )
+    upstream.add_argument(
+        "--upstream-model",
+        default=os.environ.get(MODEL_ENV_VAR) or None,
+        help=f"the model name the server knows, e.g. llama3.2 (default: ${MODEL_ENV_VAR})",
+    )
+    upstream.add_argument(
+        "--upstream-timeout",
+        type=float,
+        default=os.environ.get(TIMEOUT_ENV_VAR) or DEFAULT_TIMEOUT_S,
+        help=f"seconds before ModelTimeoutException (default: {DEFAULT_TIMEOUT_S:g}, or ${TIMEOUT_ENV_VAR})",
+    )
     return parser.parse_args(argv)
+
+
+def load_upstream(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Upstream | None:
+    """The upstream model the arguments configure, or None; raises UpstreamConfigError."""
+    if not args.upstream_url:
+        if args.upstream_model:
+            raise UpstreamConfigError("--upstream-model needs --upstream-url")
+        return None
+    env = os.environ if environ is None else environ
+    config = UpstreamConfig(
+        url=args.upstream_url,
+        model=args.upstream_model or "",
+        api_key=env.get(API_KEY_ENV_VAR) or None,
+        timeout_s=float(args.upstream_timeout),
+    )
+    return Upstream(config)
 
 
 def load_faults(source: str | None, seed: int | None) -> FaultConfig:
@@ -56,13 +104,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FaultConfigError, OSError) as error:
         LOG.error("bad fault configuration: %s", error)
         return 2
-    server = make_server(args.host, args.port, admin=args.admin, faults=faults)
+    try:
+        upstream = load_upstream(args)
+    except UpstreamConfigError as error:
+        LOG.error("bad upstream configuration: %s", error)
+        return 2
+    server = make_server(args.host, args.port, admin=args.admin, faults=faults, upstream=upstream)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt(signum)
 
     signal.signal(signal.SIGTERM, stop)
     LOG.info("fake_bedrock listening on %s (admin %s)", server.url, "on" if args.admin else "off")
+    if upstream is not None:
+        LOG.info("Converse answered by %s (model %s)", upstream.config.endpoint, upstream.config.model)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fake_bedrock.engine import (
     BadOutput,
@@ -27,6 +27,9 @@ from fake_bedrock.engine import (
 from fake_bedrock.errors import ServiceError, constraint_errors, validation
 from fake_bedrock.models import Family, ModelSpec
 
+if TYPE_CHECKING:
+    from fake_bedrock.upstream import Upstream
+
 _TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _ROLES = ("user", "assistant")
 _MAX_STOP_SEQUENCES = 4
@@ -40,8 +43,12 @@ class RequestContext:
     bad_output: BadOutput | None = None
 
 
-def converse(model: ModelSpec, body: JsonObject, context: RequestContext) -> JsonObject:
-    prompt = parse_prompt(model, body)
+def converse(
+    model: ModelSpec, body: JsonObject, context: RequestContext, *, upstream: Upstream | None = None
+) -> JsonObject:
+    prompt = parse_prompt(model, body)  # the service's checks, whichever model answers
+    if upstream is not None:
+        return upstream.converse(body, context)
     completion = generate(prompt, salt=digest(model.model_id, body), bad_output=context.bad_output)
     return {
         "output": {"message": {"role": "assistant", "content": content_blocks(completion)}},

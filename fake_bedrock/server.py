@@ -28,6 +28,7 @@ from fake_bedrock.engine import JsonObject
 from fake_bedrock.errors import Service, ServiceError
 from fake_bedrock.faults import FaultConfig, FaultConfigError, FaultInjector
 from fake_bedrock.invoke import invoke_model
+from fake_bedrock.upstream import Upstream
 
 LOG = logging.getLogger("fake_bedrock")
 _MODEL_ROUTE = re.compile(r"^/model/([^/]+)/([a-z-]+)$")
@@ -54,11 +55,17 @@ class FakeBedrockServer(ThreadingHTTPServer):
     request_queue_size = 256
 
     def __init__(
-        self, address: tuple[str, int], *, admin: bool = False, faults: FaultConfig | None = None
+        self,
+        address: tuple[str, int],
+        *,
+        admin: bool = False,
+        faults: FaultConfig | None = None,
+        upstream: Upstream | None = None,
     ) -> None:
         super().__init__(address, Handler)
         self.admin = admin
         self.injector = FaultInjector(faults)
+        self.upstream = upstream  # when set, Converse is answered by a real model (fake_bedrock.upstream)
 
     @property
     def url(self) -> str:
@@ -178,7 +185,8 @@ class Handler(BaseHTTPRequestHandler):
         def work(context: RequestContext) -> Reply:
             model = models.resolve(model_id)
             if op == "converse":
-                return 200, {}, _json_bytes(converse(model, _parse_json_object(raw), context))
+                request = _parse_json_object(raw)
+                return 200, {}, _json_bytes(converse(model, request, context, upstream=self.server.upstream))
             body, completion = invoke_model(model, raw, context)
             headers = {
                 "X-Amzn-Bedrock-Input-Token-Count": str(completion.input_tokens),
@@ -239,17 +247,27 @@ def _parse_json_object(raw: bytes) -> JsonObject:
 
 
 def make_server(
-    host: str, port: int, *, admin: bool = False, faults: FaultConfig | None = None
+    host: str,
+    port: int,
+    *,
+    admin: bool = False,
+    faults: FaultConfig | None = None,
+    upstream: Upstream | None = None,
 ) -> FakeBedrockServer:
-    return FakeBedrockServer((host, port), admin=admin, faults=faults)
+    return FakeBedrockServer((host, port), admin=admin, faults=faults, upstream=upstream)
 
 
 @contextlib.contextmanager
 def serve_in_background(
-    host: str = "127.0.0.1", port: int = 0, *, admin: bool = False, faults: FaultConfig | None = None
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    admin: bool = False,
+    faults: FaultConfig | None = None,
+    upstream: Upstream | None = None,
 ) -> Iterator[FakeBedrockServer]:
     """Run a server in a daemon thread (port 0: an ephemeral port) and stop it on exit; for tests."""
-    server = make_server(host, port, admin=admin, faults=faults)
+    server = make_server(host, port, admin=admin, faults=faults, upstream=upstream)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
