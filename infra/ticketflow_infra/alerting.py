@@ -8,6 +8,8 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from ticketflow import metrics
+
 
 class Alerting(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
@@ -25,7 +27,7 @@ class Alerting(Construct):
             evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="A support ticket's execution failed: it has no stored reply.",
+            alarm_description="Support tickets failed: no stored reply (status FAILED, with a reason).",
         )
         alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.topic))
         return alarm
@@ -33,3 +35,10 @@ class Alerting(Construct):
 
 def failures_per_minute(metric: cloudwatch.Metric) -> cloudwatch.Metric:
     return metric.with_(period=cdk.Duration.minutes(1), statistic="Sum")
+
+
+def tickets_failed() -> cloudwatch.Metric:
+    """What the state machine's RecordFailure step publishes, one per failed ticket."""
+    return failures_per_minute(
+        cloudwatch.Metric(namespace=metrics.NAMESPACE, metric_name=metrics.TICKETS_FAILED)
+    )

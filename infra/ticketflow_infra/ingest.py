@@ -7,6 +7,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -34,6 +35,16 @@ class Ingest(Construct):
             encryption=kinesis.StreamEncryption.MANAGED,
             removal_policy=functions.removal_policy,
         )
+        # Records the trigger could not hand on, kept whole for `ticketflow dlq replay` (and, on AWS, the
+        # mapping's own on-failure records for invocations that failed outright).
+        self.dead_letters = sqs.Queue(
+            self,
+            "DeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+            removal_policy=functions.removal_policy,
+        )
         self.trigger: lambda_.Function = pipeline_function(
             self,
             "TriggerSFN",
@@ -42,6 +53,7 @@ class Ingest(Construct):
             environment={
                 "STATE_MACHINE_ARN": state_machine.state_machine_arn,
                 "TABLE_NAME": table.table_name,
+                "DEAD_LETTER_QUEUE_URL": self.dead_letters.queue_url,
             },
             timeout=cdk.Duration.seconds(60),
             state_machine_task=False,
@@ -61,7 +73,9 @@ class Ingest(Construct):
                 report_batch_item_failures=True,
                 bisect_batch_on_error=True,
                 retry_attempts=5,
+                on_failure=event_sources.SqsDlq(self.dead_letters),
             )
         )
         state_machine.grant_start_execution(self.trigger)
-        table.grant(self.trigger, "dynamodb:PutItem")
+        table.grant(self.trigger, "dynamodb:PutItem", "dynamodb:GetItem")
+        self.dead_letters.grant_send_messages(self.trigger)

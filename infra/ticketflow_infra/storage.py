@@ -7,6 +7,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from ticketflow.ticket_store import STATUS_INDEX
 from ticketflow_infra.functions import FunctionDefaults, pipeline_function
 
 
@@ -18,6 +19,14 @@ class TicketStorage(Construct):
             "Tickets",
             partition_key=dynamodb.Attribute(name="ticket_id", type=dynamodb.AttributeType.STRING),
             billing=dynamodb.Billing.on_demand(),
+            # `ticketflow tickets list --status FAILED`: the tickets in one status, newest transition first.
+            global_secondary_indexes=[
+                dynamodb.GlobalSecondaryIndexPropsV2(
+                    index_name=STATUS_INDEX,
+                    partition_key=dynamodb.Attribute(name="status", type=dynamodb.AttributeType.STRING),
+                    sort_key=dynamodb.Attribute(name="status_at", type=dynamodb.AttributeType.STRING),
+                )
+            ],
             removal_policy=functions.removal_policy,
         )
         self.bucket = s3.Bucket(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -10,21 +11,43 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ticketflow import composition
+from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow.ingest import Intake, IntakeResult, Outcome
 
 logger = Logger()
 processor = AsyncBatchProcessor(event_type=EventType.KinesisDataStreams)
 
 
+@dataclass(frozen=True)
+class Trigger:
+    intake: Intake
+    dead_letters: DeadLetterQueue
+
+
 @cache
-def _intake() -> Intake:
-    return composition.intake(composition.FunctionEnvironment.current())
+def _trigger() -> Trigger:
+    env = composition.FunctionEnvironment.current()
+    return Trigger(composition.intake(env), composition.dead_letter_queue(env))
 
 
-def accept(record: KinesisStreamRecord, intake: Intake) -> IntakeResult:
-    result = intake.accept(record.kinesis.data_as_bytes())
+def accept(record: KinesisStreamRecord, trigger: Trigger) -> IntakeResult:
+    data = record.kinesis.data_as_bytes()
+    try:
+        result = trigger.intake.accept(data)
+    except (BotoCoreError, ClientError) as error:
+        # The clients' own retries are spent: park the record whole rather than hold up the shard.
+        # If the queue fails too, the error propagates and the mapping retries the record.
+        reason = f"{type(error).__name__}: {error}"
+        trigger.dead_letters.send(
+            DeadLetter.of(record.kinesis.partition_key, record.kinesis.sequence_number, data, reason)
+        )
+        logger.exception(
+            "record dead-lettered", sequence_number=record.kinesis.sequence_number, reason=reason
+        )
+        return IntakeResult(Outcome.DEAD_LETTERED, None, reason)
     if result.outcome is Outcome.REJECTED:
         # The reason names fields, never their values: tickets carry customers' personal data.
         logger.warning(
@@ -38,7 +61,7 @@ def accept(record: KinesisStreamRecord, intake: Intake) -> IntakeResult:
 
 async def _record_handler(record: KinesisStreamRecord) -> str:
     # boto3 blocks: each record runs on the default executor, so a batch starts its executions concurrently.
-    result = await asyncio.to_thread(accept, record, _intake())
+    result = await asyncio.to_thread(accept, record, _trigger())
     return result.outcome.value
 
 
@@ -54,6 +77,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         started=outcomes.count(Outcome.STARTED.value),
         already_started=outcomes.count(Outcome.ALREADY_STARTED.value),
         rejected=outcomes.count(Outcome.REJECTED.value),
+        dead_lettered=outcomes.count(Outcome.DEAD_LETTERED.value),
         failed=len(response.get("batchItemFailures", [])),
     )
     return response

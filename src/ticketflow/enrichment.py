@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from ticketflow.model import SentimentResult, SentimentScores, TicketSubmitted, Triage
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC, triage_user_message
+from ticketflow.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
@@ -39,15 +40,20 @@ def utf8_prefix(text: str, max_bytes: int) -> str:
 
 
 class ComprehendSentiment:
-    def __init__(self, client: ComprehendClient, language_code: str = "en") -> None:
+    def __init__(
+        self, client: ComprehendClient, language_code: str = "en", retry: RetryPolicy | None = None
+    ) -> None:
         self._client = client
         self._language_code = language_code
+        self._retry = retry or RetryPolicy()
 
     def detect(self, text: str) -> SentimentResult:
         # Comprehend rejects more than 5,000 bytes; the sentiment of the opening is the ticket's tone.
-        response = self._client.detect_sentiment(
-            Text=utf8_prefix(text, COMPREHEND_MAX_BYTES),
-            LanguageCode=self._language_code,  # type: ignore[arg-type]
+        response = self._retry.call(
+            lambda: self._client.detect_sentiment(
+                Text=utf8_prefix(text, COMPREHEND_MAX_BYTES),
+                LanguageCode=self._language_code,  # type: ignore[arg-type]
+            )
         )
         scores = response["SentimentScore"]
         return SentimentResult(
@@ -62,22 +68,35 @@ class ComprehendSentiment:
 
 
 class BedrockTriage:
-    """Asks the model for a reply and a priority through Converse tool use, and validates the answer."""
+    """Asks the model for a reply and a priority through Converse tool use, and validates the answer.
 
-    def __init__(self, client: BedrockRuntimeClient, model_id: str) -> None:
+    An answer that does not validate is asked for once more; a second bad answer raises
+    InvalidModelOutputError with the reason, and nothing unvalidated is ever returned.
+    """
+
+    def __init__(self, client: BedrockRuntimeClient, model_id: str, retry: RetryPolicy | None = None) -> None:
         self._client = client
         self._model_id = model_id
+        self._retry = retry or RetryPolicy()
 
     def triage(self, ticket: TicketSubmitted, sentiment: SentimentResult) -> Triage:
-        response = self._client.converse(
-            modelId=self._model_id,
-            system=[{"text": SYSTEM_PROMPT}],
-            messages=[{"role": "user", "content": [{"text": triage_user_message(ticket, sentiment)}]}],
-            inferenceConfig={"maxTokens": TRIAGE_MAX_TOKENS, "temperature": 0.2},
-            toolConfig={
-                "tools": [TRIAGE_TOOL_SPEC],  # type: ignore[list-item]
-                "toolChoice": {"tool": {"name": TRIAGE_TOOL_NAME}},
-            },
+        try:
+            return self._ask(ticket, sentiment)
+        except InvalidModelOutputError:
+            return self._ask(ticket, sentiment)
+
+    def _ask(self, ticket: TicketSubmitted, sentiment: SentimentResult) -> Triage:
+        response = self._retry.call(
+            lambda: self._client.converse(
+                modelId=self._model_id,
+                system=[{"text": SYSTEM_PROMPT}],
+                messages=[{"role": "user", "content": [{"text": triage_user_message(ticket, sentiment)}]}],
+                inferenceConfig={"maxTokens": TRIAGE_MAX_TOKENS, "temperature": 0.2},
+                toolConfig={
+                    "tools": [TRIAGE_TOOL_SPEC],  # type: ignore[list-item]
+                    "toolChoice": {"tool": {"name": TRIAGE_TOOL_NAME}},
+                },
+            )
         )
         return parse_triage(response["output"]["message"]["content"], ticket.ticket_id)  # type: ignore[arg-type]
 

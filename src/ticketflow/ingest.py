@@ -1,7 +1,8 @@
 """Ingest: a Kinesis record becomes one Step Functions execution, or a rejection with its reason.
 
-Bad input is never retried: it is recorded and the batch goes on. Only failures worth retrying (the
-service throttling or failing) propagate, so that the event source mapping retries that record alone.
+Bad input is never retried: it is recorded (REJECTED, with its reason) and the batch goes on. A ticket is
+recorded RECEIVED before its execution starts; a re-delivery (same id, same content) starts nothing new,
+and another ticket reusing an id is REJECTED beside the first. Failures worth retrying propagate.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from ticketflow.model import TICKET_ID_PATTERN, TicketSubmitted
+from ticketflow.ticket_store import DUPLICATE_REASON, Arrival, TicketStore
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
-
-    from ticketflow.ticket_store import TicketStore
 
 _TICKET_ID = re.compile(TICKET_ID_PATTERN)
 
@@ -29,6 +29,7 @@ class Outcome(StrEnum):
     STARTED = "started"
     ALREADY_STARTED = "already_started"
     REJECTED = "rejected"
+    DEAD_LETTERED = "dead_lettered"
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ class Intake:
             if error.ticket_id is not None:
                 self._store.record_rejection(error.ticket_id, error.reason)
             return IntakeResult(Outcome.REJECTED, error.ticket_id, error.reason)
+        if self._store.record_received(ticket) is Arrival.DIFFERENT_TICKET:
+            self._store.record_duplicate(ticket)
+            return IntakeResult(Outcome.REJECTED, ticket.ticket_id, DUPLICATE_REASON)
         return self._start(ticket)
 
     def _start(self, ticket: TicketSubmitted) -> IntakeResult:

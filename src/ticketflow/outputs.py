@@ -35,6 +35,7 @@ class StackOutputs(BaseModel):
     state_machine_arn: str = Field(alias="StateMachineArn")
     trigger_function_name: str = Field(alias="TriggerFunctionName")
     failure_alarm_name: str = Field(alias="FailureAlarmName")
+    dead_letter_queue_url: str = Field(alias="DeadLetterQueueUrl")
 
     @classmethod
     def keys(cls) -> list[str]:

@@ -1,18 +1,88 @@
-"""The ticket table, as far as code outside the state machine writes it."""
+"""The ticket table: each ticket's lifecycle status, its reason and the history of its transitions.
+
+RECEIVED (the trigger) → PROCESSING → RESPONDED | FAILED (the state machine), or REJECTED (the trigger).
+Every write is conditional, so a late or repeated writer never overwrites a newer state.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
+
+from ticketflow.model import TicketSubmitted
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+STATUS_INDEX = "by-status"  # partition key `status`, sort key `status_at`
+DUPLICATE_REASON = "duplicate ticket id"
+
+
+class Status(StrEnum):
+    RECEIVED = "RECEIVED"
+    PROCESSING = "PROCESSING"
+    RESPONDED = "RESPONDED"
+    FAILED = "FAILED"
+    REJECTED = "REJECTED"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (Status.RESPONDED, Status.FAILED, Status.REJECTED)
+
+
+class Arrival(StrEnum):
+    NEW = "new"
+    SAME_TICKET = "same_ticket"  # a re-delivery: same id, same content
+    DIFFERENT_TICKET = "different_ticket"  # another ticket reusing the id
+
+
+def content_hash(ticket: TicketSubmitted) -> str:
+    canonical = json.dumps(ticket.to_event(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def duplicate_key(ticket_id: str, digest: str) -> str:
+    """Where a rejected duplicate is recorded: beside the original, never on it."""
+    return f"{ticket_id}#duplicate#{digest[:12]}"
+
 
 class TicketStore(Protocol):
+    def record_received(self, ticket: TicketSubmitted) -> Arrival: ...
+
+    def record_duplicate(self, ticket: TicketSubmitted) -> None: ...
+
     def record_rejection(self, ticket_id: str, reason: str) -> None: ...
+
+
+def _transition(status: Status, at: str, reason: str | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"status": {"S": status.value}, "at": {"S": at}}
+    if reason is not None:
+        entry["reason"] = {"S": reason}
+    return {"M": entry}
+
+
+def timestamp() -> str:
+    """UTC, milliseconds, `Z`: the format Step Functions writes, so `status_at` sorts across writers."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _status_item(key: str, status: Status, reason: str | None = None) -> dict[str, Any]:
+    at = timestamp()
+    item: dict[str, Any] = {
+        "ticket_id": {"S": key},
+        "status": {"S": status.value},
+        "status_at": {"S": at},
+        f"{status.value.lower()}_at": {"S": at},
+        "history": {"L": [_transition(status, at, reason)]},
+    }
+    if reason is not None:
+        item["status_reason"] = {"S": reason}
+    return item
 
 
 class DynamoTicketStore:
@@ -20,19 +90,39 @@ class DynamoTicketStore:
         self._client = client
         self._table_name = table_name
 
+    def record_received(self, ticket: TicketSubmitted) -> Arrival:
+        digest = content_hash(ticket)
+        issue = ticket.data.product_issue_information
+        item = _status_item(ticket.ticket_id, Status.RECEIVED) | {
+            "content_hash": {"S": digest},
+            "submitted_at": {"S": ticket.submitted_at.isoformat()},
+            "product": {"S": issue.product},
+            "issue_type": {"S": issue.issue_type},
+        }
+        if self._put_new(item):
+            return Arrival.NEW
+        existing = self._client.get_item(
+            TableName=self._table_name, Key={"ticket_id": {"S": ticket.ticket_id}}, ConsistentRead=True
+        ).get("Item", {})
+        same = existing.get("content_hash", {}).get("S") == digest
+        return Arrival.SAME_TICKET if same else Arrival.DIFFERENT_TICKET
+
+    def record_duplicate(self, ticket: TicketSubmitted) -> None:
+        digest = content_hash(ticket)
+        item = _status_item(duplicate_key(ticket.ticket_id, digest), Status.REJECTED, DUPLICATE_REASON)
+        self._put_new(item | {"duplicate_of": {"S": ticket.ticket_id}, "content_hash": {"S": digest}})
+
     def record_rejection(self, ticket_id: str, reason: str) -> None:
         """A REJECTED item, unless the id already belongs to a ticket: bad input never overwrites good."""
+        self._put_new(_status_item(ticket_id, Status.REJECTED, reason))
+
+    def _put_new(self, item: dict[str, Any]) -> bool:
         try:
             self._client.put_item(
-                TableName=self._table_name,
-                Item={
-                    "ticket_id": {"S": ticket_id},
-                    "status": {"S": "REJECTED"},
-                    "status_reason": {"S": reason},
-                    "rejected_at": {"S": datetime.now(UTC).isoformat()},
-                },
-                ConditionExpression="attribute_not_exists(ticket_id)",
+                TableName=self._table_name, Item=item, ConditionExpression="attribute_not_exists(ticket_id)"
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+            return False
+        return True
