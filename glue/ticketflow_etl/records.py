@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Union
 
 from pydantic import ValidationError
 
@@ -32,7 +31,7 @@ class Rejection:
     reason: str
 
 
-Parsed = Union[StagedTicket, Rejection]  # noqa: UP007 -- a runtime alias; the Glue job runs Python 3.9
+Parsed = StagedTicket | Rejection
 
 
 def _reason(error: ValidationError) -> str:

@@ -60,6 +60,9 @@ class RedshiftTarget:
         )
         if (target.cluster_identifier is None) == (target.workgroup_name is None):
             raise ValueError("the Redshift secret needs exactly one of dbClusterIdentifier and workgroupName")
+        if not target.copy_role_arn:
+            # Checked here, not at the first COPY: a run with nothing to load would never notice.
+            raise ValueError("the Redshift secret needs copyRoleArn, the role Redshift assumes to COPY")
         return target
 
     def api_arguments(self) -> dict[str, str]:

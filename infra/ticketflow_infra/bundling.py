@@ -1,7 +1,8 @@
 """Builds each function's code asset without Docker: its handler folder plus the shared code.
 
-The shared code (the ticketflow package and pinned wheels for the Lambda platform) is built once per
-distinct input and hard-linked into every function's folder. It is bundled rather than put in a layer
+The shared code (the ticketflow package, the warehouse ETL package `ticketflow_etl` with its SQL files, and
+pinned wheels for the Lambda platform) is built once per distinct input and hard-linked into every
+function's folder. It is bundled rather than put in a layer
 because LocalStack Community does not apply layers; the same assets then run on every target.
 """
 
@@ -15,7 +16,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ticketflow_infra.paths import BUILD_DIR, LAMBDA_REQUIREMENTS, SHARED_PACKAGE_DIR
+from ticketflow_infra.paths import BUILD_DIR, LAMBDA_REQUIREMENTS, REPO_ROOT, SHARED_PACKAGE_DIR
+
+# The warehouse ETL's home (glue/ per the design card); the WarehouseEtl function runs it.
+ETL_PACKAGE_DIR = REPO_ROOT / "glue" / "ticketflow_etl"
 
 _PLATFORM_ARGS = [
     "--platform", "manylinux2014_x86_64",
@@ -55,8 +59,13 @@ def build_shared_code(
     requirements: Path = LAMBDA_REQUIREMENTS,
     package_dir: Path = SHARED_PACKAGE_DIR,
     build_dir: Path = BUILD_DIR,
+    etl_package_dir: Path = ETL_PACKAGE_DIR,
 ) -> Path:
-    """A folder holding the ticketflow package and its runtime dependencies, importable as is."""
+    """The shared code: the ticketflow and ticketflow_etl packages and their wheels, importable as is.
+
+    ticketflow_etl needs nothing more on the Redshift path: only its PostgreSQL adapter imports psycopg, and
+    no function imports that adapter.
+    """
 
     def build(staging: Path) -> None:
         pip = subprocess.run(
@@ -69,8 +78,10 @@ def build_shared_code(
         shutil.copytree(
             package_dir, staging / package_dir.name, ignore=shutil.ignore_patterns("__pycache__", "cli")
         )
+        shutil.copytree(etl_package_dir, staging / etl_package_dir.name, ignore=_IGNORED)
 
-    return _build_once(build_dir / f"shared-{_digest(requirements, package_dir)}", build)
+    digest = _digest(requirements, package_dir, etl_package_dir)
+    return _build_once(build_dir / f"shared-{digest}", build)
 
 
 def function_asset(handler_dir: Path, shared: Path, build_dir: Path | None = None) -> Path:

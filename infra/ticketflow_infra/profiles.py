@@ -9,8 +9,10 @@ import os
 from dataclasses import dataclass
 
 import aws_cdk as cdk
+from aws_cdk import aws_events as events
 
 from ticketflow.settings import Settings
+from ticketflow_infra.warehouse import DEFAULT_SCHEDULE
 
 LOCAL_FUNCTION_CONCURRENCY = 4
 LOCAL_ACCOUNT = "000000000000"  # the emulators' account
@@ -27,6 +29,9 @@ class ProfileProps:
     removal_policy: cdk.RemovalPolicy
     # Bounds each function's concurrent executions; a throttled task is retried by the state machine.
     function_concurrency: int | None
+    # Set: the Warehouse (Redshift secret, ETL function) is deployed and runs on this schedule. None: no
+    # warehouse in the stack; the local warehouse is PostgreSQL, loaded by `ticketflow etl`.
+    warehouse_etl_schedule: events.Schedule | None
 
     @property
     def ai_endpoint_environment(self) -> dict[str, str]:
@@ -46,6 +51,7 @@ def local_profile(settings: Settings) -> ProfileProps:
         ai_endpoint_url=settings.ai_endpoint_url or settings.fake_bedrock_url,
         removal_policy=cdk.RemovalPolicy.DESTROY,
         function_concurrency=settings.function_concurrency or LOCAL_FUNCTION_CONCURRENCY,
+        warehouse_etl_schedule=None,
     )
 
 
@@ -57,6 +63,7 @@ def aws_profile(settings: Settings) -> ProfileProps:
         ai_endpoint_url=settings.ai_endpoint_url,
         removal_policy=cdk.RemovalPolicy.RETAIN,
         function_concurrency=settings.function_concurrency,
+        warehouse_etl_schedule=DEFAULT_SCHEDULE,
     )
 
 

@@ -9,13 +9,14 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from ticketflow.outputs import StackOutputs
-from ticketflow_infra.alerting import Alerting, failures_per_minute
+from ticketflow_infra.alerting import Alerting, failures_per_minute, tickets_failed
 from ticketflow_infra.enrichment import Enrichment
 from ticketflow_infra.functions import FunctionDefaults
 from ticketflow_infra.ingest import Ingest
 from ticketflow_infra.orchestration import TicketWorkflow
 from ticketflow_infra.profiles import ProfileProps
 from ticketflow_infra.storage import TicketStorage
+from ticketflow_infra.warehouse import Warehouse
 
 
 class TicketflowStack(cdk.Stack):
@@ -46,9 +47,23 @@ class TicketflowStack(cdk.Stack):
         ingest = Ingest(
             self, "Ingest", functions=functions, state_machine=workflow.state_machine, table=storage.table
         )
-        alarm = alerting.alarm_on_failures(
+        # Ours works on AWS and in the emulator (which emits no AWS/States metrics); AWS's own is kept too.
+        alarm = alerting.alarm_on_failures("TicketsFailed", tickets_failed())
+        alerting.alarm_on_failures(
             "ExecutionsFailed", failures_per_minute(workflow.state_machine.metric_failed())
         )
+        if profile.warehouse_etl_schedule is not None:
+            warehouse = Warehouse(
+                self,
+                "Warehouse",
+                bucket=storage.bucket,
+                functions=functions,
+                schedule=profile.warehouse_etl_schedule,
+            )
+            # Not StackOutputs: clients need these only where there is a warehouse (the secret to fill in,
+            # the function to invoke by hand).
+            cdk.CfnOutput(self, "WarehouseSecretArn", value=warehouse.secret.secret_arn)
+            cdk.CfnOutput(self, "WarehouseEtlFunctionName", value=warehouse.function.function_name)
         self._export(
             StackOutputs(
                 stream_name=ingest.stream.stream_name,
@@ -57,6 +72,7 @@ class TicketflowStack(cdk.Stack):
                 topic_arn=alerting.topic.topic_arn,
                 state_machine_arn=workflow.state_machine.state_machine_arn,
                 trigger_function_name=ingest.trigger.function_name,
+                dead_letter_queue_url=ingest.dead_letters.queue_url,
                 failure_alarm_name=alarm.alarm_name,
             )
         )

@@ -1,11 +1,14 @@
-"""The Warehouse construct: a Glue Python shell job on a schedule, a generated secret, least privilege."""
+"""The Warehouse construct: the ETL Lambda on an EventBridge rule, a generated secret, least privilege.
+
+Also the code it runs from: ticketflow_etl bundled beside ticketflow in the shared code, importable without
+psycopg.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -15,154 +18,231 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
-# Until pytest's `pythonpath` lists infra/ (as mypy_path does), the CDK app's package is put on the path here.
-_INFRA = str(Path(__file__).resolve().parents[2] / "infra")
-if _INFRA not in sys.path:
-    sys.path.insert(0, _INFRA)
-
-from ticketflow_infra.paths import REPO_ROOT  # noqa: E402
-from ticketflow_infra.warehouse import Warehouse, build_etl_wheel  # noqa: E402
+from ticketflow_infra.bundling import build_shared_code, function_asset
+from ticketflow_infra.functions import FunctionDefaults
+from ticketflow_infra.paths import LAMBDAS_DIR, REPO_ROOT
+from ticketflow_infra.warehouse import Warehouse
 
 pytestmark = pytest.mark.unit
 
-WHEEL = "ticketflow_etl-0.1.0-py3-none-any.whl"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+def _synth(shared_code: Path, **schedule: events.Schedule) -> Template:
     app = cdk.App()
-    stack = cdk.Stack(app, "WarehouseTest", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    stack = cdk.Stack(app, "WarehouseTest", env=cdk.Environment(account=ACCOUNT, region=REGION))
     bucket = s3.Bucket(stack, "Archive")
-    Warehouse(
-        stack,
-        "Warehouse",
-        bucket=bucket,
-        script_dir=REPO_ROOT / "glue",
-        secret_name="ticketflow/redshift",
-        schedule=events.Schedule.rate(cdk.Duration.hours(2)),
-        build_dir=tmp_path_factory.mktemp("glue-build"),
-    )
+    functions = FunctionDefaults(shared_code=shared_code, removal_policy=cdk.RemovalPolicy.DESTROY)
+    Warehouse(stack, "Warehouse", bucket=bucket, functions=functions, **schedule)
     return Template.from_stack(stack)
 
 
-def _job_policy_statements(template: Template) -> list[dict[str, Any]]:
+@pytest.fixture(scope="module")
+def shared_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny stand-in for the built shared code (no pip run)."""
+    root = tmp_path_factory.mktemp("build") / "shared-test"
+    (root / "ticketflow").mkdir(parents=True)
+    (root / "ticketflow" / "__init__.py").write_text("")
+    return root
+
+
+@pytest.fixture(scope="module")
+def template(shared_code: Path) -> Template:
+    return _synth(shared_code)
+
+
+def _logical_id(template: Template, resource_type: str, prefix: str = "") -> str:
+    [logical_id] = [lid for lid in template.find_resources(resource_type) if lid.startswith(prefix)]
+    return logical_id
+
+
+def _etl_policy_statements(template: Template) -> list[dict[str, Any]]:
     policies = template.find_resources("AWS::IAM::Policy")
     statements: list[dict[str, Any]] = []
     for logical_id, policy in policies.items():
-        if logical_id.startswith("WarehouseJobRole"):
+        if logical_id.startswith("WarehouseEtl"):
             statements += policy["Properties"]["PolicyDocument"]["Statement"]
     return statements
 
 
-def test_job_is_a_python_shell_job_with_its_arguments(template: Template) -> None:
-    # THEN one small pythonshell job, never overlapping, gets the archive, the secret and its library
-    template.resource_count_is("AWS::Glue::Job", 1)
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_the_etl_is_a_python_lambda_that_never_overlaps(template: Template) -> None:
+    # GIVEN / WHEN the template's one function
+    template.resource_count_is("AWS::Lambda::Function", 1)
+    bucket = _logical_id(template, "AWS::S3::Bucket")
+    secret = _logical_id(template, "AWS::SecretsManager::Secret")
+
+    # THEN it runs the warehouse_etl handler on Python 3.11 for up to 15 minutes, one run at a time, and finds
+    # the archive, its prefixes and the secret's ARN (never the secret) in its environment
     template.has_resource_properties(
-        "AWS::Glue::Job",
+        "AWS::Lambda::Function",
         {
-            "Command": {"Name": "pythonshell", "PythonVersion": "3.9", "ScriptLocation": Match.any_value()},
-            "MaxCapacity": 0.0625,
-            "ExecutionProperty": {"MaxConcurrentRuns": 1},
-            "DefaultArguments": Match.object_like(
-                {
-                    "--archive_bucket": {"Ref": Match.string_like_regexp("Archive")},
-                    "--archive_prefix": "tickets/",
-                    "--staging_prefix": "etl-staging/",
-                    "--redshift_secret_id": {"Ref": Match.string_like_regexp("WarehouseRedshiftConnection")},
-                    "--additional-python-modules": Match.string_like_regexp(r"^pydantic==2\.13\."),
-                    "--extra-py-files": {"Fn::Join": ["", Match.array_with([f"/lib/{WHEEL}"])]},
-                }
-            ),
+            "Runtime": "python3.11",
+            "Handler": "handler.lambda_handler",
+            "Timeout": 900,
+            "ReservedConcurrentExecutions": 1,
+            "Environment": {
+                "Variables": Match.object_like(
+                    {
+                        "BUCKET_NAME": {"Ref": bucket},
+                        "ARCHIVE_PREFIX": "tickets/",
+                        "STAGING_PREFIX": "etl-staging/",
+                        "REDSHIFT_SECRET_ARN": {"Ref": secret},
+                    }
+                )
+            },
         },
     )
+    # a failed run is not retried at once: the next scheduled run does its work
+    template.has_resource_properties("AWS::Lambda::EventInvokeConfig", {"MaximumRetryAttempts": 0})
 
 
-def test_schedule_starts_the_job_every_two_hours(template: Template) -> None:
-    # THEN EventBridge Scheduler calls glue:StartJobRun on the job, with a role allowed only that
+def test_a_rule_runs_it_every_two_hours(template: Template) -> None:
+    # GIVEN the function
+    function = _logical_id(template, "AWS::Lambda::Function")
+
+    # WHEN / THEN an EventBridge rule targets it at rate(2 hours), and EventBridge may invoke it for that rule
+    rule = _logical_id(template, "AWS::Events::Rule")
     template.has_resource_properties(
-        "AWS::Scheduler::Schedule",
+        "AWS::Events::Rule",
         {
             "ScheduleExpression": "rate(2 hours)",
-            "Target": Match.object_like(
-                {"Arn": {"Fn::Join": ["", Match.array_with([":scheduler:::aws-sdk:glue:startJobRun"])]}}
-            ),
+            "Targets": [Match.object_like({"Arn": {"Fn::GetAtt": [function, "Arn"]}})],
         },
     )
     template.has_resource_properties(
-        "AWS::IAM::Policy",
+        "AWS::Lambda::Permission",
         {
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [Match.object_like({"Action": "glue:StartJobRun", "Effect": "Allow"})]
-                )
-            }
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": [function, "Arn"]},
+            "Principal": "events.amazonaws.com",
+            "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
         },
     )
+
+
+def test_the_schedule_is_a_parameter(shared_code: Path) -> None:
+    # GIVEN / WHEN the construct with another schedule
+    template = _synth(shared_code, schedule=events.Schedule.rate(cdk.Duration.minutes(30)))
+
+    # THEN the rule uses it
+    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(30 minutes)"})
 
 
 def test_secret_password_is_generated_never_written(template: Template) -> None:
-    # THEN the password is generated by Secrets Manager and appears nowhere in the template
-    template.has_resource_properties(
-        "AWS::SecretsManager::Secret",
-        {
-            "Name": "ticketflow/redshift",
-            "GenerateSecretString": Match.object_like({"GenerateStringKey": "password"}),
-        },
-    )
+    # GIVEN the secret
     [secret] = template.find_resources("AWS::SecretsManager::Secret").values()
-    template_fields = json.loads(secret["Properties"]["GenerateSecretString"]["SecretStringTemplate"])
-    assert "password" not in template_fields
+    generated = secret["Properties"]["GenerateSecretString"]
+
+    # WHEN / THEN Secrets Manager generates a Redshift-valid password; the template holds only the connection
+    # fields to fill in after deploy, empty, and no password
+    assert generated["GenerateStringKey"] == "password"
+    assert generated["ExcludePunctuation"] is True
+    assert generated["RequireEachIncludedType"] is True
+    assert json.loads(generated["SecretStringTemplate"]) == {
+        "username": "ticketflow_etl",
+        "dbname": "dev",
+        "workgroupName": "",
+        "dbClusterIdentifier": "",
+        "copyRoleArn": "",
+    }
+    assert "SecretString" not in secret["Properties"]
 
 
-def test_job_role_has_least_privilege(template: Template) -> None:
-    # GIVEN the job role's statements
-    statements = _job_policy_statements(template)
-    actions = {action for statement in statements for action in _as_list(statement["Action"])}
+def test_the_etl_role_has_least_privilege(template: Template) -> None:
+    # GIVEN the function role's inline statements
+    statements = _etl_policy_statements(template)
+    by_action = {action: s for s in statements for action in _as_list(s["Action"])}
 
-    # THEN it reads the archive, writes only the staging prefix, reads the secret, runs Data API statements
-    assert not any(action.endswith(":*") or action == "*" for action in actions)
-    assert {"redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement"} <= actions
-    assert {"secretsmanager:GetSecretValue", "s3:GetObject*", "s3:PutObject", "s3:DeleteObject*"} <= actions
-    resources = json.dumps([s["Resource"] for s in statements if "s3:PutObject" in _as_list(s["Action"])])
-    assert "/etl-staging/*" in resources
-    assert "/tickets/*" not in resources
-    reads = [s for s in statements if "redshift-data:DescribeStatement" in _as_list(s["Action"])]
-    assert reads[0]["Condition"] == {
+    # THEN no action is a wildcard, and besides writing its logs (pipeline_function's part) exactly these
+    # actions are allowed
+    assert not [action for action in by_action if "*" in action]
+    assert {action for action in by_action if not action.startswith("logs:")} == {
+        "s3:ListBucket",
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "redshift-data:ExecuteStatement",
+        "redshift-data:BatchExecuteStatement",
+        "redshift-data:DescribeStatement",
+        "redshift-data:GetStatementResult",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:DescribeSecret",
+    }
+    # reads only the archive, writes and deletes only the staging prefix
+    assert json.dumps(by_action["s3:GetObject"]["Resource"]).endswith('"/tickets/*"]]}')
+    for action in ("s3:PutObject", "s3:DeleteObject"):
+        assert json.dumps(by_action[action]["Resource"]).endswith('"/etl-staging/*"]]}')
+    assert by_action["s3:ListBucket"]["Resource"] == {
+        "Fn::GetAtt": [_logical_id(template, "AWS::S3::Bucket"), "Arn"]
+    }
+    # the secret it reads is its own
+    assert by_action["secretsmanager:GetSecretValue"]["Resource"] == {
+        "Ref": _logical_id(template, "AWS::SecretsManager::Secret")
+    }
+    # statements run only on this account's clusters and workgroups in this region
+    assert by_action["redshift-data:ExecuteStatement"]["Resource"] == [
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":redshift:{REGION}:{ACCOUNT}:cluster:*"]]},
+        {
+            "Fn::Join": [
+                "",
+                ["arn:", {"Ref": "AWS::Partition"}, f":redshift-serverless:{REGION}:{ACCOUNT}:workgroup/*"],
+            ]
+        },
+    ]
+    # and the one "*" resource (statement ids have no ARN) is bounded to the statements this role started
+    unscoped = [s for s in statements if "*" in _as_list(s["Resource"])]
+    assert [sorted(_as_list(s["Action"])) for s in unscoped] == [
+        ["redshift-data:DescribeStatement", "redshift-data:GetStatementResult"]
+    ]
+    assert unscoped[0]["Condition"] == {
         "StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}
     }
 
 
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else value
+def test_the_etl_functions_code_holds_both_packages_and_imports_without_psycopg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the shared code built from the repository's packages (no wheels: an empty requirements file,
+    # and pip barred from any index) and the ETL function's asset built from it
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("# nothing to install in this test\n")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    shared = build_shared_code(requirements=requirements, build_dir=tmp_path / "build")
+    asset = function_asset(LAMBDAS_DIR / "warehouse_etl", shared)
 
-
-def test_wheel_holds_both_packages_and_imports(tmp_path: Path) -> None:
-    # GIVEN the wheel built from the repository's packages
-    wheel = build_etl_wheel(
-        [REPO_ROOT / "src" / "ticketflow", REPO_ROOT / "glue" / "ticketflow_etl"], tmp_path / "build"
-    )
-
-    # WHEN it is opened and put on a fresh interpreter's path
-    names = zipfile.ZipFile(wheel).namelist()
+    # WHEN a fresh interpreter with psycopg blocked imports the handler from the asset alone
     probe = subprocess.run(
         [
             sys.executable,
             "-I",
+            "-B",
             "-c",
-            "import sys; sys.path.insert(0, sys.argv[1]);"
-            "from ticketflow_etl.migrations import load_migrations; import ticketflow_etl.job;"
-            "print(len(load_migrations('redshift')), ticketflow_etl.job.__file__)",
-            str(wheel),
+            "import sys; sys.path.insert(0, sys.argv[1]); sys.modules['psycopg'] = None;"
+            "import handler, ticketflow, ticketflow_etl;"
+            "from ticketflow_etl.migrations import load_migrations;"
+            "print(len(load_migrations('redshift')), ticketflow.__file__, ticketflow_etl.__file__)",
+            str(asset),
         ],
         capture_output=True,
         text=True,
         check=False,
     )
 
-    # THEN it has its PEP 427 name, the shared model, the SQL files and the job, all importable
-    assert wheel.name == WHEEL
-    assert {"ticketflow/model.py", "ticketflow_etl/sql/redshift/V001__warehouse_tables.sql"} <= set(names)
-    assert "ticketflow_etl-0.1.0.dist-info/RECORD" in names
-    assert not [name for name in names if "__pycache__" in name]
+    # THEN the asset has the handler, both packages with the SQL files, no CLI, no caches; both packages load
+    # from the asset (not the repository) and the handler needs no psycopg
+    assert (asset / "handler.py").is_file()
+    assert (asset / "ticketflow_etl" / "sql" / "redshift" / "V001__warehouse_tables.sql").is_file()
+    assert (asset / "ticketflow" / "composition.py").is_file()
+    assert not (asset / "ticketflow" / "cli").exists()
+    assert not list(asset.rglob("__pycache__"))
     assert probe.returncode == 0, probe.stderr
-    assert probe.stdout.startswith("2 ")
+    count, ticketflow_file, etl_file = probe.stdout.split()
+    assert count == "2"
+    assert Path(ticketflow_file).is_relative_to(asset)
+    assert Path(etl_file).is_relative_to(asset)
+    assert not Path(etl_file).is_relative_to(REPO_ROOT)
