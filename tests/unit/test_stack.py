@@ -24,6 +24,7 @@ pytestmark = pytest.mark.unit
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_COMPREHEND", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
 TASK_FUNCTIONS = ("EnrichmentDetectSentiment", "EnrichmentGenerateResponse", "StorageS3Writer")
 TRIGGER_FUNCTION = "IngestTriggerSFN"
+WAREHOUSE_FUNCTION = "WarehouseEtl"  # aws profile only, reserved concurrency 1 by design
 
 
 def _build_dir_listing() -> set[str]:
@@ -89,9 +90,9 @@ def test_one_of_each_pipeline_resource(profile: str, request: pytest.FixtureRequ
         "AWS::CloudWatch::Alarm": 1,
         "AWS::StepFunctions::StateMachine": 1,
         "AWS::Lambda::EventSourceMapping": 1,
-        "AWS::Lambda::Function": 4,
     }.items():
         template.resource_count_is(resource_type, count)
+    assert len([lid for lid in _functions(template) if not lid.startswith(WAREHOUSE_FUNCTION)]) == 4
 
 
 def test_kinesis_mapping_filters_ticket_events_and_reports_item_failures(local: Template) -> None:
@@ -216,7 +217,8 @@ def test_local_task_functions_have_reserved_concurrency(local: Template) -> None
 def test_aws_functions_are_unreserved(aws: Template) -> None:
     # GIVEN / WHEN / THEN
     for logical_id, function in _functions(aws).items():
-        assert "ReservedConcurrentExecutions" not in function["Properties"], logical_id
+        if not logical_id.startswith(WAREHOUSE_FUNCTION):
+            assert "ReservedConcurrentExecutions" not in function["Properties"], logical_id
 
 
 def test_functions_get_what_they_read_from_the_environment(local: Template) -> None:
@@ -270,3 +272,29 @@ def test_synthesis_leaves_the_repositorys_build_folder_alone(
 
     # THEN the function assets were built elsewhere: a test never replaces a developer's (or a deploy's) build
     assert after == build_dir_before
+
+
+def test_the_warehouse_etl_runs_on_aws_only(local: Template, aws: Template) -> None:
+    # GIVEN both profiles' templates
+    # WHEN the warehouse ETL function and the rules are looked up
+    aws_etl = [lid for lid in _functions(aws) if lid.startswith(WAREHOUSE_FUNCTION)]
+    local_etl = [lid for lid in _functions(local) if lid.startswith(WAREHOUSE_FUNCTION)]
+
+    # THEN aws has the function, one at a time for 15 minutes at most, on a rule every two hours, with its
+    # outputs; local has neither the function nor a rule nor the outputs
+    assert len(aws_etl) == 1
+    etl = _function(aws, WAREHOUSE_FUNCTION)
+    assert etl["ReservedConcurrentExecutions"] == 1
+    assert etl["Timeout"] == 900
+    aws.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": "rate(2 hours)",
+            "Targets": [Match.object_like({"Arn": {"Fn::GetAtt": [aws_etl[0], "Arn"]}})],
+        },
+    )
+    assert {"WarehouseSecretArn", "WarehouseEtlFunctionName"} <= set(aws.to_json()["Outputs"])
+    assert local_etl == []
+    local.resource_count_is("AWS::Events::Rule", 0)
+    local.resource_count_is("AWS::SecretsManager::Secret", 0)
+    assert not [key for key in local.to_json()["Outputs"] if key.startswith("Warehouse")]
