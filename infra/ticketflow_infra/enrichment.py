@@ -8,13 +8,17 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from ticketflow_infra.functions import FunctionDefaults, pipeline_function
+from ticketflow_infra.security import acknowledge, role_of
+
+
+def profile_model(model_id: str) -> str | None:
+    """The foundation model a cross-Region inference profile id (`us.amazon.nova-pro-v1:0`) routes to."""
+    return model_id.split(".", 1)[1] if model_id.split(".", 1)[0] in ("us", "eu", "apac") else None
 
 
 def bedrock_model_arns(model_id: str) -> list[str]:
     """The ARNs Converse is authorised against: a model, or an inference profile and its models."""
-    foundation_model = (
-        model_id.split(".", 1)[1] if model_id.split(".", 1)[0] in ("us", "eu", "apac") else None
-    )
+    foundation_model = profile_model(model_id)
     if foundation_model is None:
         return [f"arn:{cdk.Aws.PARTITION}:bedrock:{cdk.Aws.REGION}::foundation-model/{model_id}"]
     return [
@@ -41,6 +45,11 @@ class Enrichment(Construct):
             # Comprehend's DetectSentiment has no resource-level permissions.
             iam.PolicyStatement(actions=["comprehend:DetectSentiment"], resources=["*"])
         )
+        acknowledge(
+            role_of(self.detect_sentiment),
+            "AwsSolutions-IAM5[Resource::*]",
+            "comprehend:DetectSentiment has no resource-level permissions; it is the only action on *.",
+        )
         self.generate_response: lambda_.Function = pipeline_function(
             self,
             "GenerateResponse",
@@ -54,3 +63,10 @@ class Enrichment(Construct):
                 actions=["bedrock:InvokeModel"], resources=bedrock_model_arns(bedrock_model_id)
             )
         )
+        if (routed_model := profile_model(bedrock_model_id)) is not None:
+            acknowledge(
+                role_of(self.generate_response),
+                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/"
+                f"{routed_model}]",
+                "The inference profile routes to this one model in any of its Regions: only the Region is *.",
+            )

@@ -6,14 +6,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ticketflow_infra.bundling import function_asset
 from ticketflow_infra.paths import LAMBDAS_DIR
+from ticketflow_infra.security import acknowledge
 
 DEFAULT_TIMEOUT = cdk.Duration.seconds(30)
+RUNTIME = lambda_.Runtime.PYTHON_3_11
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,10 +47,20 @@ def pipeline_function(
         retention=logs.RetentionDays.ONE_MONTH,
         removal_policy=defaults.removal_policy,
     )
-    return lambda_.Function(
+    # Its own role, allowed to write to its own log group only (not AWSLambdaBasicExecutionRole, which may
+    # create and write any log group in the account); each construct grants the rest.
+    role = iam.Role(
+        scope,
+        f"{construct_id}Role",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=f"ticketflow {construct_id} function",
+    )
+    log_group.grant_write(role)
+    function = lambda_.Function(
         scope,
         construct_id,
-        runtime=lambda_.Runtime.PYTHON_3_11,
+        role=role,
+        runtime=RUNTIME,
         architecture=lambda_.Architecture.X86_64,
         handler="handler.lambda_handler",
         code=lambda_.Code.from_asset(str(function_asset(LAMBDAS_DIR / folder, defaults.shared_code))),
@@ -62,3 +75,10 @@ def pipeline_function(
             **(environment or {}),
         },
     )
+    acknowledge(
+        function,
+        "AwsSolutions-L1",
+        "Python 3.11 on purpose: the bundled wheels are built for cp311 (bundling.py) and the project's"
+        " toolchain is 3.11; the runtime is raised together with both, not alone.",
+    )
+    return function

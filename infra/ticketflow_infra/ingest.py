@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -13,6 +14,7 @@ from constructs import Construct
 
 from ticketflow.model import EVENT_NAME
 from ticketflow_infra.functions import FunctionDefaults, pipeline_function
+from ticketflow_infra.security import acknowledge
 
 BATCH_SIZE = 100
 
@@ -44,6 +46,12 @@ class Ingest(Construct):
             enforce_ssl=True,
             retention_period=cdk.Duration.days(14),
             removal_policy=functions.removal_policy,
+        )
+        acknowledge(
+            self.dead_letters,
+            "AwsSolutions-SQS3",
+            "This is the dead-letter queue (the mapping's on-failure destination): records end here for"
+            " replay.",
         )
         self.trigger: lambda_.Function = pipeline_function(
             self,
@@ -77,5 +85,10 @@ class Ingest(Construct):
             )
         )
         state_machine.grant_start_execution(self.trigger)
-        table.grant(self.trigger, "dynamodb:PutItem", "dynamodb:GetItem")
+        # On the table itself: TableV2.grant would add its indexes (index/*), which item calls never use.
+        iam.Grant.add_to_principal(
+            grantee=self.trigger,
+            actions=["dynamodb:PutItem", "dynamodb:GetItem"],
+            resource_arns=[table.table_arn],
+        )
         self.dead_letters.grant_send_messages(self.trigger)

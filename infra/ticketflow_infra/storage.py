@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ticketflow.ticket_store import STATUS_INDEX
 from ticketflow_infra.functions import FunctionDefaults, pipeline_function
+from ticketflow_infra.security import acknowledge, arn_in_finding, role_of
 
 
 class TicketStorage(Construct):
@@ -27,6 +29,7 @@ class TicketStorage(Construct):
                     sort_key=dynamodb.Attribute(name="status_at", type=dynamodb.AttributeType.STRING),
                 )
             ],
+            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
             removal_policy=functions.removal_policy,
         )
         self.bucket = s3.Bucket(
@@ -37,6 +40,12 @@ class TicketStorage(Construct):
             enforce_ssl=True,
             removal_policy=functions.removal_policy,
         )
+        acknowledge(
+            self.bucket,
+            "AwsSolutions-S1",
+            "Object access is audited with CloudTrail data events (README, Security); server access logs"
+            " would need a second bucket, itself unlogged.",
+        )
         self.writer: lambda_.Function = pipeline_function(
             self,
             "S3Writer",
@@ -44,4 +53,14 @@ class TicketStorage(Construct):
             defaults=functions,
             environment={"BUCKET_NAME": self.bucket.bucket_name},
         )
-        self.bucket.grant_put(self.writer, "tickets/*")
+        # PutObject only (grant_put adds tagging, retention, legal hold and s3:Abort*), under tickets/ only.
+        iam.Grant.add_to_principal(
+            grantee=self.writer,
+            actions=["s3:PutObject"],
+            resource_arns=[self.bucket.arn_for_objects("tickets/*")],
+        )
+        acknowledge(
+            role_of(self.writer),
+            f"AwsSolutions-IAM5[Resource::{arn_in_finding(self.bucket)}/tickets/*]",
+            "Object ARNs name keys by pattern: the writer may put objects under tickets/ of this bucket only",
+        )

@@ -1,16 +1,24 @@
-"""Unit-tier fixtures: a Lambda context and offline boto3 clients (for Stubber).
+"""Unit-tier fixtures: a Lambda context, offline boto3 clients (for Stubber), and synthesized stacks.
 
 `tests.*` helpers and infra/ are importable through pytest's `pythonpath` (pyproject.toml).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+import aws_cdk as cdk
 import boto3
 import pytest
+from aws_cdk.assertions import Template
 
 from tests.unit.lambda_loader import FakeLambdaContext
+from ticketflow.settings import Settings
+from ticketflow_infra.profiles import profile_props
+from ticketflow_infra.stack import TicketflowStack
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
@@ -24,6 +32,8 @@ if TYPE_CHECKING:
 
 
 REGION = "us-east-1"
+PROFILES = ("local", "aws")
+STACK_NAME = "Ticketflow"
 
 
 @pytest.fixture
@@ -79,3 +89,33 @@ def cloudformation_client() -> CloudFormationClient:
 @pytest.fixture
 def lambda_client() -> LambdaClient:
     return cast("LambdaClient", _client("lambda"))
+
+
+# --- the CDK stack, synthesized offline ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stub_shared_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny stand-in for the built shared code (no pip run): one importable package, outside the repo."""
+    root = tmp_path_factory.mktemp("build") / "shared-test"
+    (root / "ticketflow").mkdir(parents=True)
+    (root / "ticketflow" / "__init__.py").write_text("")
+    return root
+
+
+def synthesize(
+    profile: str, shared_code: Path, outdir: Path | None = None
+) -> tuple[cdk.App, TicketflowStack]:
+    """The app and stack of `profile` (`local` or `aws`) as infra/app.py builds them, not synthesized yet."""
+    os.environ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
+    app = cdk.App(outdir=str(outdir)) if outdir is not None else cdk.App()
+    stack = TicketflowStack(
+        app, STACK_NAME, profile=profile_props(Settings(profile=profile)), shared_code=shared_code
+    )
+    return app, stack
+
+
+@pytest.fixture(scope="module")
+def profile_templates(stub_shared_code: Path) -> Mapping[str, Template]:
+    """Each profile's template, synthesized once per test module."""
+    return {profile: Template.from_stack(synthesize(profile, stub_shared_code)[1]) for profile in PROFILES}
