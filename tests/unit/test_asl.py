@@ -16,7 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
-from tests.event_files import STATE_AFTER_TRIAGE, load_event
+from tests.event_files import STATE_AFTER_TRIAGE, TICKET_SUBMITTED, load_event
 from ticketflow.model import Priority
 from ticketflow_infra.orchestration import TicketWorkflow
 from ticketflow_infra.paths import STATE_MACHINE_FILE
@@ -68,10 +68,34 @@ def _scopes(machine: Mapping[str, Any], name: str = "<top>") -> Iterator[tuple[s
 
 
 def _transitions(state: Mapping[str, Any]) -> list[str]:
+    """Every state this one can go to: Next, Choice rules and Default, and its Catch targets."""
     targets = [state["Next"]] if "Next" in state else []
     targets += [choice["Next"] for choice in state.get("Choices", [])]
     targets += [state["Default"]] if "Default" in state else []
+    targets += [catcher["Next"] for catcher in state.get("Catch", [])]
     return targets
+
+
+def _catch_targets(asl: Mapping[str, Any]) -> set[str]:
+    return {catcher["Next"] for _, state in _all_states(asl) for catcher in state.get("Catch", [])}
+
+
+def _paths_read(asl_state: Mapping[str, Any]) -> set[str]:
+    """The `$.…` paths a state reads in its Parameters and Choice rules."""
+    return {
+        path
+        for key, text in _strings({"p": asl_state.get("Parameters", {}), "c": asl_state.get("Choices", [])})
+        if key.endswith(".$") or key == "Variable"
+        for path in _STATE_PATH.findall(text)
+    }
+
+
+def _resolve(state: Mapping[str, Any], path: str) -> None:
+    value: Any = state
+    for part in path.split(".")[1:]:
+        assert isinstance(value, dict), path
+        assert part in value, path
+        value = value[part]
 
 
 def _strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
@@ -95,7 +119,7 @@ def test_every_transition_names_a_state_of_its_scope(asl: dict[str, Any]) -> Non
     for scope_name, scope in _scopes(asl):
         names = set(scope["States"])
 
-        # WHEN / THEN StartAt, every Next, Choice Next and Default name a state in the same scope
+        # WHEN / THEN StartAt, every Next, Choice Next, Default and Catch Next name a state in the same scope
         assert scope["StartAt"] in names, scope_name
         for state_name, state in scope["States"].items():
             for target in _transitions(state):
@@ -105,7 +129,7 @@ def test_every_transition_names_a_state_of_its_scope(asl: dict[str, Any]) -> Non
 def test_every_state_is_reachable(asl: dict[str, Any]) -> None:
     # GIVEN each scope
     for scope_name, scope in _scopes(asl):
-        # WHEN the states are walked from StartAt
+        # WHEN the states are walked from StartAt, through transitions and Catch targets
         seen: set[str] = set()
         pending = [scope["StartAt"]]
         while pending:
@@ -139,24 +163,42 @@ def test_substitutions_are_exactly_the_ones_the_stack_provides(
 def test_every_path_the_definition_reads_exists_in_the_canonical_state(asl: dict[str, Any]) -> None:
     # GIVEN the execution state after sentiment, triage and stamp (what Store and NotifyTeam see)
     state = load_event(STATE_AFTER_TRIAGE)
+    failure_states = _catch_targets(asl)
 
-    # WHEN every `$.…` path in Parameters and Choice rules is collected
+    # WHEN every `$.…` path in Parameters and Choice rules outside the failure path is collected
     paths = {
         path
-        for _, asl_state in _all_states(asl)
-        for key, text in _strings({"p": asl_state.get("Parameters", {}), "c": asl_state.get("Choices", [])})
-        if key.endswith(".$") or key == "Variable"
-        for path in _STATE_PATH.findall(text)
+        for name, asl_state in _all_states(asl)
+        if name not in failure_states
+        for path in _paths_read(asl_state)
     }
 
     # THEN each resolves in the canonical state
     assert {"$.triage.priority", "$.sentiment.scores.mixed", "$.stamp.at", "$.data.subject"} <= paths
     for path in sorted(paths):
-        value: Any = state
-        for part in path.split(".")[1:]:
-            assert isinstance(value, dict), path
-            assert part in value, path
-            value = value[part]
+        _resolve(state, path)
+
+
+def test_the_failure_path_reads_only_what_every_catch_provides(asl: dict[str, Any]) -> None:
+    # GIVEN the earliest state a Catch can fire from (the execution's input, before any task added to it),
+    # with the error a Catch puts at its ResultPath `$.error`
+    state = load_event(TICKET_SUBMITTED) | {"error": {"Error": "States.TaskFailed", "Cause": "boom"}}
+    into_failure = [
+        catcher
+        for _, s in _all_states(asl)
+        for catcher in s.get("Catch", [])
+        if catcher["Next"] == "RecordFailure"
+    ]
+
+    # WHEN the paths RecordFailure reads are collected
+    paths = _paths_read(asl["States"]["RecordFailure"])
+
+    # THEN every Catch into it puts the error at $.error, and each path resolves without the task results
+    assert into_failure
+    assert all(catcher["ResultPath"] == "$.error" for catcher in into_failure)
+    assert {"$.ticketId", "$.error.Error", "$.error.Cause"} <= paths
+    for path in sorted(paths):
+        _resolve(state, path)
 
 
 def test_notification_choice_matches_the_priorities_that_notify(asl: dict[str, Any]) -> None:
@@ -166,10 +208,11 @@ def test_notification_choice_matches_the_priorities_that_notify(asl: dict[str, A
     # WHEN the priorities it sends to NotifyTeam are read
     notified = {condition["StringEquals"] for condition in rule["Or"]}
 
-    # THEN they are the model's notifying priorities, and the rest end in Done
+    # THEN they are the model's notifying priorities; the rest go to MarkResponded, as NotifyTeam does
     assert rule["Next"] == "NotifyTeam"
     assert notified == {p.value for p in Priority if p.notifies}
-    assert asl["States"]["NeedsAttention"]["Default"] == "Done"
+    assert asl["States"]["NeedsAttention"]["Default"] == "MarkResponded"
+    assert asl["States"]["NotifyTeam"]["Next"] == "MarkResponded"
 
 
 def test_lambda_tasks_retry_throttling(asl: dict[str, Any]) -> None:
@@ -182,3 +225,144 @@ def test_lambda_tasks_retry_throttling(asl: dict[str, Any]) -> None:
         errors = {error for retrier in task["Retry"] for error in retrier["ErrorEquals"]}
         assert {"Lambda.TooManyRequestsException", "Lambda.Unknown"} <= errors, name
         assert all(retrier.get("JitterStrategy") == "FULL" for retrier in task["Retry"]), name
+
+
+# --- the ticket lifecycle --------------------------------------------------------------------------------
+
+FAILURE_PATH = ("RecordFailure", "CountFailure", "TicketFailed")
+STATUS_WRITES = {  # state → (the status it writes, the statuses it may write over)
+    "MarkProcessing": ("PROCESSING", {"RECEIVED"}),
+    "MarkResponded": ("RESPONDED", {"PROCESSING"}),
+    "RecordFailure": ("FAILED", {"RECEIVED", "PROCESSING"}),
+}
+_PLACEHOLDER = re.compile(r"[:#]\w+")
+
+
+def _condition_values(task: Mapping[str, Any]) -> set[str]:
+    """The values the ConditionExpression compares `#status` with (its `:value` placeholders resolved)."""
+    parameters = task["Parameters"]
+    condition: str = parameters["ConditionExpression"]
+    assert condition.startswith("#status "), condition
+    assert parameters["ExpressionAttributeNames"] == {"#status": "status"}
+    values = parameters["ExpressionAttributeValues"]
+    return {values[name]["S"] for name in _PLACEHOLDER.findall(condition) if name.startswith(":")}
+
+
+def test_every_task_outside_the_failure_path_catches_into_record_failure(asl: dict[str, Any]) -> None:
+    # GIVEN the top-level tasks and the Parallel (its branches' errors surface on it)
+    steps = {
+        name: state
+        for name, state in asl["States"].items()
+        if state["Type"] in {"Task", "Parallel"} and name not in FAILURE_PATH
+    }
+
+    # WHEN / THEN each one's last catcher takes every error to RecordFailure, with the error at $.error
+    assert {
+        "MarkProcessing",
+        "DetectSentiment",
+        "GenerateResponse",
+        "Store",
+        "NotifyTeam",
+        "MarkResponded",
+    } <= set(steps)
+    for name, state in steps.items():
+        last = state["Catch"][-1]
+        assert last == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}, name
+
+
+def test_tasks_inside_the_store_branches_leave_errors_to_the_parallel(asl: dict[str, Any]) -> None:
+    # GIVEN the tasks of the Store branches
+    branch_tasks = [
+        state for branch in asl["States"]["Store"]["Branches"] for state in branch["States"].values()
+    ]
+
+    # WHEN / THEN none catches on its own, so a failure reaches Store's Catch (and RecordFailure)
+    assert len(branch_tasks) == 2
+    assert all("Catch" not in task for task in branch_tasks)
+
+
+@pytest.mark.parametrize("name", sorted(STATUS_WRITES))
+def test_status_writes_are_conditional_on_the_status_before(asl: dict[str, Any], name: str) -> None:
+    # GIVEN a state that changes the ticket's status
+    task = asl["States"][name]
+    to, allowed_from = STATUS_WRITES[name]
+    parameters = task["Parameters"]
+
+    # WHEN its update is read
+    update: str = parameters["UpdateExpression"]
+    values = parameters["ExpressionAttributeValues"]
+
+    # THEN it sets the status, its timestamps and a history entry, only over the statuses it may replace
+    assert task["Resource"] == "arn:aws:states:::dynamodb:updateItem"
+    assert values[":to"] == {"S": to}
+    for assignment in (
+        "#status = :to",
+        "status_at = :at",
+        f"{to.lower()}_at = :at",
+        "history = list_append(",
+    ):
+        assert assignment in update, (name, assignment)
+    assert values[":entry"]["L"][0]["M"]["status"] == {"S": to}
+    assert _condition_values(task) == allowed_from
+
+
+def test_record_failure_keeps_the_reason_and_never_overwrites_a_finished_ticket(asl: dict[str, Any]) -> None:
+    # GIVEN RecordFailure
+    task = asl["States"]["RecordFailure"]
+    values = task["Parameters"]["ExpressionAttributeValues"]
+
+    # WHEN / THEN the reason is the caught Error and Cause, on the item and in its history entry
+    reason = "States.Format('{}: {}', $.error.Error, $.error.Cause)"
+    assert "status_reason = :reason" in task["Parameters"]["UpdateExpression"]
+    assert values[":reason"] == {"S.$": reason}
+    assert values[":entry"]["L"][0]["M"]["reason"] == {"S.$": reason}
+    # and only RECEIVED or PROCESSING may become FAILED: RESPONDED, FAILED and REJECTED stay as they are
+    assert _condition_values(task) == {"RECEIVED", "PROCESSING"}
+    assert task["Parameters"]["ConditionExpression"] == "#status IN (:received, :processing)"
+
+
+def test_the_store_record_is_written_only_while_processing(asl: dict[str, Any]) -> None:
+    # GIVEN the StoreTicketRecord task of the Store branches
+    [task] = [
+        branch["States"]["StoreTicketRecord"]
+        for branch in asl["States"]["Store"]["Branches"]
+        if "StoreTicketRecord" in branch["States"]
+    ]
+
+    # WHEN / THEN it is an update (the lifecycle fields stay), conditional on PROCESSING
+    assert task["Resource"] == "arn:aws:states:::dynamodb:updateItem"
+    assert _condition_values(task) == {"PROCESSING"}
+    assert "#status" not in task["Parameters"]["UpdateExpression"]
+
+
+@pytest.mark.parametrize("name", ["MarkProcessing", "Store", "MarkResponded"])
+def test_a_failed_condition_means_already_handled_not_failed(asl: dict[str, Any], name: str) -> None:
+    # GIVEN a conditional status step
+    catchers = asl["States"][name]["Catch"]
+
+    # WHEN / THEN a failed condition (a late or repeated execution) ends in AlreadyHandled, before States.ALL
+    assert catchers[0] == {
+        "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+        "ResultPath": None,
+        "Next": "AlreadyHandled",
+    }
+    assert asl["States"]["AlreadyHandled"]["Type"] == "Succeed"
+
+
+def test_the_failure_path_records_counts_and_fails_whatever_happens(asl: dict[str, Any]) -> None:
+    # GIVEN the failure path
+    record, count, failed = (asl["States"][name] for name in FAILURE_PATH)
+
+    # WHEN / THEN RecordFailure goes on to CountFailure even if its write fails, CountFailure to TicketFailed
+    assert record["Next"] == "CountFailure"
+    assert [c["Next"] for c in record["Catch"]] == ["CountFailure"]
+    assert record["Catch"][0]["ResultPath"] != "$.error"  # the original reason is kept
+    assert count["Next"] == "TicketFailed"
+    assert [c["Next"] for c in count["Catch"]] == ["TicketFailed"]
+    # CountFailure publishes one TicketsFailed count in the pipeline's namespace; the execution then fails
+    assert count["Resource"] == "arn:aws:states:::aws-sdk:cloudwatch:putMetricData"
+    assert count["Parameters"]["Namespace"] == "${MetricNamespace}"
+    assert count["Parameters"]["MetricData"] == [
+        {"MetricName": "${FailureMetricName}", "Value": 1, "Unit": "Count"}
+    ]
+    assert failed["Type"] == "Fail"

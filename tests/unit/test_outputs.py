@@ -40,12 +40,17 @@ def test_keys_are_the_cloudformation_output_names() -> None:
         "StateMachineArn",
         "TriggerFunctionName",
         "FailureAlarmName",
+        "DeadLetterQueueUrl",
     ]
 
 
 @pytest.mark.parametrize(
     ("key", "variable"),
-    [("StreamName", "TICKETFLOW_STREAM_NAME"), ("StateMachineArn", "TICKETFLOW_STATE_MACHINE_ARN")],
+    [
+        ("StreamName", "TICKETFLOW_STREAM_NAME"),
+        ("StateMachineArn", "TICKETFLOW_STATE_MACHINE_ARN"),
+        ("DeadLetterQueueUrl", "TICKETFLOW_DEAD_LETTER_QUEUE_URL"),
+    ],
 )
 def test_env_name_is_upper_snake_with_prefix(key: str, variable: str) -> None:
     # GIVEN / WHEN / THEN
