@@ -1,4 +1,7 @@
-"""The CDK app: picks the profile (context `profile`, else TICKETFLOW_PROFILE, else local) and synthesizes."""
+"""The CDK app: picks the profile (context `profile`, else TICKETFLOW_PROFILE, else local) and synthesizes.
+
+Every synth runs cdk-nag's AWS Solutions checks; an unacknowledged finding fails it (see security.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from ticketflow.settings import Settings
 from ticketflow_infra.bundling import build_shared_code
 from ticketflow_infra.paths import REPO_ROOT
 from ticketflow_infra.profiles import profile_props
+from ticketflow_infra.security import check_best_practices
 from ticketflow_infra.stack import TicketflowStack
 
 
@@ -23,6 +27,7 @@ def main() -> None:
         env=cdk.Environment(account=profile.account, region=settings.region),
         description=f"ticketflow support-ticket pipeline ({profile.name} profile)",
     )
+    check_best_practices(app)
     app.synth()
 
 

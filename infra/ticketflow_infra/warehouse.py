@@ -20,6 +20,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ticketflow_infra.functions import FunctionDefaults, pipeline_function
+from ticketflow_infra.security import acknowledge, arn_in_finding
 
 ARCHIVE_PREFIX: Final = "tickets/"
 STAGING_PREFIX: Final = "etl-staging/"  # COPY files and manifests, deleted by the run that wrote them
@@ -68,6 +69,12 @@ class Warehouse(Construct):
                 password_length=32,
             ),
         )
+        acknowledge(
+            self.secret,
+            "AwsSolutions-SMG4",
+            "The password is the Redshift user's: rotating it needs a rotation function that reaches the"
+            " warehouse, set up with the warehouse itself (README, Security).",
+        )
         self.function = pipeline_function(
             self,
             "Etl",
@@ -106,6 +113,23 @@ class Warehouse(Construct):
         for statement in _statements(cdk.Stack.of(self), bucket):
             role.add_to_principal_policy(statement)
         self.secret.grant_read(role)
+        objects = arn_in_finding(bucket)
+        for finding, reason in {
+            f"{objects}/{ARCHIVE_PREFIX}*": "Object ARNs name keys by pattern: it reads the archive only.",
+            f"{objects}/{STAGING_PREFIX}*": "Object ARNs name keys by pattern: it writes its COPY files.",
+            "arn:<AWS::Partition>:redshift:<AWS::Region>:<AWS::AccountId>:cluster:*": _TARGET_AFTER_DEPLOY,
+            "arn:<AWS::Partition>:redshift-serverless:<AWS::Region>:<AWS::AccountId>:workgroup/*": (
+                _TARGET_AFTER_DEPLOY
+            ),
+            "*": "Data API statement ids have no ARN; a condition limits reads to this role's statements.",
+        }.items():
+            acknowledge(role, f"AwsSolutions-IAM5[Resource::{finding}]", reason)
+
+
+_TARGET_AFTER_DEPLOY = (
+    "The Redshift target is named in the secret after deploy: this account's clusters and workgroups in this"
+    " Region; the database user bounds the rest."
+)
 
 
 def _statements(stack: cdk.Stack, bucket: s3.IBucket) -> list[iam.PolicyStatement]:
