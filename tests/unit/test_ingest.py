@@ -1,4 +1,5 @@
-"""Ingest: a record starts one execution named after the ticket, or is rejected with a reason."""
+"""Ingest: a record is recorded RECEIVED and starts one execution named after the ticket, or is rejected with
+a reason (invalid, or another ticket reusing an id)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from botocore.stub import ANY, Stubber
 
 from tests.event_files import TICKET_SUBMITTED, load_event
 from ticketflow.ingest import Intake, InvalidTicketError, Outcome, parse_ticket
+from ticketflow.model import TicketSubmitted
+from ticketflow.ticket_store import DUPLICATE_REASON, Arrival
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -22,12 +25,22 @@ TICKET_ID = "TKT-20250115-0042"
 
 
 class RecordingStore:
-    """A TicketStore that remembers its rejections."""
+    """A TicketStore that answers arrivals with `arrival` and remembers every write, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, arrival: Arrival = Arrival.NEW) -> None:
+        self.arrival = arrival
+        self.calls: list[tuple[str, str]] = []
         self.rejections: list[tuple[str, str]] = []
 
+    def record_received(self, ticket: TicketSubmitted) -> Arrival:
+        self.calls.append(("received", ticket.ticket_id))
+        return self.arrival
+
+    def record_duplicate(self, ticket: TicketSubmitted) -> None:
+        self.calls.append(("duplicate", ticket.ticket_id))
+
     def record_rejection(self, ticket_id: str, reason: str) -> None:
+        self.calls.append(("rejection", ticket_id))
         self.rejections.append((ticket_id, reason))
 
 
@@ -49,10 +62,11 @@ def test_a_valid_ticket_starts_an_execution_named_after_it(sfn_client: SFNClient
         # WHEN the record is accepted
         result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))
 
-        # THEN one execution was started, and nothing was rejected
+        # THEN one execution was started after the ticket was recorded RECEIVED, and nothing was rejected
         stubber.assert_no_pending_responses()
     assert result.outcome is Outcome.STARTED
     assert result.ticket_id == TICKET_ID
+    assert store.calls == [("received", TICKET_ID)]
     assert store.rejections == []
 
 
@@ -75,18 +89,67 @@ def test_the_execution_input_is_the_validated_event() -> None:
 
 
 def test_an_existing_execution_counts_as_already_started(sfn_client: SFNClient) -> None:
-    # GIVEN a re-delivered record whose execution exists
+    # GIVEN a re-delivered record (the store knows the same ticket) whose execution exists
+    store = RecordingStore(Arrival.SAME_TICKET)
     with Stubber(sfn_client) as stubber:
         stubber.add_client_error("start_execution", "ExecutionAlreadyExists", "Execution Already Exists", 400)
 
         # WHEN it is accepted
-        result = Intake(sfn_client, STATE_MACHINE_ARN, RecordingStore()).accept(
-            _bytes(load_event(TICKET_SUBMITTED))
-        )
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))
 
-    # THEN it is a success, not a failure
+        # THEN the start was still asked for (a re-delivery after a failed start must start it)
+        stubber.assert_no_pending_responses()
+    # and it is a success, not a failure, with nothing rejected
     assert result.outcome is Outcome.ALREADY_STARTED
     assert result.ticket_id == TICKET_ID
+    assert store.calls == [("received", TICKET_ID)]
+
+
+def test_a_redelivery_whose_start_had_failed_starts_now(sfn_client: SFNClient) -> None:
+    # GIVEN the same ticket recorded before, its execution never started (e.g. a replayed dead letter)
+    store = RecordingStore(Arrival.SAME_TICKET)
+    expected = {"stateMachineArn": STATE_MACHINE_ARN, "name": TICKET_ID, "input": ANY}
+    with Stubber(sfn_client) as stubber:
+        stubber.add_response("start_execution", _started(TICKET_ID), expected)
+
+        # WHEN it is accepted
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))
+
+        # THEN its execution starts
+        stubber.assert_no_pending_responses()
+    assert result.outcome is Outcome.STARTED
+
+
+def test_another_ticket_reusing_an_id_is_rejected_as_a_duplicate(sfn_client: SFNClient) -> None:
+    # GIVEN the id already belongs to a ticket of other content (no Step Functions call is stubbed)
+    store = RecordingStore(Arrival.DIFFERENT_TICKET)
+
+    # WHEN it is accepted
+    with Stubber(sfn_client) as stubber:
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))
+
+        # THEN nothing starts; the duplicate is recorded (beside the original) and the reason says why
+        stubber.assert_no_pending_responses()
+    assert result.outcome is Outcome.REJECTED
+    assert result.ticket_id == TICKET_ID
+    assert result.reason == DUPLICATE_REASON
+    assert store.calls == [("received", TICKET_ID), ("duplicate", TICKET_ID)]
+    assert store.rejections == []
+
+
+def test_a_failed_store_write_propagates_before_anything_starts() -> None:
+    # GIVEN a store that cannot record the arrival
+    class FailingStore(RecordingStore):
+        def record_received(self, ticket: TicketSubmitted) -> Arrival:
+            self.calls.append(("received", ticket.ticket_id))
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "x"}}, "PutItem")
+
+    store = FailingStore()
+
+    # WHEN / THEN the error reaches the caller (who dead-letters the record); Step Functions is never touched
+    with pytest.raises(ClientError, match="InternalServerError"):
+        Intake(None, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))  # type: ignore[arg-type]
+    assert store.calls == [("received", TICKET_ID)]
 
 
 def test_a_throttled_start_propagates_for_a_retry(sfn_client: SFNClient) -> None:
@@ -95,10 +158,11 @@ def test_a_throttled_start_propagates_for_a_retry(sfn_client: SFNClient) -> None
     with Stubber(sfn_client) as stubber:
         stubber.add_client_error("start_execution", "ThrottlingException", "Rate exceeded", 400)
 
-        # WHEN / THEN the error reaches the caller (the batch reports the record) and nothing is rejected
+        # WHEN / THEN the error reaches the caller (the trigger dead-letters the record); the ticket stays
+        # RECEIVED, nothing is rejected
         with pytest.raises(ClientError, match="ThrottlingException"):
             Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))
-    assert store.rejections == []
+    assert store.calls == [("received", TICKET_ID)]
 
 
 def test_an_invalid_ticket_with_a_known_id_is_recorded_as_rejected(sfn_client: SFNClient) -> None:
@@ -111,10 +175,11 @@ def test_an_invalid_ticket_with_a_known_id_is_recorded_as_rejected(sfn_client: S
     with Stubber(sfn_client):
         result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(event))
 
-    # THEN rejected, stored under its id with a reason naming the field but not its value
+    # THEN rejected, stored under its id with a reason naming the field but not its value; never RECEIVED
     assert result.outcome is Outcome.REJECTED
     assert result.ticket_id == TICKET_ID
     assert store.rejections == [(TICKET_ID, result.reason)]
+    assert store.calls == [("rejection", TICKET_ID)]
     assert result.reason is not None
     assert "data.customer_contact_information.email" in result.reason
     assert "maria-at-northwind" not in result.reason
@@ -132,7 +197,7 @@ def test_an_invalid_ticket_without_a_usable_id_is_rejected_but_not_stored() -> N
     assert result.outcome is Outcome.REJECTED
     assert result.ticket_id is None
     assert "ticketId" in (result.reason or "")
-    assert store.rejections == []
+    assert store.calls == []
 
 
 @pytest.mark.parametrize(
