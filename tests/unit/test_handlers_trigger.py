@@ -1,5 +1,6 @@
-"""TriggerSFN end to end on a Kinesis event: started, already started and rejected records succeed; a
-throttled start is reported alone in batchItemFailures."""
+"""TriggerSFN end to end on a Kinesis event: started, already started and rejected records succeed; a record
+whose handling still fails after the clients' retries is dead-lettered whole, and reported in
+batchItemFailures only when the dead-letter queue fails too."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from botocore.stub import ANY, Stubber
 
 from tests.event_files import KINESIS_BATCH, TICKET_SUBMITTED, kinesis_event, load_event
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
+from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow.ingest import Intake
-from ticketflow.ticket_store import DynamoTicketStore
+from ticketflow.model import TicketSubmitted
+from ticketflow.ticket_store import Arrival, DynamoTicketStore, content_hash
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -25,6 +28,7 @@ pytestmark = pytest.mark.unit
 trigger = load_handler("trigger_sfn")
 STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:TicketFlow"
 TABLE = "tickets-table"
+QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/dead-letters"
 
 
 def _ticket(ticket_id: str, **data: str) -> bytes:
@@ -36,6 +40,10 @@ def _ticket(ticket_id: str, **data: str) -> bytes:
 def _invalid(ticket_id: str) -> bytes:
     """A ticket with a well-formed id and an empty subject: rejected, and recorded under its id."""
     return _ticket(ticket_id, subject="")
+
+
+def _error(code: str, operation: str = "StartExecution") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": code}}, operation)
 
 
 def _sequence_numbers(event: dict[str, Any]) -> list[str]:
@@ -50,17 +58,24 @@ def _start(name: str) -> dict[str, Any]:
     return {"stateMachineArn": STATE_MACHINE_ARN, "name": name, "input": ANY}
 
 
+def _put(item: dict[str, Any]) -> dict[str, Any]:
+    return {"TableName": TABLE, "Item": item, "ConditionExpression": "attribute_not_exists(ticket_id)"}
+
+
+def _received(ticket_id: str) -> dict[str, Any]:
+    item = {"ticket_id": {"S": ticket_id}, "status": {"S": "RECEIVED"}}
+    return _put(
+        item | dict.fromkeys(("status_at", "received_at", "history", "content_hash"), ANY) | _ticket_fields()
+    )
+
+
+def _ticket_fields() -> dict[str, Any]:
+    return dict.fromkeys(("submitted_at", "product", "issue_type"), ANY)
+
+
 def _rejection(ticket_id: str) -> dict[str, Any]:
-    return {
-        "TableName": TABLE,
-        "Item": {
-            "ticket_id": {"S": ticket_id},
-            "status": {"S": "REJECTED"},
-            "status_reason": ANY,
-            "rejected_at": ANY,
-        },
-        "ConditionExpression": "attribute_not_exists(ticket_id)",
-    }
+    item = {"ticket_id": {"S": ticket_id}, "status": {"S": "REJECTED"}}
+    return _put(item | dict.fromkeys(("status_reason", "status_at", "rejected_at", "history"), ANY))
 
 
 class FakeSfn:
@@ -78,151 +93,257 @@ class FakeSfn:
         return _started(name)
 
 
-class RecordingStore:
-    def __init__(self) -> None:
+class FakeStore:
+    """A TicketStore answering arrivals by ticket id (NEW unless told); remembers what it recorded."""
+
+    def __init__(self, arrivals: dict[str, Arrival] | None = None) -> None:
+        self.received: list[str] = []
+        self.duplicates: list[str] = []
         self.rejected: list[str] = []
+        self._arrivals = arrivals or {}
+
+    def record_received(self, ticket: TicketSubmitted) -> Arrival:
+        self.received.append(ticket.ticket_id)
+        return self._arrivals.get(ticket.ticket_id, Arrival.NEW)
+
+    def record_duplicate(self, ticket: TicketSubmitted) -> None:
+        self.duplicates.append(ticket.ticket_id)
 
     def record_rejection(self, ticket_id: str, reason: str) -> None:
         assert reason.startswith("invalid ticket: ")
         self.rejected.append(ticket_id)
 
 
+class FakeSqs:
+    """SendMessage kept (or refused with `error`): the letters the trigger sent."""
+
+    def __init__(self, error: ClientError | None = None) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self._error = error
+
+    def send_message(self, **kwargs: Any) -> dict[str, Any]:
+        if self._error is not None:
+            raise self._error
+        self.sent.append(kwargs)
+        return {"MessageId": f"m-{len(self.sent)}", "MD5OfMessageBody": "x"}
+
+    def letters(self) -> list[DeadLetter]:
+        assert all(message["QueueUrl"] == QUEUE_URL for message in self.sent)
+        return [DeadLetter(**json.loads(message["MessageBody"])) for message in self.sent]
+
+
+def _use(monkeypatch: pytest.MonkeyPatch, intake: Intake, sqs: FakeSqs | None = None) -> FakeSqs:
+    queue = sqs or FakeSqs()
+    dead_letters = DeadLetterQueue(queue, QUEUE_URL)  # type: ignore[arg-type]
+    monkeypatch.setattr(trigger, "_trigger", lambda: trigger.Trigger(intake, dead_letters))
+    return queue
+
+
 @pytest.fixture
 def stubbed(
     monkeypatch: pytest.MonkeyPatch, sfn_client: SFNClient, dynamodb_client: DynamoDBClient
-) -> tuple[Stubber, Stubber]:
-    """The function's Intake on real boto3 clients with stubbers (one call per client per batch: records run
-    concurrently, so the order of two calls on one client is not fixed)."""
+) -> tuple[Stubber, Stubber, FakeSqs]:
+    """The function's Intake on real boto3 clients with stubbers, for one-record batches (records run
+    concurrently, so the order of two records' calls on one client is not fixed)."""
     intake = Intake(sfn_client, STATE_MACHINE_ARN, DynamoTicketStore(dynamodb_client, TABLE))
-    monkeypatch.setattr(trigger, "_intake", lambda: intake)
-    return Stubber(sfn_client), Stubber(dynamodb_client)
+    sqs = _use(monkeypatch, intake)
+    return Stubber(sfn_client), Stubber(dynamodb_client), sqs
 
 
 def test_the_canonical_batch_starts_one_execution_per_ticket(
     monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN the canonical two-record batch and a Step Functions fake that keeps the names it was given
-    sfn = FakeSfn()
-    intake = Intake(sfn, STATE_MACHINE_ARN, RecordingStore())  # type: ignore[arg-type]
-    monkeypatch.setattr(trigger, "_intake", lambda: intake)
+    sfn, store = FakeSfn(), FakeStore()
+    sqs = _use(monkeypatch, Intake(sfn, STATE_MACHINE_ARN, store))  # type: ignore[arg-type]
 
     # WHEN the function handles it
     response = trigger.lambda_handler(load_event(KINESIS_BATCH), lambda_context)
 
-    # THEN one execution per ticket, each named after its ticket, and no failures
+    # THEN each ticket was recorded RECEIVED and got one execution named after it; no failures, no letters
+    assert sorted(store.received) == ["TKT-20250115-0042", "TKT-20250115-0043"]
     assert sorted(sfn.names) == ["TKT-20250115-0042", "TKT-20250115-0043"]
     assert response == {"batchItemFailures": []}
+    assert sqs.sent == []
 
 
-def test_a_valid_record_starts_and_an_invalid_one_is_rejected(
-    stubbed: tuple[Stubber, Stubber], lambda_context: FakeLambdaContext
+def test_a_valid_record_is_recorded_received_and_started(
+    stubbed: tuple[Stubber, Stubber, FakeSqs], lambda_context: FakeLambdaContext
 ) -> None:
-    # GIVEN a valid ticket and one that fails validation
-    sfn, dynamodb = stubbed
-    event = kinesis_event(_ticket("TKT-20250115-0001"), _invalid("TKT-20250115-0002"))
+    # GIVEN a valid ticket, a table that takes it and Step Functions that starts it
+    sfn, dynamodb, sqs = stubbed
+    dynamodb.add_response("put_item", {}, _received("TKT-20250115-0001"))
     sfn.add_response("start_execution", _started("TKT-20250115-0001"), _start("TKT-20250115-0001"))
-    dynamodb.add_response("put_item", {}, _rejection("TKT-20250115-0002"))
 
-    # WHEN the function handles the batch
+    # WHEN the function handles it
     with sfn, dynamodb:
-        response = trigger.lambda_handler(event, lambda_context)
+        response = trigger.lambda_handler(kinesis_event(_ticket("TKT-20250115-0001")), lambda_context)
 
-        # THEN the first started, the second is REJECTED in the table, and the batch did not fail
+        # THEN a conditional RECEIVED put, then the start; the batch did not fail
         sfn.assert_no_pending_responses()
         dynamodb.assert_no_pending_responses()
     assert response == {"batchItemFailures": []}
+    assert sqs.sent == []
 
 
-def test_a_duplicate_counts_as_success(
-    stubbed: tuple[Stubber, Stubber], lambda_context: FakeLambdaContext
+def test_an_invalid_record_is_recorded_rejected(
+    stubbed: tuple[Stubber, Stubber, FakeSqs], lambda_context: FakeLambdaContext
 ) -> None:
-    # GIVEN a re-delivered ticket whose execution already exists
-    sfn, _ = stubbed
+    # GIVEN a ticket that fails validation (no start is stubbed)
+    sfn, dynamodb, sqs = stubbed
+    dynamodb.add_response("put_item", {}, _rejection("TKT-20250115-0002"))
+
+    # WHEN the function handles it
+    with sfn, dynamodb:
+        response = trigger.lambda_handler(kinesis_event(_invalid("TKT-20250115-0002")), lambda_context)
+
+        # THEN it is REJECTED in the table, and the batch did not fail
+        dynamodb.assert_no_pending_responses()
+    assert response == {"batchItemFailures": []}
+    assert sqs.sent == []
+
+
+def test_a_redelivered_record_counts_as_success(
+    stubbed: tuple[Stubber, Stubber, FakeSqs], lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN a re-delivered ticket: the table holds the same content, its execution already exists
+    sfn, dynamodb, sqs = stubbed
+    data = _ticket("TKT-20250115-0001")
+    digest = content_hash(TicketSubmitted.model_validate_json(data))
+    dynamodb.add_client_error("put_item", "ConditionalCheckFailedException", "The conditional request failed")
+    dynamodb.add_response(
+        "get_item", {"Item": {"ticket_id": {"S": "TKT-20250115-0001"}, "content_hash": {"S": digest}}}
+    )
     sfn.add_client_error("start_execution", "ExecutionAlreadyExists", "Execution Already Exists", 400)
 
     # WHEN the function handles it
-    with sfn:
-        response = trigger.lambda_handler(kinesis_event(_ticket("TKT-20250115-0001")), lambda_context)
+    with sfn, dynamodb:
+        response = trigger.lambda_handler(kinesis_event(data), lambda_context)
 
         sfn.assert_no_pending_responses()
+        dynamodb.assert_no_pending_responses()
 
-    # THEN it is not reported as failed
+    # THEN it is not reported as failed, nor dead-lettered
     assert response == {"batchItemFailures": []}
+    assert sqs.sent == []
 
 
-def test_a_throttled_start_is_the_only_failure_reported(
-    stubbed: tuple[Stubber, Stubber], lambda_context: FakeLambdaContext
+def test_a_start_that_keeps_failing_is_dead_lettered_with_the_records_bytes(
+    stubbed: tuple[Stubber, Stubber, FakeSqs], lambda_context: FakeLambdaContext
 ) -> None:
-    # GIVEN Step Functions throttling the first record, the second record being invalid
-    sfn, dynamodb = stubbed
-    event = kinesis_event(_ticket("TKT-20250115-0001"), _invalid("TKT-20250115-0002"))
+    # GIVEN a ticket recorded RECEIVED whose start is still throttled after the client's retries
+    sfn, dynamodb, sqs = stubbed
+    data = _ticket("TKT-20250115-0001")
+    event = kinesis_event(data, partition_keys=["pk-1"])
+    dynamodb.add_response("put_item", {}, _received("TKT-20250115-0001"))
     sfn.add_client_error("start_execution", "ThrottlingException", "Rate exceeded", 400)
-    dynamodb.add_response("put_item", {}, _rejection("TKT-20250115-0002"))
 
-    # WHEN the function handles the batch
+    # WHEN the function handles it
     with sfn, dynamodb:
         response = trigger.lambda_handler(event, lambda_context)
 
-        # THEN only the throttled record is reported, so the event source mapping retries it alone
-        dynamodb.assert_no_pending_responses()
-    assert response == {"batchItemFailures": [{"itemIdentifier": _sequence_numbers(event)[0]}]}
+    # THEN the batch does not fail (the shard moves on); the letter carries the record whole, with the reason
+    assert response == {"batchItemFailures": []}
+    [letter] = sqs.letters()
+    assert letter.record_bytes() == data
+    assert letter.partition_key == "pk-1"
+    assert letter.sequence_number == _sequence_numbers(event)[0]
+    assert letter.reason.startswith("ClientError: ")
+    assert "ThrottlingException" in letter.reason
+
+
+def test_a_table_that_keeps_failing_dead_letters_the_record_too(
+    stubbed: tuple[Stubber, Stubber, FakeSqs], lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN DynamoDB failing the RECEIVED write (no start is stubbed)
+    sfn, dynamodb, sqs = stubbed
+    data = _ticket("TKT-20250115-0001")
+    dynamodb.add_client_error("put_item", "ProvisionedThroughputExceededException", "slow down", 400)
+
+    # WHEN the function handles it
+    with sfn, dynamodb:
+        response = trigger.lambda_handler(kinesis_event(data), lambda_context)
+
+    # THEN the record is parked, not failed, and nothing started
+    assert response == {"batchItemFailures": []}
+    assert [letter.record_bytes() for letter in sqs.letters()] == [data]
 
 
 def test_every_outcome_in_one_batch(
     monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
 ) -> None:
-    # GIVEN four records: new, duplicate, invalid, throttled; a Step Functions fake that answers by name
-    def error(code: str) -> ClientError:
-        return ClientError({"Error": {"Code": code, "Message": code}}, "StartExecution")
-
+    # GIVEN five records: new, already started, invalid, throttled, and another ticket reusing an id
     sfn = FakeSfn(
         {
-            "TKT-20250115-0002": error("ExecutionAlreadyExists"),
-            "TKT-20250115-0004": error("ThrottlingException"),
+            "TKT-20250115-0002": _error("ExecutionAlreadyExists"),
+            "TKT-20250115-0004": _error("ThrottlingException"),
         }
     )
-    store = RecordingStore()
-    intake = Intake(sfn, STATE_MACHINE_ARN, store)  # type: ignore[arg-type]
-    monkeypatch.setattr(trigger, "_intake", lambda: intake)
-    event = kinesis_event(
+    store = FakeStore({"TKT-20250115-0005": Arrival.DIFFERENT_TICKET})
+    sqs = _use(monkeypatch, Intake(sfn, STATE_MACHINE_ARN, store))  # type: ignore[arg-type]
+    records = [
         _ticket("TKT-20250115-0001"),
         _ticket("TKT-20250115-0002"),
         _invalid("TKT-20250115-0003"),
         _ticket("TKT-20250115-0004"),
-    )
+        _ticket("TKT-20250115-0005"),
+    ]
+    event = kinesis_event(*records)
 
     # WHEN the function handles the batch
     response = trigger.lambda_handler(event, lambda_context)
 
-    # THEN the throttled record alone is reported; the invalid one was recorded as rejected
-    assert response == {"batchItemFailures": [{"itemIdentifier": _sequence_numbers(event)[3]}]}
+    # THEN nothing is reported failed; the throttled record alone is dead-lettered; the invalid one and the
+    # duplicate are recorded, and the duplicate never started
+    assert response == {"batchItemFailures": []}
+    [letter] = sqs.letters()
+    assert (letter.record_bytes(), letter.sequence_number) == (records[3], _sequence_numbers(event)[3])
     assert store.rejected == ["TKT-20250115-0003"]
+    assert store.duplicates == ["TKT-20250115-0005"]
     assert sorted(sfn.names) == ["TKT-20250115-0001", "TKT-20250115-0002", "TKT-20250115-0004"]
 
 
+def test_a_record_is_failed_only_when_the_dead_letter_queue_fails_too(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN a batch with a good record and a throttled one, and a queue that refuses the letter
+    sfn = FakeSfn({"TKT-20250115-0002": _error("ThrottlingException")})
+    intake = Intake(sfn, STATE_MACHINE_ARN, FakeStore())  # type: ignore[arg-type]
+    _use(monkeypatch, intake, FakeSqs(error=_error("KmsThrottled", "SendMessage")))
+    event = kinesis_event(_ticket("TKT-20250115-0001"), _ticket("TKT-20250115-0002"))
+
+    # WHEN the function handles the batch
+    response = trigger.lambda_handler(event, lambda_context)
+
+    # THEN the throttled record alone is reported, so the event source mapping retries it
+    assert response == {"batchItemFailures": [{"itemIdentifier": _sequence_numbers(event)[1]}]}
+
+
 def test_records_that_are_not_json_are_rejected_without_a_write(
-    stubbed: tuple[Stubber, Stubber], lambda_context: FakeLambdaContext
+    stubbed: tuple[Stubber, Stubber, FakeSqs], lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN a record of garbage (no ticket id to record it under; nothing is stubbed)
-    sfn, dynamodb = stubbed
+    sfn, dynamodb, sqs = stubbed
 
     # WHEN the function handles it
     with sfn, dynamodb:
         response = trigger.lambda_handler(kinesis_event(b"\x00garbage"), lambda_context)
 
-    # THEN it does not fail the batch, and nothing was called
+    # THEN it does not fail the batch, and nothing was called or dead-lettered
     assert response == {"batchItemFailures": []}
+    assert sqs.sent == []
 
 
 def test_a_batch_that_fails_entirely_raises(
-    stubbed: tuple[Stubber, Stubber], lambda_context: FakeLambdaContext
+    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
 ) -> None:
-    # GIVEN a one-record batch whose start is throttled
-    sfn, _ = stubbed
-    sfn.add_client_error("start_execution", "ThrottlingException", "Rate exceeded", 400)
+    # GIVEN a one-record batch whose start is throttled and whose letter is refused
+    sfn = FakeSfn({"TKT-20250115-0001": _error("ThrottlingException")})
+    intake = Intake(sfn, STATE_MACHINE_ARN, FakeStore())  # type: ignore[arg-type]
+    _use(monkeypatch, intake, FakeSqs(error=_error("ServiceUnavailable", "SendMessage")))
 
     # WHEN / THEN the invocation fails as a whole (the mapping retries, bisecting on error)
-    with sfn, pytest.raises(BatchProcessingError, match="All records failed"):
+    with pytest.raises(BatchProcessingError, match="All records failed"):
         trigger.lambda_handler(kinesis_event(_ticket("TKT-20250115-0001")), lambda_context)
 
 
