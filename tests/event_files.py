@@ -8,8 +8,10 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
 
@@ -37,3 +39,91 @@ def kinesis_event(*payloads: bytes, partition_keys: list[str] | None = None) -> 
         record["eventID"] = f"shardId-000000000000:{sequence_number}"
         records.append(record)
     return {"Records": records}
+
+
+# --- the bad input corpus: tests/events/bad_input/<case>.json --------------------------------------------
+BAD_INPUT_DIR = EVENTS_DIR / "bad_input"
+TICKET_ID_PLACEHOLDER = "${TICKET_ID}"  # in a raw `record`, replaced by the case's fresh ticket id
+BadInputStatus = Literal["REJECTED", "RESPONDED", "FILTERED"]
+
+
+@dataclass(frozen=True)
+class BadInputExpectation:
+    """REJECTED: the reason holds every `reason` substring. RESPONDED: processed, the priority among
+    `priority` (any when empty). FILTERED: dropped by the stream's filter, never reaching the trigger."""
+
+    status: BadInputStatus
+    reason: tuple[str, ...] = ()
+    priority: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BadInput:
+    name: str
+    file: str
+    data: bytes  # the Kinesis record's data
+    ticket_id: str  # the fresh id the record carries (also its partition key)
+    event: dict[str, Any] | None  # the JSON the record encodes, when it encodes JSON
+    expect: BadInputExpectation
+
+
+def load_bad_inputs(new_ticket_id: Callable[[], str]) -> list[BadInput]:
+    """Every case of the corpus, each with a fresh ticket id from `new_ticket_id()`.
+
+    A case file holds `name`, `expect` ({"status", "reason": [substrings], "priority": [allowed]}) and either
+    `record`, the record's data as given (a string, UTF-8, `${TICKET_ID}` replaced; or {"base64": ...}), or
+    `ticket`, changes to the canonical ticket_submitted.json (`set` {dotted path: value}, `delete` [dotted
+    paths]; `encoding` of its JSON, default UTF-8). A value may be {"$repeat": text, "times": n} or
+    {"$concat": [values]}, for texts too long to write out.
+    """
+    return [_bad_input(path, new_ticket_id()) for path in sorted(BAD_INPUT_DIR.glob("*.json"))]
+
+
+def _bad_input(path: Path, ticket_id: str) -> BadInput:
+    case: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    expect = BadInputExpectation(
+        status=case["expect"]["status"],
+        reason=tuple(case["expect"].get("reason", ())),
+        priority=tuple(case["expect"].get("priority", ())),
+    )
+    if "ticket" in case:
+        event = _changed_ticket(case["ticket"], ticket_id)
+        data = json.dumps(event, ensure_ascii=False).encode(case["ticket"].get("encoding", "utf-8"))
+        return BadInput(case["name"], path.name, data, ticket_id, event, expect)
+    record = case["record"]
+    if isinstance(record, dict):
+        return BadInput(case["name"], path.name, base64.b64decode(record["base64"]), ticket_id, None, expect)
+    text = record.replace(TICKET_ID_PLACEHOLDER, ticket_id)
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        parsed = None
+    as_json = parsed if isinstance(parsed, dict) else None
+    return BadInput(case["name"], path.name, text.encode("utf-8"), ticket_id, as_json, expect)
+
+
+def _changed_ticket(changes: dict[str, Any], ticket_id: str) -> dict[str, Any]:
+    event = load_event(TICKET_SUBMITTED)
+    event["ticketId"] = ticket_id
+    for dotted, value in changes.get("set", {}).items():
+        *parents, leaf = dotted.split(".")
+        _walk(event, parents)[leaf] = _value(value)
+    for dotted in changes.get("delete", []):
+        *parents, leaf = dotted.split(".")
+        del _walk(event, parents)[leaf]
+    return event
+
+
+def _walk(event: dict[str, Any], parents: list[str]) -> dict[str, Any]:
+    node = event
+    for part in parents:
+        node = node[part]
+    return node
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, dict) and "$repeat" in value:
+        return str(value["$repeat"]) * int(value["times"])
+    if isinstance(value, dict) and "$concat" in value:
+        return "".join(_value(part) for part in value["$concat"])
+    return value

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import DeployedStack
-from ticketflow import generator, producer
+from tests.e2e.helpers import archived_objects, execution_status, fresh_tickets
+from ticketflow import producer
 from ticketflow.model import EVENT_NAME, ProcessedTicket, TicketSubmitted, archive_key
 from ticketflow.notifications import TopicListener
 from ticketflow.polling import wait_until
@@ -18,35 +18,6 @@ from ticketflow.tracking import TicketState
 pytestmark = pytest.mark.e2e
 
 DEADLINE = 180.0
-
-
-def fresh_tickets(count: int, seed: int) -> list[TicketSubmitted]:
-    """Tickets with ids no earlier run used (a re-used id would be taken for a re-delivery)."""
-    return list(generator.tickets(count, seed=seed, first_number=1_000_000 + secrets.randbelow(8_000_000)))
-
-
-def execution_status(stack: DeployedStack, ticket_id: str) -> str:
-    """The execution's final status (an item is stored before the execution's notification step ends)."""
-    arn = stack.outputs.state_machine_arn.replace(":stateMachine:", ":execution:", 1) + ":" + ticket_id
-    sfn = stack.clients("stepfunctions")
-    return str(
-        wait_until(
-            lambda: sfn.describe_execution(executionArn=arn)["status"],
-            until=lambda status: status != "RUNNING",
-            timeout=60,
-            description=f"execution {ticket_id} to finish",
-        )
-    )
-
-
-def archived_objects(stack: DeployedStack, ticket: TicketSubmitted) -> list[dict[str, Any]]:
-    prefix = archive_key(ticket.ticket_id, ticket.submitted_at).removesuffix(".json")
-    listing = stack.clients("s3").list_objects_v2(Bucket=stack.outputs.bucket_name, Prefix=prefix)
-    return list(listing.get("Contents", []))
-
-
-def read_object(stack: DeployedStack, key: str) -> bytes:
-    return bytes(stack.clients("s3").get_object(Bucket=stack.outputs.bucket_name, Key=key)["Body"].read())
 
 
 def test_each_ticket_is_processed_stored_archived_and_notified_once(
@@ -72,7 +43,7 @@ def test_each_ticket_is_processed_stored_archived_and_notified_once(
     assert loud != set(by_id), "the generated tickets should include quiet ones"
     for ticket_id, ticket in by_id.items():
         assert_stored(states[ticket_id], ticket)
-        objects = archived_objects(deployed_stack, ticket)
+        objects = archived_objects(deployed_stack, ticket.ticket_id, ticket.submitted_at)
         assert [o["Key"] for o in objects] == [archive_key(ticket_id, ticket.submitted_at)]
         body = deployed_stack.clients("s3").get_object(
             Bucket=deployed_stack.outputs.bucket_name, Key=objects[0]["Key"]
@@ -136,4 +107,4 @@ def test_a_redelivered_ticket_is_processed_once(deployed_stack: DeployedStack) -
     # THEN its one execution succeeded (the second delivery found it existing) and it was archived once
     assert execution_status(deployed_stack, ticket.ticket_id) == "SUCCEEDED"
     assert states[ticket.ticket_id].status == "RESPONDED"
-    assert len(archived_objects(deployed_stack, ticket)) == 1
+    assert len(archived_objects(deployed_stack, ticket.ticket_id, ticket.submitted_at)) == 1
