@@ -26,6 +26,7 @@ class TopicListener:
         self._queue_url = ""
         self._subscription_arn = ""
         self.received: Counter[str] = Counter()  # ticket id → notifications seen
+        self.other: list[str] = []  # bodies of the other messages on the topic (e.g. an alarm's), as received
 
     def __enter__(self) -> Self:
         self._queue_url = self._sqs.create_queue(QueueName=self._queue_name)["QueueUrl"]
@@ -51,7 +52,8 @@ class TopicListener:
         self._sqs.delete_queue(QueueUrl=self._queue_url)
 
     def drain(self) -> Counter[str]:
-        """Receives what has arrived (one short poll per call) and returns the running count per ticket."""
+        """Receives what has arrived (one short poll per call) and returns the running count per ticket;
+        messages that are not about a ticket are kept in `other`."""
         while True:
             messages = self._sqs.receive_message(
                 QueueUrl=self._queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
@@ -59,7 +61,11 @@ class TopicListener:
             if not messages:
                 return self.received
             for message in messages:
-                self.received[json.loads(message["Body"])["ticket_id"]] += 1
+                ticket_id = _ticket_id(message["Body"])
+                if ticket_id is None:
+                    self.other.append(message["Body"])
+                else:
+                    self.received[ticket_id] += 1
             self._sqs.delete_message_batch(
                 QueueUrl=self._queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
@@ -80,3 +86,13 @@ class TopicListener:
                 ],
             }
         )
+
+
+def _ticket_id(body: str) -> str | None:
+    """The ticket a notification is about; None for any other message."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    ticket_id = payload.get("ticket_id") if isinstance(payload, dict) else None
+    return ticket_id if isinstance(ticket_id, str) else None
