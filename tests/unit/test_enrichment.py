@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from tests.event_files import STATE_AFTER_TRIAGE, TICKET_SUBMITTED, load_event
@@ -19,6 +20,7 @@ from ticketflow.enrichment import (
 )
 from ticketflow.model import Priority, Sentiment, SentimentResult, TicketSubmitted
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME
+from ticketflow.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
@@ -166,3 +168,102 @@ def test_parse_triage_refuses_output_that_may_not_be_stored(
     # GIVEN / WHEN / THEN
     with pytest.raises(InvalidModelOutputError, match=message):
         parse_triage(content, TICKET_ID)
+
+
+# --- retries: transient errors (RetryPolicy), invalid model output (asked once more) ---------------------
+
+
+def _no_wait() -> RetryPolicy:
+    return RetryPolicy(attempts=3, sleep=lambda _: None)
+
+
+def _converse_answer(tool_input: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "output": {"message": {"role": "assistant", "content": [_tool_use(tool_input)]}},
+        "stopReason": "tool_use",
+        "usage": {"inputTokens": 500, "outputTokens": 120, "totalTokens": 620},
+        "metrics": {"latencyMs": 900},
+    }
+
+
+def _ticket_and_sentiment() -> tuple[TicketSubmitted, SentimentResult]:
+    ticket = TicketSubmitted.model_validate(load_event(TICKET_SUBMITTED))
+    return ticket, SentimentResult.model_validate(load_event(STATE_AFTER_TRIAGE)["sentiment"])
+
+
+def test_bedrock_triage_asks_once_more_when_the_output_does_not_validate(
+    bedrock_client: BedrockRuntimeClient,
+) -> None:
+    # GIVEN a model whose first answer has no valid priority and whose second is good
+    ticket, sentiment = _ticket_and_sentiment()
+    with Stubber(bedrock_client) as stubber:
+        stubber.add_response("converse", _converse_answer(_triage_input(priority="URGENT")))
+        stubber.add_response("converse", _converse_answer(_triage_input(priority="HIGH")))
+
+        # WHEN the ticket is triaged
+        triage = BedrockTriage(bedrock_client, MODEL_ID, _no_wait()).triage(ticket, sentiment)
+
+        # THEN the second, valid answer is returned
+        stubber.assert_no_pending_responses()
+    assert triage.priority is Priority.HIGH
+
+
+def test_bedrock_triage_raises_after_a_second_invalid_output(bedrock_client: BedrockRuntimeClient) -> None:
+    # GIVEN a model that twice answers without quoting the ticket id (a third call would find no stub and
+    # fail with a StubResponseError, not the error expected here)
+    ticket, sentiment = _ticket_and_sentiment()
+    unquoted = _triage_input(customer_response="Hello Maria, we are on it.")
+    with Stubber(bedrock_client) as stubber:
+        stubber.add_response("converse", _converse_answer(unquoted))
+        stubber.add_response("converse", _converse_answer(unquoted))
+
+        # WHEN / THEN the second bad answer raises, and the model was asked exactly twice
+        with pytest.raises(InvalidModelOutputError, match="does not quote the ticket id"):
+            BedrockTriage(bedrock_client, MODEL_ID, _no_wait()).triage(ticket, sentiment)
+        stubber.assert_no_pending_responses()
+
+
+def test_bedrock_triage_retries_a_throttled_call(bedrock_client: BedrockRuntimeClient) -> None:
+    # GIVEN Bedrock throttling once, then answering
+    ticket, sentiment = _ticket_and_sentiment()
+    with Stubber(bedrock_client) as stubber:
+        stubber.add_client_error("converse", "ThrottlingException", "Too many requests", 429)
+        stubber.add_response("converse", _converse_answer(_triage_input()))
+
+        # WHEN the ticket is triaged
+        triage = BedrockTriage(bedrock_client, MODEL_ID, _no_wait()).triage(ticket, sentiment)
+
+        # THEN the retry got the answer
+        stubber.assert_no_pending_responses()
+    assert triage.priority is Priority.CRITICAL
+
+
+def test_bedrock_triage_does_not_retry_a_validation_error(bedrock_client: BedrockRuntimeClient) -> None:
+    # GIVEN Bedrock refusing the request (a second call would find no stub and fail otherwise)
+    ticket, sentiment = _ticket_and_sentiment()
+    with Stubber(bedrock_client) as stubber:
+        stubber.add_client_error("converse", "ValidationException", "bad model id", 400)
+
+        # WHEN / THEN the refusal propagates after one call
+        with pytest.raises(ClientError, match="ValidationException"):
+            BedrockTriage(bedrock_client, MODEL_ID, _no_wait()).triage(ticket, sentiment)
+        stubber.assert_no_pending_responses()
+
+
+def test_comprehend_sentiment_retries_throttling(comprehend_client: ComprehendClient) -> None:
+    # GIVEN Comprehend throttling twice, then answering
+    response = {
+        "Sentiment": "POSITIVE",
+        "SentimentScore": {"Positive": 0.9, "Negative": 0.0, "Neutral": 0.1, "Mixed": 0.0},
+    }
+    with Stubber(comprehend_client) as stubber:
+        stubber.add_client_error("detect_sentiment", "TooManyRequestsException", "slow down", 400)
+        stubber.add_client_error("detect_sentiment", "TooManyRequestsException", "slow down", 400)
+        stubber.add_response("detect_sentiment", response)
+
+        # WHEN a text's sentiment is detected
+        result = ComprehendSentiment(comprehend_client, retry=_no_wait()).detect("Thanks, all good now.")
+
+        # THEN the third call answered
+        stubber.assert_no_pending_responses()
+    assert result.sentiment is Sentiment.POSITIVE
