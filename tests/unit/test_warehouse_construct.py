@@ -84,6 +84,7 @@ def test_the_etl_is_a_python_lambda_that_never_overlaps(template: Template) -> N
             "Runtime": "python3.11",
             "Handler": "handler.lambda_handler",
             "Timeout": 900,
+            "MemorySize": 2048,
             "ReservedConcurrentExecutions": 1,
             "Environment": {
                 "Variables": Match.object_like(
