@@ -36,12 +36,32 @@ class DeadLetter:
     def record_bytes(self) -> bytes:
         return base64.b64decode(self.data)
 
+    def ticket_id(self) -> str | None:
+        """The `ticketId` of the record when it is a JSON object that has one (a string), else None."""
+        try:
+            payload = json.loads(self.record_bytes())
+        except ValueError:  # not base64, not UTF-8 or not JSON
+            return None
+        candidate = payload.get("ticketId") if isinstance(payload, dict) else None
+        return candidate if isinstance(candidate, str) else None
+
+    @classmethod
+    def from_body(cls, body: str) -> DeadLetter | None:
+        """The letter in a message body, or None when the body is not one (e.g. the event source mapping's
+        own on-failure record, which names a batch by sequence numbers and carries no data)."""
+        try:
+            fields = json.loads(body)
+            return cls(**fields) if isinstance(fields, dict) else None
+        except (ValueError, TypeError):
+            return None
+
 
 @dataclass(frozen=True)
 class Received:
     message_id: str
     receipt_handle: str
-    letter: DeadLetter
+    letter: DeadLetter | None  # None: a message that is not a ticketflow letter (see DeadLetter.from_body)
+    body: str
 
 
 class DeadLetterQueue:
@@ -52,26 +72,40 @@ class DeadLetterQueue:
     def send(self, letter: DeadLetter) -> None:
         self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(asdict(letter)))
 
-    def receive(self, *, max_messages: int, visibility_seconds: int) -> Iterator[Received]:
-        """Up to `max_messages` letters, each hidden from other readers for `visibility_seconds`."""
+    def receive(
+        self, *, max_messages: int, visibility_seconds: int, wait_seconds: int = 1
+    ) -> Iterator[Received]:
+        """Up to `max_messages` letters, each hidden from other readers for `visibility_seconds`.
+
+        Long polling (`wait_seconds` > 0) asks every SQS server, so an empty answer means an empty queue;
+        short polling samples a subset and may answer empty while letters remain.
+        """
         seen: set[str] = set()
         while len(seen) < max_messages:
             batch = self._sqs.receive_message(
                 QueueUrl=self._queue_url,
                 MaxNumberOfMessages=min(10, max_messages - len(seen)),
                 VisibilityTimeout=visibility_seconds,
-                WaitTimeSeconds=0,
+                WaitTimeSeconds=wait_seconds,
             ).get("Messages", [])
             fresh = [m for m in batch if m["MessageId"] not in seen]
             if not fresh:
                 return
             for message in fresh:
                 seen.add(message["MessageId"])
-                letter = DeadLetter(**json.loads(message["Body"]))
-                yield Received(message["MessageId"], message["ReceiptHandle"], letter)
+                body = message["Body"]
+                yield Received(
+                    message["MessageId"], message["ReceiptHandle"], DeadLetter.from_body(body), body
+                )
 
     def delete(self, received: Received) -> None:
         self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=received.receipt_handle)
+
+    def release(self, received: Received) -> None:
+        """Makes a received letter visible again at once, as if it had not been received."""
+        self._sqs.change_message_visibility(
+            QueueUrl=self._queue_url, ReceiptHandle=received.receipt_handle, VisibilityTimeout=0
+        )
 
 
 def replay(letter: DeadLetter, kinesis: KinesisClient, stream_name: str) -> str:
