@@ -5,6 +5,8 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -12,10 +14,32 @@ from ticketflow import metrics
 
 
 class Alerting(Construct):
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, removal_policy: cdk.RemovalPolicy) -> None:
         super().__init__(scope, construct_id)
+        # Notifications name tickets and quote their replies: encrypted at rest with a key of our own, since
+        # CloudWatch alarms cannot publish to a topic under the AWS managed key (aws/sns).
+        self.key = kms.Key(
+            self,
+            "NotificationsKey",
+            description="ticketflow notifications topic",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AlarmsPublishToTheTopic",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions={"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}},
+            )
+        )
         self.topic = sns.Topic(
-            self, "Notifications", display_name="ticketflow notifications", enforce_ssl=True
+            self,
+            "Notifications",
+            display_name="ticketflow notifications",
+            enforce_ssl=True,
+            master_key=self.key,
         )
 
     def alarm_on_failures(self, construct_id: str, failures: cloudwatch.IMetric) -> cloudwatch.Alarm:

@@ -32,6 +32,10 @@ class ProfileProps:
     # Set: the Warehouse (Redshift secret, ETL function) is deployed and runs on this schedule. None: no
     # warehouse in the stack; the local warehouse is PostgreSQL, loaded by `ticketflow etl`.
     warehouse_etl_schedule: events.Schedule | None
+    # Customers' data kept recoverable: the archive bucket keeps object versions, the table keeps 35 days of
+    # point-in-time recovery. Off locally, where the data is disposable and deleted with the stack.
+    archive_versioned: bool
+    point_in_time_recovery: bool
 
     @property
     def ai_endpoint_environment(self) -> dict[str, str]:
@@ -52,6 +56,8 @@ def local_profile(settings: Settings) -> ProfileProps:
         removal_policy=cdk.RemovalPolicy.DESTROY,
         function_concurrency=settings.function_concurrency or LOCAL_FUNCTION_CONCURRENCY,
         warehouse_etl_schedule=None,
+        archive_versioned=False,
+        point_in_time_recovery=False,
     )
 
 
@@ -64,6 +70,8 @@ def aws_profile(settings: Settings) -> ProfileProps:
         removal_policy=cdk.RemovalPolicy.RETAIN,
         function_concurrency=settings.function_concurrency,
         warehouse_etl_schedule=DEFAULT_SCHEDULE,
+        archive_versioned=True,
+        point_in_time_recovery=True,
     )
 
 

@@ -30,11 +30,17 @@ class TicketflowStack(cdk.Stack):
             task_concurrency=profile.function_concurrency,
             environment=profile.ai_endpoint_environment,
         )
-        storage = TicketStorage(self, "Storage", functions=functions)
+        storage = TicketStorage(
+            self,
+            "Storage",
+            functions=functions,
+            versioned=profile.archive_versioned,
+            point_in_time_recovery=profile.point_in_time_recovery,
+        )
         enrichment = Enrichment(
             self, "Enrichment", functions=functions, bedrock_model_id=profile.bedrock_model_id
         )
-        alerting = Alerting(self, "Alerting")
+        alerting = Alerting(self, "Alerting", removal_policy=profile.removal_policy)
         workflow = TicketWorkflow(
             self,
             "Orchestration",
@@ -43,6 +49,7 @@ class TicketflowStack(cdk.Stack):
             s3_writer=storage.writer,
             table=storage.table,
             topic=alerting.topic,
+            removal_policy=profile.removal_policy,
         )
         ingest = Ingest(
             self, "Ingest", functions=functions, state_machine=workflow.state_machine, table=storage.table

@@ -14,7 +14,15 @@ from ticketflow_infra.security import acknowledge, arn_in_finding, role_of
 
 
 class TicketStorage(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, functions: FunctionDefaults) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        functions: FunctionDefaults,
+        versioned: bool,
+        point_in_time_recovery: bool,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.table = dynamodb.TableV2(
             self,
@@ -30,6 +38,9 @@ class TicketStorage(Construct):
                 )
             ],
             encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=point_in_time_recovery
+            ),
             removal_policy=functions.removal_policy,
         )
         self.bucket = s3.Bucket(
@@ -38,6 +49,7 @@ class TicketStorage(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
+            versioned=versioned,
             removal_policy=functions.removal_policy,
         )
         acknowledge(

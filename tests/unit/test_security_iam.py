@@ -27,6 +27,9 @@ NO_RESOURCE_LEVEL: Mapping[str, str | None] = {
     "redshift-data:DescribeStatement": "redshift-data:statement-owner-iam-userid",
     "redshift-data:GetStatementResult": "redshift-data:statement-owner-iam-userid",
 }
+# Action patterns CDK grants emit, allowed only on resources of the given type: encrypting with a key takes
+# GenerateDataKey and its variants (topic.grant_publish on an encrypted topic).
+PATTERNS_ON: Mapping[str, str] = {"kms:GenerateDataKey*": "AWS::KMS::Key"}
 # Allowed on "*" only where the template turns the feature on.
 TRACING = {
     "xray:PutTraceSegments",
@@ -128,12 +131,21 @@ def test_no_wildcard_action(profile: str, profile_templates: Mapping[str, Templa
     # GIVEN every IAM statement of the profile's template
     found = list(statements(profile_templates[profile]))
 
-    # WHEN the actions with a wildcard are collected
-    wild = [(s.policy, a) for s in found for a in s.actions if "*" in a]
+    keys = {f"<{lid}.Arn>" for lid in profile_templates[profile].find_resources("AWS::KMS::Key")}
+    allowed_on = {"AWS::KMS::Key": keys}
 
-    # THEN there are statements, none allows "*", "service:*" or any other action pattern, and none uses
-    # NotAction or NotResource (which allow everything else)
+    # WHEN the actions with a wildcard are collected, but for a known pattern on its resources only
+    wild = [
+        (s.policy, a)
+        for s in found
+        for a in s.actions
+        if "*" in a and not (a in PATTERNS_ON and set(s.resources) <= allowed_on[PATTERNS_ON[a]])
+    ]
+
+    # THEN there are statements, none allows "*", "service:*" or another pattern, and none uses NotAction
+    # or NotResource (which allow everything else)
     assert found
+    assert [a for _, a in wild if a == "*" or a.endswith(":*")] == []
     assert wild == []
     assert [s.policy for s in found if "NotAction" in s.raw or "NotResource" in s.raw] == []
     assert {s.raw.get("Effect") for s in found} == {"Allow"}
