@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
-from ticketflow.model import SentimentResult, SentimentScores, TicketSubmitted, Triage
+from ticketflow.model import SentimentResult, SentimentScores, TicketSubmitted, Triage, validation_problems
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC, triage_user_message
 from ticketflow.retry import RetryPolicy
 
@@ -109,7 +109,10 @@ def parse_triage(content: list[dict[str, Any]], ticket_id: str) -> Triage:
     try:
         triage = Triage.model_validate(tool_inputs[0])
     except ValidationError as error:
-        raise InvalidModelOutputError(f"the triage does not validate: {error}") from error
+        # Not str(error): it quotes the model's answer, which greets the customer by name.
+        raise InvalidModelOutputError(
+            f"the triage does not validate: {validation_problems(error, 'triage')}"
+        ) from error
     if ticket_id not in triage.customer_response:
         raise InvalidModelOutputError("the reply does not quote the ticket id")
     return triage

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from ticketflow.model import TICKET_ID_PATTERN, TicketSubmitted
+from ticketflow.model import TICKET_ID_PATTERN, TicketSubmitted, validation_problems
 from ticketflow.ticket_store import DUPLICATE_REASON, Arrival, TicketStore
 
 if TYPE_CHECKING:
@@ -69,10 +69,7 @@ def _known_ticket_id(payload: Any) -> str | None:
 
 
 def _describe(error: ValidationError) -> str:
-    problems = [
-        f"{'.'.join(str(part) for part in item['loc']) or 'record'}: {item['msg']}" for item in error.errors()
-    ]
-    return "invalid ticket: " + "; ".join(problems)
+    return "invalid ticket: " + validation_problems(error, "record")
 
 
 class Intake:

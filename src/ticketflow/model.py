@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 TICKET_ID_PATTERN = r"^TKT-\d{8}-\d{4,}$"
 EVENT_NAME: Final = "TicketSubmitted"
@@ -27,6 +27,15 @@ def _check_email(value: str) -> str:
 
 
 Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_email)]
+
+
+def validation_problems(error: ValidationError, whole: str) -> str:
+    """What failed, field by field (`data.description: String should have at least 1 character`), never the
+    values: they may be a customer's personal data, and this text is logged and stored."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or whole}: {item['msg']}"
+        for item in error.errors(include_url=False, include_input=False, include_context=False)
+    )
 
 
 def _aware(value: datetime) -> datetime:

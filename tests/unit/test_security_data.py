@@ -13,8 +13,14 @@ from aws_cdk.assertions import Template
 
 from fake_bedrock.__main__ import ADMIN_ENV_VAR
 from fake_bedrock.__main__ import parse_args as fake_bedrock_args
+from tests.event_files import load_event
 from tests.unit.conftest import PROFILES
+from ticketflow import producer
+from ticketflow.enrichment import InvalidModelOutputError, parse_triage
+from ticketflow.ingest import InvalidTicketError, parse_ticket
 from ticketflow.local.fake_bedrock import FakeBedrockService
+from ticketflow.model import TicketSubmitted
+from ticketflow.prompts import TRIAGE_TOOL_NAME
 from ticketflow.settings import Settings
 from ticketflow_infra.profiles import ProfileProps, profile_props
 
@@ -207,3 +213,44 @@ def test_local_services_bind_loopback_and_fake_bedrock_admin_is_off_unless_enabl
     assert (standalone.host, standalone.admin) == ("127.0.0.1", False)
     assert "--no-admin" in exposed.argv
     assert "--admin" not in exposed.argv
+
+
+def test_a_rejection_reason_names_the_fields_never_their_values() -> None:
+    # GIVEN a ticket whose email, name and description are all invalid, each with a distinctive value
+    ticket = TicketSubmitted.model_validate(load_event("ticket_submitted.json"))
+    event: dict[str, Any] = json.loads(producer.encode(ticket))
+    contact = event["data"]["customer_contact_information"]
+    contact["email"] = "zyxquux.leak@example.invalid at home"
+    contact["first_name"] = ["Wolfhart", "Quennell"]
+    event["data"]["description"] = {"text": "Quibblesworth secret description"}
+
+    # WHEN it is parsed as the trigger parses records
+    with pytest.raises(InvalidTicketError) as rejected:
+        parse_ticket(json.dumps(event).encode())
+
+    # THEN the reason (logged and stored) names each field at fault and quotes none of the values
+    reason = rejected.value.reason
+    for field in ("customer_contact_information.email", "first_name", "data.description"):
+        assert field in reason
+    for value in ("zyxquux", "Wolfhart", "Quennell", "Quibblesworth"):
+        assert value not in reason
+
+
+def test_invalid_model_output_is_described_without_the_reply() -> None:
+    # GIVEN a model answer with a reply greeting the customer by name and a priority that does not exist
+    answer = {
+        "customer_response": "Dear Wolfhart Quennell, about TKT-20250115-0001: we are on it.",
+        "priority": "URGENT",
+        "priority_reasoning": "Quibblesworth is blocked",
+    }
+    content = [{"toolUse": {"toolUseId": "t1", "name": TRIAGE_TOOL_NAME, "input": answer}}]
+
+    # WHEN it is parsed
+    with pytest.raises(InvalidModelOutputError) as refused:
+        parse_triage(content, "TKT-20250115-0001")
+
+    # THEN the error (which the Lambda runtime logs) names the field, not the answer's text
+    message = str(refused.value)
+    assert "priority" in message
+    for value in ("Wolfhart", "Quennell", "Quibblesworth", "URGENT"):
+        assert value not in message
