@@ -1,4 +1,4 @@
-"""Parsing and validating archive records, migrations as files, and the Glue job's arguments."""
+"""Parsing and validating archive records, migrations as files, and the `--every` interval."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import typer
 from ticketflow_etl.archive import FetchedObject
-from ticketflow_etl.job import JobArgumentError, job_arguments
 from ticketflow_etl.migrations import Migration, MigrationChecksumError, load_migrations, pending
 from ticketflow_etl.records import Rejection, StagedTicket, latest_per_ticket, parse_record
 from ticketflow_etl.warehouse import TICKET_COLUMNS
@@ -170,30 +169,6 @@ def test_an_edited_applied_migration_is_refused() -> None:
     assert pending([migration], {"001": migration.checksum}) == []
     with pytest.raises(MigrationChecksumError):
         pending([migration], {"001": "0" * 64})
-
-
-def test_job_arguments_come_from_glue_argv_then_the_environment() -> None:
-    # GIVEN Glue's argv (with its own arguments) and MiniStack-style environment variables
-    argv = ["--job-bookmark-option", "job-bookmark-disable", "--archive_bucket", "archive", "--max_workers=4"]
-    environ = {"redshift_secret_id": "ticketflow/redshift", "archive_bucket": "ignored"}
-
-    # WHEN the job reads its arguments
-    arguments = job_arguments(argv, environ)
-
-    # THEN argv wins, the environment fills in, defaults complete the rest
-    assert arguments == {
-        "archive_bucket": "archive",
-        "redshift_secret_id": "ticketflow/redshift",
-        "archive_prefix": "tickets/",
-        "staging_prefix": "etl-staging/",
-        "max_workers": "4",
-    }
-
-
-def test_job_without_its_required_arguments_fails_clearly() -> None:
-    # WHEN the secret is not given, THEN the job names what is missing
-    with pytest.raises(JobArgumentError, match="--redshift_secret_id"):
-        job_arguments(["--archive_bucket", "archive"], {})
 
 
 def test_timestamps_in_the_batch_are_utc() -> None:

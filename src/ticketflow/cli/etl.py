@@ -1,12 +1,11 @@
 """`ticketflow etl`: load the S3 ticket archive into the local warehouse, once or every interval.
 
-The same `run_etl` runs on AWS as the Glue job (`glue/ticketflow_etl/job.py`, into Redshift); here it runs
-in-process against the profile's S3 (the emulator locally) and the local PostgreSQL.
+The same `run_etl` runs on AWS as the scheduled warehouse ETL Lambda (`lambdas/warehouse_etl/`, into
+Redshift); here it runs in-process against the profile's S3 (the emulator locally) and the local PostgreSQL.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from datetime import timedelta
@@ -21,8 +20,9 @@ from ticketflow_etl.archive import DEFAULT_WORKERS, client_config
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
 
-from ticketflow.aws import client_kwargs
-from ticketflow.outputs import OutputsNotFoundError, resolve
+from ticketflow.aws import Clients, client_kwargs
+from ticketflow.cli.common import stack_outputs
+from ticketflow.outputs import OutputsNotFoundError
 from ticketflow.settings import Settings
 
 console = Console()
@@ -44,12 +44,10 @@ def parse_interval(text: str) -> timedelta:
     return interval
 
 
-def archive_bucket(settings: Settings, s3_kwargs: dict[str, Any]) -> str:
+def archive_bucket(settings: Settings) -> str:
     """The deployed stack's `BucketName` output (environment, outputs file, then CloudFormation)."""
-    cloudformation = boto3.session.Session().client("cloudformation", **s3_kwargs)
-    outputs_file = settings.home / "outputs.json"
     try:
-        return resolve(os.environ, outputs_file, settings.stack_name, cloudformation).bucket_name
+        return stack_outputs(settings, Clients(settings)).bucket_name
     except OutputsNotFoundError as error:
         raise typer.BadParameter(f"{error}; or pass --bucket", param_hint="--bucket") from error
 
@@ -84,7 +82,7 @@ def etl_command(
     kwargs = client_kwargs(settings)
     kwargs["config"] = kwargs["config"].merge(client_config(workers))
     s3 = boto3.session.Session().client("s3", **kwargs)
-    target = bucket or archive_bucket(settings, kwargs)
+    target = bucket or archive_bucket(settings)
     url = warehouse_url or settings.warehouse_url
     report_path = settings.reports_dir / "etl.json"
     if interval is None:
