@@ -12,9 +12,11 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from ticketflow import metrics
 from ticketflow.model import EVENT_NAME
 from ticketflow.outputs import StackOutputs
 from ticketflow.settings import Settings
+from ticketflow.ticket_store import STATUS_INDEX
 from ticketflow_infra.paths import BUILD_DIR
 from ticketflow_infra.profiles import LOCAL_FUNCTION_CONCURRENCY, profile_props
 from ticketflow_infra.stack import TicketflowStack
@@ -81,13 +83,15 @@ def test_one_of_each_pipeline_resource(profile: str, request: pytest.FixtureRequ
     # GIVEN the profile's template
     template: Template = request.getfixturevalue(profile)
 
-    # WHEN / THEN the stream, table, bucket, topic, alarm, state machine and four functions
+    # WHEN / THEN the stream, dead-letter queue, table, bucket, topic, two alarms (TicketsFailed and
+    # ExecutionsFailed), state machine and four functions
     for resource_type, count in {
         "AWS::Kinesis::Stream": 1,
+        "AWS::SQS::Queue": 1,
         "AWS::DynamoDB::GlobalTable": 1,
         "AWS::S3::Bucket": 1,
         "AWS::SNS::Topic": 1,
-        "AWS::CloudWatch::Alarm": 1,
+        "AWS::CloudWatch::Alarm": 2,
         "AWS::StepFunctions::StateMachine": 1,
         "AWS::Lambda::EventSourceMapping": 1,
     }.items():
@@ -117,14 +121,29 @@ def test_kinesis_mapping_filters_ticket_events_and_reports_item_failures(local: 
     )
 
 
-def test_ticket_table_is_keyed_by_ticket_id(local: Template) -> None:
-    # GIVEN / WHEN / THEN
+def test_ticket_table_is_keyed_by_ticket_id_with_a_status_index(local: Template) -> None:
+    # GIVEN / WHEN / THEN items by ticket id, and the by-status index (status, newest status_at) that
+    # `ticketflow tickets list` queries, projecting whole items
     local.has_resource_properties(
         "AWS::DynamoDB::GlobalTable",
         {
             "KeySchema": [{"AttributeName": "ticket_id", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "ticket_id", "AttributeType": "S"}],
+            "AttributeDefinitions": [
+                {"AttributeName": "ticket_id", "AttributeType": "S"},
+                {"AttributeName": "status", "AttributeType": "S"},
+                {"AttributeName": "status_at", "AttributeType": "S"},
+            ],
             "BillingMode": "PAY_PER_REQUEST",
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": STATUS_INDEX,
+                    "KeySchema": [
+                        {"AttributeName": "status", "KeyType": "HASH"},
+                        {"AttributeName": "status_at", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
         },
     )
 
@@ -145,12 +164,42 @@ def test_archive_bucket_is_private_and_encrypted(local: Template) -> None:
     )
 
 
-def test_failure_alarm_notifies_the_topic(local: Template) -> None:
+def _alarm(template: Template, metric_name: str) -> str:
+    [logical_id] = template.find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": metric_name}}
+    )
+    return logical_id
+
+
+def test_tickets_failed_alarm_notifies_the_topic(local: Template) -> None:
+    # GIVEN the topic
+    topic = _logical_id(local, "AWS::SNS::Topic")
+
+    # WHEN / THEN the alarm fires on one TicketsFailed count a minute (what RecordFailure's CountFailure
+    # publishes, in the emulator too) and notifies that topic
+    local.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmActions": [{"Ref": topic}],
+            "Namespace": metrics.NAMESPACE,
+            "MetricName": metrics.TICKETS_FAILED,
+            "Dimensions": Match.absent(),
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "EvaluationPeriods": 1,
+            "Period": 60,
+            "Statistic": "Sum",
+            "TreatMissingData": "notBreaching",
+        },
+    )
+
+
+def test_executions_failed_alarm_notifies_the_topic(local: Template) -> None:
     # GIVEN the topic and the state machine
     topic = _logical_id(local, "AWS::SNS::Topic")
     state_machine = _logical_id(local, "AWS::StepFunctions::StateMachine")
 
-    # WHEN / THEN the alarm fires on one failed execution a minute and notifies that topic
+    # WHEN / THEN AWS's own alarm fires on one failed execution a minute and notifies that topic
     local.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {
@@ -183,6 +232,8 @@ def test_state_machine_substitutes_the_stacks_resources(local: Template) -> None
                 "S3WriterFunctionArn": function_arn("StorageS3Writer"),
                 "TicketsTableName": {"Ref": _logical_id(local, "AWS::DynamoDB::GlobalTable")},
                 "NotificationsTopicArn": {"Ref": _logical_id(local, "AWS::SNS::Topic")},
+                "MetricNamespace": metrics.NAMESPACE,
+                "FailureMetricName": metrics.TICKETS_FAILED,
             },
         },
     )
@@ -230,6 +281,7 @@ def test_functions_get_what_they_read_from_the_environment(local: Template) -> N
     # THEN the names composition.py requires are set to the stack's resources
     assert trigger["STATE_MACHINE_ARN"] == {"Ref": _logical_id(local, "AWS::StepFunctions::StateMachine")}
     assert trigger["TABLE_NAME"] == {"Ref": _logical_id(local, "AWS::DynamoDB::GlobalTable")}
+    assert trigger["DEAD_LETTER_QUEUE_URL"] == {"Ref": _logical_id(local, "AWS::SQS::Queue")}
     assert writer["BUCKET_NAME"] == {"Ref": _logical_id(local, "AWS::S3::Bucket")}
     assert triage["BEDROCK_MODEL_ID"] == Settings().bedrock_model_id
 
@@ -260,7 +312,116 @@ def test_outputs_are_the_ones_clients_resolve(local: Template) -> None:
         "Ref": _logical_id(local, "AWS::StepFunctions::StateMachine")
     }
     assert outputs["TriggerFunctionName"]["Value"]["Ref"].startswith(TRIGGER_FUNCTION)
-    assert outputs["FailureAlarmName"]["Value"] == {"Ref": _logical_id(local, "AWS::CloudWatch::Alarm")}
+    assert outputs["FailureAlarmName"]["Value"] == {"Ref": _alarm(local, metrics.TICKETS_FAILED)}
+    assert outputs["DeadLetterQueueUrl"]["Value"] == {"Ref": _logical_id(local, "AWS::SQS::Queue")}
+
+
+def _statements(template: Template) -> list[tuple[str, Mapping[str, Any]]]:
+    """Every IAM policy statement of the template, with the logical id of its policy."""
+    return [
+        (logical_id, statement)
+        for logical_id, policy in template.find_resources("AWS::IAM::Policy").items()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _actions(statement: Mapping[str, Any]) -> list[str]:
+    actions = statement["Action"]
+    return [actions] if isinstance(actions, str) else list(actions)
+
+
+@pytest.mark.parametrize("profile", ["local", "aws"])
+def test_the_dead_letter_queue_is_encrypted_tls_only_and_kept_two_weeks(
+    profile: str, request: pytest.FixtureRequest
+) -> None:
+    # GIVEN the profile's template
+    template: Template = request.getfixturevalue(profile)
+    queue = _logical_id(template, "AWS::SQS::Queue")
+
+    # WHEN / THEN encrypted at rest (SQS managed), 14 days' retention, and no request without TLS
+    template.has_resource_properties(
+        "AWS::SQS::Queue", {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 14 * 24 * 3600}
+    )
+    template.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "Queues": [{"Ref": queue}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                                "Resource": {"Fn::GetAtt": [queue, "Arn"]},
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_the_mapping_sends_what_it_gives_up_on_to_the_dead_letter_queue(local: Template) -> None:
+    # GIVEN the queue
+    queue = _logical_id(local, "AWS::SQS::Queue")
+
+    # WHEN / THEN a batch that still fails after five retries is recorded in the same queue
+    local.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [queue, "Arn"]}}},
+            "MaximumRetryAttempts": 5,
+        },
+    )
+
+
+def test_only_the_trigger_may_send_to_the_dead_letter_queue(local: Template) -> None:
+    # GIVEN the queue and every statement that names it
+    queue_arn = {"Fn::GetAtt": [_logical_id(local, "AWS::SQS::Queue"), "Arn"]}
+    naming = [(lid, st) for lid, st in _statements(local) if st["Resource"] == queue_arn]
+
+    # WHEN / THEN one statement, on the trigger's role, allowing it to send (and nothing to receive or delete)
+    [(policy, statement)] = naming
+    assert policy.startswith(TRIGGER_FUNCTION)
+    assert "sqs:SendMessage" in _actions(statement)
+    assert not [a for a in _actions(statement) if a in {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:*"}]
+
+
+@pytest.mark.parametrize("profile", ["local", "aws"])
+def test_put_metric_data_is_allowed_only_in_the_pipelines_namespace(
+    profile: str, request: pytest.FixtureRequest
+) -> None:
+    # GIVEN every statement that allows PutMetricData
+    template: Template = request.getfixturevalue(profile)
+    allowing = [(lid, st) for lid, st in _statements(template) if "cloudwatch:PutMetricData" in _actions(st)]
+
+    # WHEN / THEN one, the state machine's, conditioned on the Ticketflow namespace and nothing broader
+    [(policy, statement)] = allowing
+    assert policy.startswith("OrchestrationTicketFlowRole")
+    assert statement["Effect"] == "Allow"
+    assert _actions(statement) == ["cloudwatch:PutMetricData"]
+    assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": metrics.NAMESPACE}}
+    assert not [lid for lid, st in _statements(template) if "cloudwatch:*" in _actions(st)]
+
+
+def test_the_trigger_may_record_and_read_tickets(local: Template) -> None:
+    # GIVEN the table
+    table_arn = {"Fn::GetAtt": [_logical_id(local, "AWS::DynamoDB::GlobalTable"), "Arn"]}
+
+    # WHEN the trigger's statements on it are collected
+    actions = {
+        action
+        for lid, st in _statements(local)
+        if lid.startswith(TRIGGER_FUNCTION)
+        and table_arn in (st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]])
+        for action in _actions(st)
+    }
+
+    # THEN the conditional puts (RECEIVED, REJECTED, duplicates) and the read that tells re-deliveries apart
+    assert {"dynamodb:PutItem", "dynamodb:GetItem"} <= actions
+    assert not [a for a in actions if a in {"dynamodb:DeleteItem", "dynamodb:*"}]
 
 
 def test_synthesis_leaves_the_repositorys_build_folder_alone(
