@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import LocalStack
+from ticketflow import faults
 from ticketflow.aws import Clients
 from ticketflow.deploy import Cdk, deploy_stack, outputs_file
 from ticketflow.notifications import TopicListener
@@ -47,3 +48,19 @@ def topic_listener(deployed_stack: DeployedStack) -> Iterator[TopicListener]:
         clients("sns"), clients("sqs"), deployed_stack.outputs.topic_arn, "ticketflow-e2e"
     ) as listener:
         yield listener
+
+
+@pytest.fixture
+def fake_bedrock(local_stack: LocalStack) -> Iterator[str]:
+    """fake_bedrock's URL, its faults cleared afterwards whatever happens. Faults are process-wide: any
+    other test running against the stack meanwhile sees them too."""
+    url = local_stack.fake_bedrock_url
+    try:
+        faults.clear_faults(url)
+    except faults.FaultAdminError as error:
+        pytest.fail(f"{error} (restart it: `ticketflow down && ticketflow up`)")
+    faults.reset_stats(url)
+    try:
+        yield url
+    finally:
+        faults.clear_faults(url)

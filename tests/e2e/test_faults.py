@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import (
     archived_objects,
@@ -46,22 +44,6 @@ FAILURE_NAMES = (
     "TooManyRequestsException",
     "InvalidModelOutputError",
 )
-
-
-@pytest.fixture
-def fake_bedrock(local_stack: LocalStack) -> Iterator[str]:
-    """fake_bedrock's URL, its faults cleared afterwards whatever happens. Faults are process-wide: any
-    other test running against the stack meanwhile sees them too."""
-    url = local_stack.fake_bedrock_url
-    try:
-        faults.clear_faults(url)
-    except faults.FaultAdminError as error:
-        pytest.fail(f"{error} (restart it: `ticketflow down && ticketflow up`)")
-    faults.reset_stats(url)
-    try:
-        yield url
-    finally:
-        faults.clear_faults(url)
 
 
 def test_under_faults_every_ticket_ends_responded_or_failed_and_the_failure_alarm_notifies(
