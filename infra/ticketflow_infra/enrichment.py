@@ -8,7 +8,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from ticketflow_infra.functions import FunctionDefaults, pipeline_function
-from ticketflow_infra.security import acknowledge, role_of
+from ticketflow_infra.security import acknowledge, finding_resource, role_of
 
 
 def profile_model(model_id: str) -> str | None:
@@ -63,10 +63,11 @@ class Enrichment(Construct):
                 actions=["bedrock:InvokeModel"], resources=bedrock_model_arns(bedrock_model_id)
             )
         )
-        if (routed_model := profile_model(bedrock_model_id)) is not None:
-            acknowledge(
-                role_of(self.generate_response),
-                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/"
-                f"{routed_model}]",
-                "The inference profile routes to this one model in any of its Regions: only the Region is *.",
-            )
+        for arn in bedrock_model_arns(bedrock_model_id):
+            if "*" in arn:
+                acknowledge(
+                    role_of(self.generate_response),
+                    f"AwsSolutions-IAM5[Resource::{finding_resource(self, arn)}]",
+                    "The inference profile routes to this one model in any of its Regions: only the Region"
+                    " is *.",
+                )

@@ -13,7 +13,7 @@ from constructs import Construct
 
 from ticketflow import metrics
 from ticketflow_infra.paths import STATE_MACHINE_FILE
-from ticketflow_infra.security import acknowledge, arn_in_finding
+from ticketflow_infra.security import acknowledge, finding_resource
 
 
 class TicketWorkflow(Construct):
@@ -75,11 +75,9 @@ class TicketWorkflow(Construct):
                 "Publishing to the encrypted topic takes a data key from the topic's key, and only that key.",
             )
         for function in (detect_sentiment, generate_response, s3_writer):
-            if function.node.default_child is None:  # imported: not a resource of this stack
-                continue
             acknowledge(
                 self.state_machine,
-                f"AwsSolutions-IAM5[Resource::{arn_in_finding(function)}:*]",
+                f"AwsSolutions-IAM5[Resource::{finding_resource(self, function.function_arn)}:*]",
                 "grant_invoke names this one function's versions and aliases (ARN:*) besides its ARN.",
             )
         acknowledge(

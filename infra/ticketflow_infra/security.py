@@ -29,12 +29,23 @@ def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
     cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule, reason=reason))
 
 
-def arn_in_finding(construct: IConstruct) -> str:
-    """How cdk-nag writes the ARN of `construct`'s CloudFormation resource in a finding: `<LogicalId.Arn>`."""
-    resource = construct.node.default_child
-    if not isinstance(resource, cdk.CfnResource):
-        raise TypeError(f"{construct.node.path} has no CloudFormation resource of its own")
-    return f"<{cdk.Stack.of(resource).get_logical_id(resource)}.Arn>"
+def finding_resource(scope: IConstruct, arn: str) -> str:
+    """How cdk-nag writes `arn` in a finding's id, as the stack of `scope` resolves it (region, partition,
+    account as literals where the stack knows them): `<Bucket.Arn>/tickets/*`, `arn:aws:redshift:...`."""
+    return _render(cdk.Stack.of(scope).resolve(arn))
+
+
+def _render(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_render(part) for part in parts)
+    if isinstance(value, dict) and "Ref" in value:
+        return f"<{value['Ref']}>"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return "<{}.{}>".format(*value["Fn::GetAtt"])
+    raise ValueError(f"cannot tell how cdk-nag writes {value!r}")
 
 
 def role_of(function: lambda_.IFunction) -> iam.IRole:

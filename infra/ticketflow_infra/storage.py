@@ -10,7 +10,7 @@ from constructs import Construct
 
 from ticketflow.ticket_store import STATUS_INDEX
 from ticketflow_infra.functions import FunctionDefaults, pipeline_function
-from ticketflow_infra.security import acknowledge, arn_in_finding, role_of
+from ticketflow_infra.security import acknowledge, finding_resource, role_of
 
 
 class TicketStorage(Construct):
@@ -66,13 +66,10 @@ class TicketStorage(Construct):
             environment={"BUCKET_NAME": self.bucket.bucket_name},
         )
         # PutObject only (grant_put adds tagging, retention, legal hold and s3:Abort*), under tickets/ only.
-        iam.Grant.add_to_principal(
-            grantee=self.writer,
-            actions=["s3:PutObject"],
-            resource_arns=[self.bucket.arn_for_objects("tickets/*")],
-        )
+        archive = self.bucket.arn_for_objects("tickets/*")
+        iam.Grant.add_to_principal(grantee=self.writer, actions=["s3:PutObject"], resource_arns=[archive])
         acknowledge(
             role_of(self.writer),
-            f"AwsSolutions-IAM5[Resource::{arn_in_finding(self.bucket)}/tickets/*]",
+            f"AwsSolutions-IAM5[Resource::{finding_resource(self, archive)}]",
             "Object ARNs name keys by pattern: the writer may put objects under tickets/ of this bucket only",
         )

@@ -20,7 +20,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ticketflow_infra.functions import FunctionDefaults, pipeline_function
-from ticketflow_infra.security import acknowledge, arn_in_finding
+from ticketflow_infra.security import acknowledge, finding_resource
 
 ARCHIVE_PREFIX: Final = "tickets/"
 STAGING_PREFIX: Final = "etl-staging/"  # COPY files and manifests, deleted by the run that wrote them
@@ -114,24 +114,23 @@ class Warehouse(Construct):
             raise RuntimeError("the ETL function has no role")
         for statement in _statements(cdk.Stack.of(self), bucket):
             role.add_to_principal_policy(statement)
+            for resource in statement.resources:
+                if "*" in resource:
+                    acknowledge(
+                        role,
+                        f"AwsSolutions-IAM5[Resource::{finding_resource(self, resource)}]",
+                        _WILDCARD_REASONS[statement.sid or ""],
+                    )
         self.secret.grant_read(role)
-        objects = arn_in_finding(bucket)
-        for finding, reason in {
-            f"{objects}/{ARCHIVE_PREFIX}*": "Object ARNs name keys by pattern: it reads the archive only.",
-            f"{objects}/{STAGING_PREFIX}*": "Object ARNs name keys by pattern: it writes its COPY files.",
-            "arn:<AWS::Partition>:redshift:<AWS::Region>:<AWS::AccountId>:cluster:*": _TARGET_AFTER_DEPLOY,
-            "arn:<AWS::Partition>:redshift-serverless:<AWS::Region>:<AWS::AccountId>:workgroup/*": (
-                _TARGET_AFTER_DEPLOY
-            ),
-            "*": "Data API statement ids have no ARN; a condition limits reads to this role's statements.",
-        }.items():
-            acknowledge(role, f"AwsSolutions-IAM5[Resource::{finding}]", reason)
 
 
-_TARGET_AFTER_DEPLOY = (
-    "The Redshift target is named in the secret after deploy: this account's clusters and workgroups in this"
-    " Region; the database user bounds the rest."
-)
+_WILDCARD_REASONS: Final = {
+    "ReadArchive": "Object ARNs name keys by pattern: it reads the archive's objects only.",
+    "StageCopyFiles": "Object ARNs name keys by pattern: it writes and deletes its own COPY files only.",
+    "RunStatements": "The Redshift target is named in the secret after deploy: this account's clusters and"
+    " workgroups in this Region; the database user bounds the rest.",
+    "ReadOwnStatements": "Data API statement ids have no ARN; a condition limits reads to this role's own.",
+}
 
 
 def _statements(stack: cdk.Stack, bucket: s3.IBucket) -> list[iam.PolicyStatement]:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 REGION = "us-east-1"
 PROFILES = ("local", "aws")
 STACK_NAME = "Ticketflow"
+CDK_JSON = Path(__file__).resolve().parents[2] / "infra" / "cdk.json"
 
 
 @pytest.fixture
@@ -104,14 +106,17 @@ def stub_shared_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def synthesize(
-    profile: str, shared_code: Path, outdir: Path | None = None
+    profile: str, shared_code: Path, outdir: Path | None = None, *, like_the_cli: bool = False
 ) -> tuple[cdk.App, TicketflowStack]:
-    """The app and stack of `profile` (`local` or `aws`) as infra/app.py builds them, not synthesized yet."""
+    """The app and stack of `profile` (`local` or `aws`), not synthesized yet: environment-agnostic, or
+    `like_the_cli` as `cdk synth` builds them (infra/cdk.json's context, app.py's account and region)."""
     os.environ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
-    app = cdk.App(outdir=str(outdir)) if outdir is not None else cdk.App()
-    stack = TicketflowStack(
-        app, STACK_NAME, profile=profile_props(Settings(profile=profile)), shared_code=shared_code
-    )
+    settings = Settings(profile=profile)
+    props = profile_props(settings)
+    context = json.loads(CDK_JSON.read_text(encoding="utf-8"))["context"] if like_the_cli else None
+    app = cdk.App(outdir=str(outdir) if outdir is not None else None, context=context)
+    env = cdk.Environment(account=props.account, region=settings.region) if like_the_cli else None
+    stack = TicketflowStack(app, STACK_NAME, profile=props, shared_code=shared_code, env=env)
     return app, stack
 
 

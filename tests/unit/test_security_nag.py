@@ -79,11 +79,11 @@ def synth_checked(app: cdk.App, outdir: Path) -> list[Finding]:
 
 @pytest.fixture(scope="module")
 def checked(stub_shared_code: Path, tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, Checked]:
-    """Each profile's stack synthesized with the checks on, once per module."""
+    """Each profile's stack synthesized with the checks on as `cdk synth` does, once per module."""
     results = {}
     for profile in PROFILES:
         outdir = tmp_path_factory.mktemp(f"cdk-out-{profile}")
-        app, stack = synthesize(profile, stub_shared_code, outdir)
+        app, stack = synthesize(profile, stub_shared_code, outdir, like_the_cli=True)
         results[profile] = Checked(stack, synth_checked(app, outdir))
     return results
 
