@@ -42,7 +42,9 @@ class Alerting(Construct):
             master_key=self.key,
         )
 
-    def alarm_on_failures(self, construct_id: str, failures: cloudwatch.IMetric) -> cloudwatch.Alarm:
+    def alarm_on_failures(
+        self, construct_id: str, failures: cloudwatch.IMetric, description: str
+    ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
             construct_id,
@@ -51,7 +53,7 @@ class Alerting(Construct):
             evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="Support tickets failed: no stored reply (status FAILED, with a reason).",
+            alarm_description=description,
         )
         alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.topic))
         return alarm

@@ -55,9 +55,17 @@ class TicketflowStack(cdk.Stack):
             self, "Ingest", functions=functions, state_machine=workflow.state_machine, table=storage.table
         )
         # Ours works on AWS and in the emulator (which emits no AWS/States metrics); AWS's own is kept too.
-        alarm = alerting.alarm_on_failures("TicketsFailed", tickets_failed())
+        alarm = alerting.alarm_on_failures(
+            "TicketsFailed",
+            tickets_failed(),
+            "Support tickets failed: no stored reply (status FAILED, reason on the item; `ticketflow tickets"
+            " list --status FAILED`).",
+        )
         alerting.alarm_on_failures(
-            "ExecutionsFailed", failures_per_minute(workflow.state_machine.metric_failed())
+            "ExecutionsFailed",
+            failures_per_minute(workflow.state_machine.metric_failed()),
+            "Ticket executions failed (AWS/States). Fires with TicketsFailed for a recorded failure, and"
+            " alone for one that never reached RecordFailure (an execution timeout or abort).",
         )
         if profile.warehouse_etl_schedule is not None:
             warehouse = Warehouse(

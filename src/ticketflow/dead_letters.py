@@ -12,8 +12,9 @@ import base64
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from ticketflow.ticket_store import timestamp
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -31,7 +32,7 @@ class DeadLetter:
     @classmethod
     def of(cls, partition_key: str, sequence_number: str, data: bytes, reason: str) -> DeadLetter:
         encoded = base64.b64encode(data).decode("ascii")
-        return cls(partition_key, sequence_number, encoded, reason[:2000], datetime.now(UTC).isoformat())
+        return cls(partition_key, sequence_number, encoded, reason[:2000], timestamp())
 
     def record_bytes(self) -> bytes:
         return base64.b64decode(self.data)

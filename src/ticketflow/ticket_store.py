@@ -85,6 +85,17 @@ def _status_item(key: str, status: Status, reason: str | None = None) -> dict[st
     return item
 
 
+Condition = dict[str, Any]
+NEW_ITEM: Condition = {"ConditionExpression": "attribute_not_exists(ticket_id)"}
+# A valid ticket may take the place of invalid input that only borrowed its id (REJECTED, no hash).
+RECEIVABLE: Condition = {
+    "ConditionExpression": "attribute_not_exists(ticket_id)"
+    " OR (#status = :rejected AND attribute_not_exists(content_hash))",
+    "ExpressionAttributeNames": {"#status": "status"},
+    "ExpressionAttributeValues": {":rejected": {"S": Status.REJECTED.value}},
+}
+
+
 class DynamoTicketStore:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
@@ -99,7 +110,7 @@ class DynamoTicketStore:
             "product": {"S": issue.product},
             "issue_type": {"S": issue.issue_type},
         }
-        if self._put_new(item):
+        if self._put_new(item, RECEIVABLE):
             return Arrival.NEW
         existing = self._client.get_item(
             TableName=self._table_name, Key={"ticket_id": {"S": ticket.ticket_id}}, ConsistentRead=True
@@ -116,11 +127,9 @@ class DynamoTicketStore:
         """A REJECTED item, unless the id already belongs to a ticket: bad input never overwrites good."""
         self._put_new(_status_item(ticket_id, Status.REJECTED, reason))
 
-    def _put_new(self, item: dict[str, Any]) -> bool:
+    def _put_new(self, item: dict[str, Any], condition: Condition = NEW_ITEM) -> bool:
         try:
-            self._client.put_item(
-                TableName=self._table_name, Item=item, ConditionExpression="attribute_not_exists(ticket_id)"
-            )
+            self._client.put_item(TableName=self._table_name, Item=item, **condition)
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise

@@ -17,7 +17,7 @@ from tests.unit.lambda_loader import FakeLambdaContext, load_handler
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow.ingest import Intake
 from ticketflow.model import TicketSubmitted
-from ticketflow.ticket_store import Arrival, DynamoTicketStore, content_hash
+from ticketflow.ticket_store import NEW_ITEM, RECEIVABLE, Arrival, Condition, DynamoTicketStore, content_hash
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -58,15 +58,14 @@ def _start(name: str) -> dict[str, Any]:
     return {"stateMachineArn": STATE_MACHINE_ARN, "name": name, "input": ANY}
 
 
-def _put(item: dict[str, Any]) -> dict[str, Any]:
-    return {"TableName": TABLE, "Item": item, "ConditionExpression": "attribute_not_exists(ticket_id)"}
+def _put(item: dict[str, Any], condition: Condition = NEW_ITEM) -> dict[str, Any]:
+    return {"TableName": TABLE, "Item": item, **condition}
 
 
 def _received(ticket_id: str) -> dict[str, Any]:
     item = {"ticket_id": {"S": ticket_id}, "status": {"S": "RECEIVED"}}
-    return _put(
-        item | dict.fromkeys(("status_at", "received_at", "history", "content_hash"), ANY) | _ticket_fields()
-    )
+    fields = dict.fromkeys(("status_at", "received_at", "history", "content_hash"), ANY) | _ticket_fields()
+    return _put(item | fields, RECEIVABLE)
 
 
 def _ticket_fields() -> dict[str, Any]:

@@ -14,7 +14,10 @@ from tests.event_files import TICKET_SUBMITTED, load_event
 from ticketflow.model import TicketSubmitted
 from ticketflow.ticket_store import (
     DUPLICATE_REASON,
+    NEW_ITEM,
+    RECEIVABLE,
     Arrival,
+    Condition,
     DynamoTicketStore,
     Status,
     content_hash,
@@ -29,7 +32,6 @@ pytestmark = pytest.mark.unit
 
 TABLE = "tickets-table"
 TICKET_ID = "TKT-20250115-0042"
-CONDITION = "attribute_not_exists(ticket_id)"
 
 
 def _ticket(**data: str) -> TicketSubmitted:
@@ -38,8 +40,8 @@ def _ticket(**data: str) -> TicketSubmitted:
     return TicketSubmitted.model_validate(event)
 
 
-def _put(item: dict[str, Any]) -> dict[str, Any]:
-    return {"TableName": TABLE, "Item": item, "ConditionExpression": CONDITION}
+def _put(item: dict[str, Any], condition: Condition = NEW_ITEM) -> dict[str, Any]:
+    return {"TableName": TABLE, "Item": item, **condition}
 
 
 def _get(ticket_id: str) -> dict[str, Any]:
@@ -101,7 +103,8 @@ def test_a_new_ticket_is_recorded_received_with_its_content_hash(dynamodb_client
             "submitted_at": {"S": ticket.submitted_at.isoformat()},
             "product": {"S": issue.product},
             "issue_type": {"S": issue.issue_type},
-        }
+        },
+        RECEIVABLE,
     )
     sent = _capture_puts(dynamodb_client)
     with Stubber(dynamodb_client) as stubber:
@@ -113,6 +116,11 @@ def test_a_new_ticket_is_recorded_received_with_its_content_hash(dynamodb_client
         # THEN a conditional put of a RECEIVED item, and nothing read back
         stubber.assert_no_pending_responses()
     assert arrival is Arrival.NEW
+    # the id may be free, or held only by invalid input rejected under it (REJECTED, no content hash)
+    assert RECEIVABLE["ConditionExpression"] == (
+        "attribute_not_exists(ticket_id) OR (#status = :rejected AND attribute_not_exists(content_hash))"
+    )
+    assert RECEIVABLE["ExpressionAttributeValues"] == {":rejected": {"S": "REJECTED"}}
     [item] = [put["Item"] for put in sent]
     assert item["history"] == {"L": [{"M": {"status": {"S": "RECEIVED"}, "at": item["status_at"]}}]}
     assert "status_reason" not in item

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ticketflow.cli import demo, deploy, etl, eval, faults, stack
+from ticketflow.cli import demo, deploy, dlq, etl, eval, faults, stack, tickets
 
 app = typer.Typer(help="Develop, test and ship the ticketflow support-ticket pipeline.", no_args_is_help=True)
 app.command()(stack.up)
@@ -16,6 +16,10 @@ app.command()(deploy.env)
 app.command()(demo.demo)
 app.command("eval")(eval.eval_command)
 app.command("etl")(etl.etl_command)
+app.add_typer(
+    tickets.app, name="tickets", help="A ticket's status, reason and history; the tickets in one status."
+)
+app.add_typer(dlq.app, name="dlq", help="Dead-lettered Kinesis records: list them, replay them.")
 app.add_typer(faults.app, name="faults", help="Inject faults into fake_bedrock: errors, latency, bad output.")
 
 
