@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TICKETFLOW := $(BIN)/ticketflow
 STAMPS := .ticketflow/stamps
 
-.PHONY: help install demo test test-unit test-integration test-e2e check lint types up down status local-deploy synth aws-deploy env etl bench-etl clean
+.PHONY: help install demo test test-unit test-integration test-e2e check lint types up down status local-deploy synth aws-deploy env etl bench-etl audit clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,6 +75,16 @@ etl: install ## Load the S3 ticket archive into the local warehouse (incremental
 
 bench-etl: install ## Benchmark the ETL: archive 10,000 generated tickets, load them, then a run with nothing new
 	$(BIN)/python tools/bench_etl.py
+
+AUDIT := .ticketflow/venvs/audit
+$(STAMPS)/audit: requirements/audit.txt
+	@test -x $(AUDIT)/bin/python || $(PYTHON) -m venv $(AUDIT)
+	$(AUDIT)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/audit.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+audit: $(STAMPS)/audit ## Check every pinned dependency against PyPI's vulnerability advisories (pip-audit)
+	$(AUDIT)/bin/pip-audit --strict --no-deps --disable-pip \
+		-r requirements/dev.txt -r requirements/emulator.txt -r requirements/lambda.txt -r requirements/audit.txt
 
 clean: ## Remove build output (keeps the local stack's state)
 	rm -rf cdk.out .ticketflow/build .mypy_cache .ruff_cache .pytest_cache

@@ -33,6 +33,13 @@ def _trigger() -> Trigger:
     return Trigger(composition.intake(env), composition.dead_letter_queue(env))
 
 
+def failure_reason(error: BotoCoreError | ClientError) -> str:
+    """The error's code and operation, never its message: a service may echo request values (ticket data)."""
+    if isinstance(error, ClientError):
+        return f"{error.response['Error'].get('Code', 'ClientError')} from {error.operation_name}"
+    return type(error).__name__
+
+
 def accept(record: KinesisStreamRecord, trigger: Trigger) -> IntakeResult:
     data = record.kinesis.data_as_bytes()
     try:
@@ -40,13 +47,10 @@ def accept(record: KinesisStreamRecord, trigger: Trigger) -> IntakeResult:
     except (BotoCoreError, ClientError) as error:
         # The clients' own retries are spent: park the record whole rather than hold up the shard.
         # If the queue fails too, the error propagates and the mapping retries the record.
-        reason = f"{type(error).__name__}: {error}"
-        trigger.dead_letters.send(
-            DeadLetter.of(record.kinesis.partition_key, record.kinesis.sequence_number, data, reason)
-        )
-        logger.exception(
-            "record dead-lettered", sequence_number=record.kinesis.sequence_number, reason=reason
-        )
+        reason, sequence_number = failure_reason(error), record.kinesis.sequence_number
+        trigger.dead_letters.send(DeadLetter.of(record.kinesis.partition_key, sequence_number, data, reason))
+        # Not logger.exception: the traceback would carry the message, which may echo ticket data.
+        logger.error("record dead-lettered", sequence_number=sequence_number, reason=reason)  # noqa: TRY400
         return IntakeResult(Outcome.DEAD_LETTERED, None, reason)
     if result.outcome is Outcome.REJECTED:
         # The reason names fields, never their values: tickets carry customers' personal data.
