@@ -63,9 +63,10 @@ def get_ticket(client: DynamoDBClient, table_name: str, ticket_id: str) -> dict[
 
 
 def list_by_status(
-    client: DynamoDBClient, table_name: str, status: Status, *, limit: int
+    client: DynamoDBClient, table_name: str, status: Status, *, limit: int, before: str | None = None
 ) -> list[dict[str, Any]]:
-    """Up to `limit` tickets in `status` from the by-status index, the latest transition first."""
+    """Up to `limit` tickets in `status` from the by-status index, the latest transition first; with
+    `before` (a table timestamp), only those that entered the status before it."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
     found: list[dict[str, Any]] = []
@@ -74,9 +75,10 @@ def list_by_status(
         request: dict[str, Any] = {
             "TableName": table_name,
             "IndexName": STATUS_INDEX,
-            "KeyConditionExpression": "#status = :status",
+            "KeyConditionExpression": "#status = :status" + (" AND status_at < :before" if before else ""),
             "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {":status": {"S": status.value}},
+            "ExpressionAttributeValues": {":status": {"S": status.value}}
+            | ({":before": {"S": before}} if before else {}),
             "ScanIndexForward": False,
             "Limit": min(_PAGE_SIZE, limit - len(found)),
         }

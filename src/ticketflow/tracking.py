@@ -51,10 +51,12 @@ class Tracker:
         ids = list(ticket_ids)
         for start in range(0, len(ids), _BATCH_GET_LIMIT):
             found.update(self._items(ids[start : start + _BATCH_GET_LIMIT]))
-        for ticket_id in set(ids) - found.keys():
-            failure = self._failed_execution(ticket_id)
-            if failure is not None:
-                found[ticket_id] = failure
+        ended = {t: f for t in set(ids) - found.keys() if (f := self._failed_execution(t)) is not None}
+        if ended:
+            # The item is read again: RecordFailure may have written FAILED, with its reason, meanwhile.
+            found.update(self._items(list(ended)))
+            for ticket_id, failure in ended.items():
+                found.setdefault(ticket_id, failure)
         return found
 
     def wait_for(
@@ -95,5 +97,6 @@ class Tracker:
             return None
         if execution["status"] not in FAILED_EXECUTION_STATUSES:
             return None
-        reason = f"{execution.get('error', execution['status'])}: {execution.get('cause', '')}"[:500]
+        detail = f"{execution.get('error', '')}: {execution.get('cause', '')}"[:500]
+        reason = f"execution {execution['status']} and the ticket has no final status ({detail})"
         return TicketState(ticket_id, "FAILED", {}, reason)

@@ -24,6 +24,7 @@ from ticketflow_infra.stack import TicketflowStack
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
     from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_comprehend import ComprehendClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kinesis import KinesisClient
@@ -71,6 +72,11 @@ def s3_client() -> S3Client:
 @pytest.fixture
 def kinesis_client() -> KinesisClient:
     return cast("KinesisClient", _client("kinesis"))
+
+
+@pytest.fixture
+def cloudwatch_client() -> CloudWatchClient:
+    return cast("CloudWatchClient", _client("cloudwatch"))
 
 
 @pytest.fixture

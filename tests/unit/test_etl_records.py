@@ -14,7 +14,7 @@ from ticketflow_etl.migrations import Migration, MigrationChecksumError, load_mi
 from ticketflow_etl.records import Rejection, StagedTicket, latest_per_ticket, parse_record
 from ticketflow_etl.warehouse import TICKET_COLUMNS
 
-from ticketflow.cli.etl import parse_interval
+from ticketflow.cli.common import parse_interval
 from ticketflow.model import ProcessedTicket
 
 pytestmark = pytest.mark.unit

@@ -67,16 +67,43 @@ def test_final_items_and_failed_executions(dynamodb_client: DynamoDBClient, sfn_
             _execution(ids[2], "FAILED", error="States.TaskFailed", cause="InvalidModelOutputError"),
             {"executionArn": EXECUTION_PREFIX + ids[2]},
         )
+        # the item is read again after the execution: still no final status on it
+        dynamodb.add_response("batch_get_item", {"Responses": {TABLE: []}}, {"RequestItems": _keys(ids[2])})
 
         # WHEN their states are asked for
         states = Tracker(dynamodb_client, sfn_client, TABLE, STATE_MACHINE_ARN).states(ids)
 
-    # THEN each final state, with its reason
+    # THEN each final state, with its reason; the ended execution's ticket is FAILED and said to be stuck
     assert states[ids[0]].status == "RESPONDED"
     assert states[ids[0]].item["priority"] == "HIGH"
     assert states[ids[1]] == TicketState(ids[1], "REJECTED", plain(items[1]), "invalid ticket: data.subject")
     assert states[ids[2]].status == "FAILED"
-    assert states[ids[2]].reason == "States.TaskFailed: InvalidModelOutputError"
+    assert states[ids[2]].reason == (
+        "execution FAILED and the ticket has no final status (States.TaskFailed: InvalidModelOutputError)"
+    )
+
+
+def test_a_failure_recorded_while_the_execution_was_read_keeps_its_own_reason(
+    dynamodb_client: DynamoDBClient, sfn_client: SFNClient
+) -> None:
+    # GIVEN an item still PROCESSING when first read, whose execution has failed by the time it is read
+    ticket_id = "TKT-20250115-0005"
+    recorded = _item(ticket_id, "FAILED", status_reason="ModelTimeoutException: too slow")
+    with Stubber(dynamodb_client) as dynamodb, Stubber(sfn_client) as sfn:
+        processing = _item(ticket_id, "PROCESSING")
+        dynamodb.add_response(
+            "batch_get_item", {"Responses": {TABLE: [processing]}}, {"RequestItems": _keys(ticket_id)}
+        )
+        sfn.add_response("describe_execution", _execution(ticket_id, "FAILED", error="TicketFailed"))
+        dynamodb.add_response(
+            "batch_get_item", {"Responses": {TABLE: [recorded]}}, {"RequestItems": _keys(ticket_id)}
+        )
+
+        # WHEN its state is asked for
+        states = Tracker(dynamodb_client, sfn_client, TABLE, STATE_MACHINE_ARN).states([ticket_id])
+
+    # THEN the reason is the one RecordFailure wrote, not the execution's generic one
+    assert states[ticket_id].reason == "ModelTimeoutException: too slow"
 
 
 @pytest.mark.parametrize("response", ["running", "missing"])

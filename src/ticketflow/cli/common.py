@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -46,3 +48,19 @@ def write_report(current: Settings, name: str, report: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
+
+
+_INTERVAL = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
+
+
+def parse_interval(text: str) -> timedelta:
+    """`2h`, `30m`, `1h30m`, `90s` → a positive timedelta."""
+    match = _INTERVAL.match(text.strip().lower())
+    if not text.strip() or match is None:
+        raise typer.BadParameter(f"{text!r} is not an interval like 2h, 30m, 1h30m or 90s")
+    interval = timedelta(
+        hours=int(match["h"] or 0), minutes=int(match["m"] or 0), seconds=int(match["s"] or 0)
+    )
+    if interval <= timedelta(0):
+        raise typer.BadParameter("the interval must be longer than zero")
+    return interval

@@ -6,9 +6,7 @@ Redshift); here it runs in-process against the profile's S3 (the emulator locall
 
 from __future__ import annotations
 
-import re
 import threading
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,27 +19,12 @@ from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
 
 from ticketflow.aws import Clients, client_kwargs
-from ticketflow.cli.common import stack_outputs
+from ticketflow.cli.common import parse_interval, stack_outputs
 from ticketflow.outputs import OutputsNotFoundError
 from ticketflow.settings import Settings
 
 console = Console()
 errors = Console(stderr=True)
-
-_INTERVAL = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
-
-
-def parse_interval(text: str) -> timedelta:
-    """`2h`, `30m`, `1h30m`, `90s` → a positive timedelta."""
-    match = _INTERVAL.match(text.strip().lower())
-    if not text.strip() or match is None:
-        raise typer.BadParameter(f"{text!r} is not an interval like 2h, 30m, 1h30m or 90s")
-    interval = timedelta(
-        hours=int(match["h"] or 0), minutes=int(match["m"] or 0), seconds=int(match["s"] or 0)
-    )
-    if interval <= timedelta(0):
-        raise typer.BadParameter("the interval must be longer than zero")
-    return interval
 
 
 def archive_bucket(settings: Settings) -> str:

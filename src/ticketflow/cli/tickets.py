@@ -12,8 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from ticketflow.aws import Clients
-from ticketflow.cli.common import fail, settings, stack_outputs
+from ticketflow.cli.common import fail, parse_interval, settings, stack_outputs
 from ticketflow.outputs import OutputsNotFoundError
+from ticketflow.reconcile import Reconciler
 from ticketflow.ticket_queries import TicketNotFoundError, get_ticket, list_by_status, parse_status
 from ticketflow.ticket_store import Status
 
@@ -135,3 +136,26 @@ def list_(
             escape(str(item.get("status_reason", ""))),
         )
     out.print(table)
+
+
+@app.command()
+def reconcile(
+    older_than: Annotated[
+        str, typer.Option(help="Only tickets in RECEIVED/PROCESSING for longer than this (2h, 5m, 90s).")
+    ] = "5m",
+) -> None:
+    """Make tickets whose execution ended without a final status FAILED, with the execution's reason."""
+    current = settings()
+    clients = Clients(current)
+    try:
+        outputs = stack_outputs(current, clients)
+    except OutputsNotFoundError as error:
+        fail(str(error))
+    reconciler = Reconciler(
+        clients("dynamodb"), clients("stepfunctions"), clients("cloudwatch"), outputs.table_name,
+        outputs.state_machine_arn,
+    )  # fmt: skip
+    done = reconciler.reconcile(older_than=parse_interval(older_than))
+    for ticket in done:
+        out.print(f"{escape(ticket.ticket_id)}: {ticket.was} → FAILED ({escape(ticket.reason)})")
+    out.print(f"{len(done)} stuck ticket(s) made FAILED")
