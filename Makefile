@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TICKETFLOW := $(BIN)/ticketflow
 STAMPS := .ticketflow/stamps
 
-.PHONY: help install demo test test-unit test-integration test-e2e check lint types up down status local-deploy synth aws-deploy env etl bench-etl audit clean
+.PHONY: help install demo test test-unit test-integration test-e2e test-faults check lint types up down status local-deploy synth aws-deploy env etl bench-etl audit clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,9 @@ test-integration: install ## Tests against real local services, no deployed stac
 
 test-e2e: install ## The stack deployed into the emulator, driven through Kinesis
 	$(BIN)/pytest -m e2e
+
+test-faults: install ## The proof under injected faults: 200 tickets with fake_bedrock failing 30% (in `make test` too)
+	$(BIN)/pytest tests/e2e/test_faults.py
 
 check: lint types ## Lint and type-check runtime, infra and tests
 
