@@ -13,14 +13,13 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from fake_bedrock.server import FakeBedrockServer, serve_in_background
+from tests.integration.fake_bedrock_clients import aws_client, negative, outage_ticket
 from ticketflow.enrichment import BedrockTriage, ComprehendSentiment, parse_triage
-from ticketflow.model import Priority, SentimentResult, SentimentScores, TicketSubmitted
+from ticketflow.model import Priority
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC, triage_user_message
 
 pytestmark = pytest.mark.integration
@@ -28,7 +27,6 @@ pytestmark = pytest.mark.integration
 NOVA = "us.amazon.nova-pro-v1:0"
 CLAUDE = "anthropic.claude-3-5-haiku-20241022-v1:0"
 TITAN = "amazon.titan-text-express-v1"
-NO_RETRIES = Config(retries={"total_max_attempts": 1})
 
 
 @pytest.fixture(scope="module")
@@ -43,41 +41,12 @@ def server() -> Iterator[FakeBedrockServer]:
 
 @pytest.fixture(scope="module")
 def bedrock(server: FakeBedrockServer) -> Any:
-    return boto3.client(
-        "bedrock-runtime", endpoint_url=server.url, region_name="us-east-1", config=NO_RETRIES
-    )
+    return aws_client("bedrock-runtime", server.url)
 
 
 @pytest.fixture(scope="module")
 def comprehend(server: FakeBedrockServer) -> Any:
-    return boto3.client("comprehend", endpoint_url=server.url, region_name="us-east-1", config=NO_RETRIES)
-
-
-def _ticket() -> TicketSubmitted:
-    return TicketSubmitted.model_validate(
-        {
-            "ticketId": "TKT-20240315-0007",
-            "submittedAt": "2024-03-15T09:30:00Z",
-            "data": {
-                "subject": "Production database down",
-                "description": "Our production RDS instance has been unreachable for two hours; orders fail.",
-                "customer_contact_information": {
-                    "first_name": "Ana",
-                    "last_name": "Diaz",
-                    "full_name": "Ana Diaz",
-                    "email": "ana@example.com",
-                    "company": "Acme",
-                },
-                "product_issue_information": {"product": "Amazon RDS", "issue_type": "Outage"},
-            },
-        }
-    )
-
-
-def _negative() -> SentimentResult:
-    return SentimentResult(
-        sentiment="NEGATIVE", scores=SentimentScores(positive=0.01, negative=0.9, neutral=0.05, mixed=0.04)
-    )
+    return aws_client("comprehend", server.url)
 
 
 def _user(text: str) -> list[dict[str, Any]]:
@@ -187,7 +156,7 @@ def test_comprehend_rejects_unknown_targets(server: FakeBedrockServer) -> None:
 
 def test_converse_triage_tool_use_validates(bedrock: Any) -> None:
     # GIVEN the pipeline's own triage request (system prompt, tool spec, forced tool choice)
-    ticket, sentiment = _ticket(), _negative()
+    ticket, sentiment = outage_ticket(), negative()
     # WHEN Converse is called exactly as GenerateResponse calls it
     response = bedrock.converse(
         modelId=NOVA,
@@ -211,14 +180,16 @@ def test_pipeline_triage_adapter_on_every_model_family(bedrock: Any) -> None:
     # GIVEN the pipeline's Bedrock adapter pointed at a Nova and a Claude profile
     for model_id in (NOVA, "us.anthropic.claude-sonnet-4-20250514-v1:0"):
         # WHEN it triages  THEN it returns a valid Triage
-        triage = BedrockTriage(bedrock, model_id).triage(_ticket(), _negative())  # type: ignore[arg-type, unused-ignore]
+        triage = BedrockTriage(bedrock, model_id).triage(outage_ticket(), negative())  # type: ignore[arg-type, unused-ignore]
         assert "TKT-20240315-0007" in triage.customer_response
 
 
 def test_converse_is_deterministic(bedrock: Any) -> None:
     # GIVEN one request  WHEN it is sent twice  THEN output, stop reason and usage are identical
     def call() -> dict[str, Any]:
-        response = bedrock.converse(modelId=NOVA, messages=_user(triage_user_message(_ticket(), _negative())))
+        response = bedrock.converse(
+            modelId=NOVA, messages=_user(triage_user_message(outage_ticket(), negative()))
+        )
         return {key: response[key] for key in ("output", "stopReason", "usage")}
 
     assert call() == call()
@@ -230,7 +201,7 @@ def test_converse_any_and_auto_tool_choice(bedrock: Any, choice: dict[str, Any])
     response = bedrock.converse(
         modelId=NOVA,
         system=[{"text": SYSTEM_PROMPT}],
-        messages=_user(triage_user_message(_ticket(), _negative())),
+        messages=_user(triage_user_message(outage_ticket(), negative())),
         toolConfig={"tools": [TRIAGE_TOOL_SPEC], "toolChoice": choice},
     )
     # WHEN the model answers  THEN it calls the tool
@@ -242,12 +213,12 @@ def test_converse_answers_a_tool_result_in_words(bedrock: Any) -> None:
     # GIVEN a conversation where the tool was called and its result returned
     first = bedrock.converse(
         modelId=NOVA,
-        messages=_user(triage_user_message(_ticket(), _negative())),
+        messages=_user(triage_user_message(outage_ticket(), negative())),
         toolConfig={"tools": [TRIAGE_TOOL_SPEC], "toolChoice": {"any": {}}},
     )
     tool_use = next(b["toolUse"] for b in first["output"]["message"]["content"] if "toolUse" in b)
     messages = [
-        *_user(triage_user_message(_ticket(), _negative())),
+        *_user(triage_user_message(outage_ticket(), negative())),
         first["output"]["message"],
         {
             "role": "user",
@@ -277,7 +248,7 @@ def test_converse_tool_call_cut_by_max_tokens_is_no_tool_call(bedrock: Any) -> N
     # GIVEN the forced triage tool and a budget too small for its input
     response = bedrock.converse(
         modelId=NOVA,
-        messages=_user(triage_user_message(_ticket(), _negative())),
+        messages=_user(triage_user_message(outage_ticket(), negative())),
         inferenceConfig={"maxTokens": 20},
         toolConfig={"tools": [TRIAGE_TOOL_SPEC], "toolChoice": {"tool": {"name": TRIAGE_TOOL_NAME}}},
     )
@@ -364,7 +335,7 @@ def test_invoke_nova_tool_use(bedrock: Any) -> None:
         bedrock,
         NOVA,
         {
-            "messages": _user(triage_user_message(_ticket(), _negative())),
+            "messages": _user(triage_user_message(outage_ticket(), negative())),
             "toolConfig": {"tools": [TRIAGE_TOOL_SPEC], "toolChoice": {"tool": {"name": TRIAGE_TOOL_NAME}}},
         },
     )
@@ -383,7 +354,7 @@ def test_invoke_claude_messages_with_tools(bedrock: Any) -> None:
             "anthropic_version": "bedrock-2023-05-31",
             "max_tokens": 1024,
             "system": SYSTEM_PROMPT,
-            "messages": [{"role": "user", "content": triage_user_message(_ticket(), _negative())}],
+            "messages": [{"role": "user", "content": triage_user_message(outage_ticket(), negative())}],
             "tools": [{"name": TRIAGE_TOOL_NAME, "description": "Record it.", "input_schema": schema}],
             "tool_choice": {"type": "tool", "name": TRIAGE_TOOL_NAME},
         },

@@ -15,13 +15,12 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from typer.testing import CliRunner
 
 from fake_bedrock.server import FakeBedrockServer, serve_in_background
+from tests.integration.fake_bedrock_clients import aws_client
 from ticketflow import faults as client
 from ticketflow.cli.faults import app as faults_cli
 from ticketflow.enrichment import InvalidModelOutputError, parse_triage
@@ -31,7 +30,6 @@ from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC
 pytestmark = pytest.mark.integration
 
 NOVA = "us.amazon.nova-pro-v1:0"
-NO_RETRIES = Config(retries={"total_max_attempts": 1})
 TICKET_MESSAGE = (
     "Ticket ID: TKT-20240315-0007\nCustomer: Ana Diaz\nCustomer first name: Ana\nCompany: Acme\n"
     "Product: Amazon RDS\nIssue type: Outage\n"
@@ -60,14 +58,12 @@ def no_faults_left_behind(server: FakeBedrockServer) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def bedrock(server: FakeBedrockServer) -> Any:
-    return boto3.client(
-        "bedrock-runtime", endpoint_url=server.url, region_name="us-east-1", config=NO_RETRIES
-    )
+    return aws_client("bedrock-runtime", server.url)
 
 
 @pytest.fixture(scope="module")
 def comprehend(server: FakeBedrockServer) -> Any:
-    return boto3.client("comprehend", endpoint_url=server.url, region_name="us-east-1", config=NO_RETRIES)
+    return aws_client("comprehend", server.url)
 
 
 def _triage_call(bedrock: Any) -> dict[str, Any]:

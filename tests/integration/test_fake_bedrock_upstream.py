@@ -15,14 +15,14 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from fake_bedrock.server import FakeBedrockServer, serve_in_background
 from fake_bedrock.upstream import Upstream, UpstreamConfig
+from tests.integration.fake_bedrock_clients import NO_RETRIES, TICKET_ID, negative, outage_ticket
 from ticketflow import faults
 from ticketflow.enrichment import BedrockTriage, InvalidModelOutputError
-from ticketflow.model import Priority, SentimentResult, SentimentScores, TicketSubmitted
+from ticketflow.model import Priority
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC, triage_user_message
 
 pytestmark = pytest.mark.integration
@@ -30,8 +30,6 @@ pytestmark = pytest.mark.integration
 NOVA = "us.amazon.nova-pro-v1:0"
 UPSTREAM_MODEL = "llama3.2"
 API_KEY = "local-test-key"
-NO_RETRIES = Config(retries={"total_max_attempts": 1})
-TICKET_ID = "TKT-20240315-0007"
 
 
 # --- the stand-in OpenAI-compatible server ------------------------------------------------------------------
@@ -163,33 +161,6 @@ def bedrock(server: FakeBedrockServer) -> Any:
     return _client(server.url)
 
 
-def _ticket() -> TicketSubmitted:
-    return TicketSubmitted.model_validate(
-        {
-            "ticketId": TICKET_ID,
-            "submittedAt": "2024-03-15T09:30:00Z",
-            "data": {
-                "subject": "Production database down",
-                "description": "Our production RDS instance has been unreachable for two hours; orders fail.",
-                "customer_contact_information": {
-                    "first_name": "Ana",
-                    "last_name": "Diaz",
-                    "full_name": "Ana Diaz",
-                    "email": "ana@example.com",
-                    "company": "Acme",
-                },
-                "product_issue_information": {"product": "Amazon RDS", "issue_type": "Outage"},
-            },
-        }
-    )
-
-
-def _negative() -> SentimentResult:
-    return SentimentResult(
-        sentiment="NEGATIVE", scores=SentimentScores(positive=0.01, negative=0.9, neutral=0.05, mixed=0.04)
-    )
-
-
 def _hello(bedrock: Any, **kwargs: Any) -> dict[str, Any]:
     result: dict[str, Any] = bedrock.converse(
         modelId=NOVA, messages=[{"role": "user", "content": [{"text": "Say hello."}]}], **kwargs
@@ -265,7 +236,7 @@ def test_pipeline_triage_round_trip(openai: FakeOpenAI, bedrock: Any) -> None:
         "priority_reasoning": "Production outage stopping orders.",
     }
     openai.answers(_triage_call(json.dumps(arguments)))
-    ticket, sentiment = _ticket(), _negative()
+    ticket, sentiment = outage_ticket(), negative()
     # WHEN the pipeline's own Bedrock adapter triages the ticket through fake_bedrock
     triage = BedrockTriage(bedrock, NOVA).triage(ticket, sentiment)
     # THEN the model's tool call validates as the pipeline's Triage
@@ -362,7 +333,7 @@ def test_non_json_tool_arguments_become_text(openai: FakeOpenAI, bedrock: Any) -
     assert response["stopReason"] == "end_turn"
     # AND the pipeline treats it as invalid model output, not a crash
     with pytest.raises(InvalidModelOutputError, match="did not call the triage tool"):
-        BedrockTriage(bedrock, NOVA).triage(_ticket(), _negative())
+        BedrockTriage(bedrock, NOVA).triage(outage_ticket(), negative())
 
 
 # --- errors -------------------------------------------------------------------------------------------------
@@ -461,9 +432,9 @@ def test_injected_bad_output_spoils_the_real_answer(
     faults.set_operation_faults(server.url, "converse", faults.operation_rule(bad_output_rate=1.0))
     # WHEN the pipeline triages  THEN it sees invalid model output, as with the stand-in model
     with pytest.raises(InvalidModelOutputError):
-        BedrockTriage(bedrock, NOVA).triage(_ticket(), _negative())
-    # AND the upstream was asked all the same
-    assert len(openai.received) == 1
+        BedrockTriage(bedrock, NOVA).triage(outage_ticket(), negative())
+    # AND the upstream was asked all the same: twice, as the pipeline asks once more after bad output
+    assert len(openai.received) == 2
 
 
 def test_invoke_model_is_still_answered_locally(openai: FakeOpenAI, bedrock: Any) -> None:

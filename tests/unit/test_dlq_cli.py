@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from typer.testing import CliRunner
 
 from tests.event_files import TICKET_SUBMITTED, load_event
-from ticketflow.cli import dlq
+from ticketflow.cli import common, dlq
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow.outputs import OutputsNotFoundError, StackOutputs
 
@@ -317,7 +317,7 @@ def test_no_deployed_stack_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> Non
     def not_deployed(*_: object) -> StackOutputs:
         raise OutputsNotFoundError("stack Ticketflow is not deployed (no outputs.json): deploy it first")
 
-    monkeypatch.setattr(dlq, "stack_outputs", not_deployed)
+    monkeypatch.setattr(common, "stack_outputs", not_deployed)
     monkeypatch.setattr(dlq, "resources", STACK_RESOURCES)
 
     # WHEN the letters are listed

@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import Stubber
 from typer.testing import CliRunner
 
-from ticketflow.cli import tickets
+from ticketflow.cli import common, tickets
 from ticketflow.outputs import OutputsNotFoundError, StackOutputs
 
 if TYPE_CHECKING:
@@ -222,7 +222,7 @@ def test_no_deployed_stack_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> Non
     def not_deployed(*_: object) -> StackOutputs:
         raise OutputsNotFoundError("stack Ticketflow is not deployed (no outputs.json): deploy it first")
 
-    monkeypatch.setattr(tickets, "stack_outputs", not_deployed)
+    monkeypatch.setattr(common, "stack_outputs", not_deployed)
 
     # WHEN a ticket is shown
     result = CliRunner().invoke(tickets.app, ["show", "TKT-20250115-0042"])

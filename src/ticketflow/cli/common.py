@@ -16,7 +16,7 @@ from rich.console import Console
 
 from ticketflow.aws import Clients
 from ticketflow.deploy import outputs_file
-from ticketflow.outputs import StackOutputs, resolve
+from ticketflow.outputs import OutputsNotFoundError, StackOutputs, resolve
 from ticketflow.settings import Settings
 
 console = Console(stderr=True)
@@ -41,6 +41,16 @@ def step(message: str) -> Iterator[Any]:
 
 def stack_outputs(current: Settings, clients: Clients) -> StackOutputs:
     return resolve(os.environ, outputs_file(current), current.stack_name, clients("cloudformation"))
+
+
+def deployed() -> tuple[Clients, StackOutputs]:
+    """Clients for the current profile and the deployed stack's outputs; a clear error when not deployed."""
+    current = settings()
+    clients = Clients(current)
+    try:
+        return clients, stack_outputs(current, clients)
+    except OutputsNotFoundError as error:
+        fail(str(error))
 
 
 def write_report(current: Settings, name: str, report: dict[str, Any]) -> Path:

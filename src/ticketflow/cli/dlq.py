@@ -17,10 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ticketflow.aws import Clients
-from ticketflow.cli.common import console, fail, settings, stack_outputs
+from ticketflow.cli.common import console, deployed, fail
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue, Received, replay
-from ticketflow.outputs import OutputsNotFoundError
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -45,12 +43,7 @@ class DeadLetterResources:
 
 def resources() -> DeadLetterResources:
     """The deployed stack's dead-letter queue and stream, and clients for them."""
-    current = settings()
-    clients = Clients(current)
-    try:
-        outputs = stack_outputs(current, clients)
-    except OutputsNotFoundError as error:
-        fail(str(error))
+    clients, outputs = deployed()
     return DeadLetterResources(
         DeadLetterQueue(clients("sqs"), outputs.dead_letter_queue_url),
         clients("kinesis"),

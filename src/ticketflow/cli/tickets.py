@@ -11,9 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ticketflow.aws import Clients
-from ticketflow.cli.common import fail, parse_interval, settings, stack_outputs
-from ticketflow.outputs import OutputsNotFoundError
+from ticketflow.cli.common import deployed, fail, parse_interval
 from ticketflow.reconcile import Reconciler
 from ticketflow.ticket_queries import TicketNotFoundError, get_ticket, list_by_status, parse_status
 from ticketflow.ticket_store import Status
@@ -44,13 +42,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print plain JSON inste
 
 def ticket_table() -> tuple[DynamoDBClient, str]:
     """The deployed stack's ticket table and a client for it."""
-    current = settings()
-    clients = Clients(current)
-    try:
-        table_name = stack_outputs(current, clients).table_name
-    except OutputsNotFoundError as error:
-        fail(str(error))
-    return clients("dynamodb"), table_name
+    clients, outputs = deployed()
+    return clients("dynamodb"), outputs.table_name
 
 
 @app.command()
@@ -145,12 +138,7 @@ def reconcile(
     ] = "5m",
 ) -> None:
     """Make tickets whose execution ended without a final status FAILED, with the execution's reason."""
-    current = settings()
-    clients = Clients(current)
-    try:
-        outputs = stack_outputs(current, clients)
-    except OutputsNotFoundError as error:
-        fail(str(error))
+    clients, outputs = deployed()
     reconciler = Reconciler(
         clients("dynamodb"), clients("stepfunctions"), clients("cloudwatch"), outputs.table_name,
         outputs.state_machine_arn,
