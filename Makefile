@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 TICKETFLOW := $(BIN)/ticketflow
 STAMPS := .ticketflow/stamps
+# jsii prints an end-of-life banner for Node 20 on every CDK import; the pinned CLI and library support it.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: help install demo test test-unit test-integration test-e2e test-faults check lint types up down status local-deploy synth aws-deploy env etl bench-etl audit clean
 
