@@ -1,10 +1,12 @@
 """Benchmark the warehouse ETL: archive N generated tickets in the emulator's S3, load them, load again.
 
-    python tools/bench_etl.py [--count 10000] [--workers 8]
+    python tools/bench_etl.py [--count 10000] [--workers 8] [--bucket NAME] [--repeat 1]
 
 Uses the local stack from `Settings` (emulator and warehouse must be running: `ticketflow up`); works in a
 bucket and a database of its own, both removed afterwards. Prints tickets/s for the full run and the time
-of a run that finds nothing new.
+of a run that finds nothing new. `--bucket NAME` keeps the archive between benchmarks: the bucket is created
+and filled on first use, reused as it is afterwards (when it holds `--count` objects) and never removed;
+each repeat loads into a fresh database.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import boto3
 import psycopg
+from botocore.exceptions import ClientError
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from ticketflow_etl.archive import client_config
@@ -71,6 +74,16 @@ def put_all(s3: Any, bucket: str, count: int, workers: int) -> float:
     return time.perf_counter() - started
 
 
+def archived_count(s3: Any, bucket: str) -> int | None:
+    """Objects under the archive prefix, or None when the bucket does not exist."""
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError:
+        return None
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=PREFIX)
+    return sum(page.get("KeyCount", 0) for page in pages)
+
+
 def empty_bucket(s3: Any, bucket: str) -> None:
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
@@ -91,34 +104,51 @@ def line(label: str, report: EtlReport) -> str:
     )
 
 
+def bench_once(settings: Settings, s3: Any, bucket: str, workers: int) -> None:
+    database = f"bench_etl_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(settings.warehouse_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    try:
+        with PostgresWarehouse.connect(make_conninfo(settings.warehouse_url, dbname=database)) as warehouse:
+            full = run_etl(s3, bucket, PREFIX, warehouse, max_workers=workers)
+            say(line("full load", full))
+            empty = run_etl(s3, bucket, PREFIX, warehouse, max_workers=workers)
+            say(line("nothing new", empty))
+    finally:
+        with psycopg.connect(settings.warehouse_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=8, help="concurrent S3 requests of the ETL")
     parser.add_argument("--put-workers", type=int, default=16)
+    parser.add_argument("--bucket", help="reuse (or create and fill once) this archive bucket; never removed")
+    parser.add_argument("--repeat", type=int, default=1, help="full load + empty run this many times")
     args = parser.parse_args()
 
     settings = Settings.load()
     kwargs = client_kwargs(settings)  # the emulator's endpoint and dummy credentials in the local profile
     kwargs["config"] = kwargs["config"].merge(client_config(max(args.workers, args.put_workers)))
     s3 = boto3.session.Session().client("s3", **kwargs)
-    bucket = f"bench-etl-{uuid.uuid4().hex[:10]}"
-    database = f"bench_etl_{uuid.uuid4().hex[:10]}"
-    s3.create_bucket(Bucket=bucket)
-    with psycopg.connect(settings.warehouse_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    bucket = args.bucket or f"bench-etl-{uuid.uuid4().hex[:10]}"
+    existing = archived_count(s3, bucket) if args.bucket else None
     try:
-        seconds = put_all(s3, bucket, args.count, args.put_workers)
-        say(f"archived {args.count} tickets in {seconds:.1f} s ({args.count / seconds:.0f}/s)")
-        with PostgresWarehouse.connect(make_conninfo(settings.warehouse_url, dbname=database)) as warehouse:
-            full = run_etl(s3, bucket, PREFIX, warehouse, max_workers=args.workers)
-            say(line("full load", full))
-            empty = run_etl(s3, bucket, PREFIX, warehouse, max_workers=args.workers)
-            say(line("nothing new", empty))
+        if existing is None:
+            s3.create_bucket(Bucket=bucket)
+        if existing != args.count:
+            if existing:
+                sys.exit(f"bucket {bucket} holds {existing} objects under {PREFIX}, not {args.count}")
+            seconds = put_all(s3, bucket, args.count, args.put_workers)
+            say(f"archived {args.count} tickets in {seconds:.1f} s ({args.count / seconds:.0f}/s)")
+        else:
+            say(f"reusing {existing} archived tickets in s3://{bucket}/{PREFIX}")
+        for _ in range(args.repeat):
+            bench_once(settings, s3, bucket, args.workers)
     finally:
-        empty_bucket(s3, bucket)
-        with psycopg.connect(settings.warehouse_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+        if not args.bucket:
+            empty_bucket(s3, bucket)
 
 
 if __name__ == "__main__":
