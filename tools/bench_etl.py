@@ -24,7 +24,7 @@ import psycopg
 from botocore.exceptions import ClientError
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
-from ticketflow_etl.archive import client_config
+from ticketflow_etl.archive import DEFAULT_PROCESSES, ProcessFetch, client_config, s3_client
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
 
@@ -81,7 +81,7 @@ def archived_count(s3: Any, bucket: str) -> int | None:
     except ClientError:
         return None
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=PREFIX)
-    return sum(page.get("KeyCount", 0) for page in pages)
+    return sum(int(page.get("KeyCount", 0)) for page in pages)
 
 
 def empty_bucket(s3: Any, bucket: str) -> None:
@@ -104,15 +104,17 @@ def line(label: str, report: EtlReport) -> str:
     )
 
 
-def bench_once(settings: Settings, s3: Any, bucket: str, workers: int) -> None:
+def bench_once(
+    settings: Settings, s3: Any, bucket: str, workers: int, processes: ProcessFetch | None
+) -> None:
     database = f"bench_etl_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(settings.warehouse_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     try:
         with PostgresWarehouse.connect(make_conninfo(settings.warehouse_url, dbname=database)) as warehouse:
-            full = run_etl(s3, bucket, PREFIX, warehouse, max_workers=workers)
+            full = run_etl(s3, bucket, PREFIX, warehouse, max_workers=workers, processes=processes)
             say(line("full load", full))
-            empty = run_etl(s3, bucket, PREFIX, warehouse, max_workers=workers)
+            empty = run_etl(s3, bucket, PREFIX, warehouse, max_workers=workers, processes=processes)
             say(line("nothing new", empty))
     finally:
         with psycopg.connect(settings.warehouse_url, autocommit=True) as admin:
@@ -123,6 +125,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=8, help="concurrent S3 requests of the ETL")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=DEFAULT_PROCESSES,
+        help="fetch processes of the ETL (0: threads only)",
+    )
+    parser.add_argument("--plain-client", action="store_true", help="the ETL on a default boto3 S3 client")
     parser.add_argument("--put-workers", type=int, default=16)
     parser.add_argument("--bucket", help="reuse (or create and fill once) this archive bucket; never removed")
     parser.add_argument("--repeat", type=int, default=1, help="full load + empty run this many times")
@@ -132,6 +141,9 @@ def main() -> None:
     kwargs = client_kwargs(settings)  # the emulator's endpoint and dummy credentials in the local profile
     kwargs["config"] = kwargs["config"].merge(client_config(max(args.workers, args.put_workers)))
     s3 = boto3.session.Session().client("s3", **kwargs)
+    etl_kwargs = client_kwargs(settings)
+    etl_s3 = s3 if args.plain_client else s3_client(etl_kwargs, max_workers=args.workers)
+    processes = ProcessFetch(etl_kwargs, args.processes) if args.processes > 0 else None
     bucket = args.bucket or f"bench-etl-{uuid.uuid4().hex[:10]}"
     existing = archived_count(s3, bucket) if args.bucket else None
     try:
@@ -145,7 +157,7 @@ def main() -> None:
         else:
             say(f"reusing {existing} archived tickets in s3://{bucket}/{PREFIX}")
         for _ in range(args.repeat):
-            bench_once(settings, s3, bucket, args.workers)
+            bench_once(settings, etl_s3, bucket, args.workers, processes)
     finally:
         if not args.bucket:
             empty_bucket(s3, bucket)

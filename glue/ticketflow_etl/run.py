@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ticketflow_etl.archive import DEFAULT_WORKERS, fetch_objects, list_archive
+from ticketflow_etl.archive import DEFAULT_WORKERS, ProcessFetch, fetch_objects, list_archive
 from ticketflow_etl.records import Rejection, StagedTicket, latest_per_ticket, parse_record
 from ticketflow_etl.warehouse import BeforeCommit, Bookmark, LoadBatch, Warehouse
 
@@ -53,12 +53,15 @@ def run_etl(
     warehouse: Warehouse,
     *,
     max_workers: int = DEFAULT_WORKERS,
+    processes: ProcessFetch | None = None,
     before_commit: BeforeCommit | None = None,
 ) -> EtlReport:
     """Load the archive objects under `s3://bucket/prefix` that the warehouse has not seen in this version.
 
     A failure anywhere (listing, fetching, the database, `before_commit`) propagates with nothing committed:
     no rows, no rejections, no bookmark. Invalid records are not failures: they become rejections.
+    `max_workers` concurrent S3 requests; with `processes` they are spread over a process pool where one can
+    start (see `ProcessFetch`), otherwise they are threads on `s3`.
     """
     started = time.perf_counter()
     started_at = datetime.now(UTC)
@@ -70,7 +73,7 @@ def run_etl(
     staged: list[StagedTicket] = []
     rejections: list[Rejection] = []
     bookmarks: list[Bookmark] = []
-    for fetched in fetch_objects(s3, bucket, todo, max_workers=max_workers):
+    for fetched in fetch_objects(s3, bucket, todo, max_workers=max_workers, processes=processes):
         parsed = parse_record(fetched)
         if isinstance(parsed, StagedTicket):
             staged.append(parsed)

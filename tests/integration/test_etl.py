@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import boto3
 import psycopg
 import pytest
 import typer
+from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
-from ticketflow_etl.archive import client_config
+from ticketflow_etl.archive import ProcessFetch, s3_client
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
 from ticketflow_etl.warehouse import LoadBatch
@@ -58,10 +59,14 @@ def database_url(endpoints: LocalStack) -> Iterator[str]:
 
 
 @pytest.fixture
-def s3(endpoints: LocalStack) -> Any:
-    kwargs = client_kwargs(endpoints.settings)
-    kwargs["config"] = kwargs["config"].merge(client_config())
-    return boto3.session.Session().client("s3", **kwargs)
+def s3_kwargs(endpoints: LocalStack) -> dict[str, Any]:
+    return client_kwargs(endpoints.settings)
+
+
+@pytest.fixture
+def s3(s3_kwargs: dict[str, Any]) -> Any:
+    """The archive client the CLI uses (`s3_client`)."""
+    return s3_client(s3_kwargs)
 
 
 @pytest.fixture
@@ -321,6 +326,42 @@ def test_failure_between_staging_and_commit_changes_nothing(
         scalar(db, "SELECT priority FROM processed_tickets WHERE ticket_id = %s", ticket(0).ticket_id)
         == "NORMAL"
     )
+
+
+def test_process_pool_loads_like_threads(
+    s3: Any, s3_kwargs: dict[str, Any], bucket: str, warehouse: PostgresWarehouse, db: Any
+) -> None:
+    # GIVEN tickets over three days and a bad record
+    archive(s3, bucket, *(ticket(n, day=n % 3) for n in range(12)))
+    put_raw(s3, bucket, "tickets/2026/03/03/bad.json", "{}")
+
+    # WHEN the run fetches with two processes
+    report = etl(s3, bucket, warehouse, processes=ProcessFetch(s3_kwargs, 2))
+
+    # THEN everything is loaded or rejected, exactly as with threads, and the next run finds nothing new
+    assert (report.scanned, report.fetched, report.loaded, report.rejected) == (13, 13, 12, 1)
+    assert scalar(db, "SELECT count(*) FROM etl_bookmarks") == 13
+    assert etl(s3, bucket, warehouse, processes=ProcessFetch(s3_kwargs, 2)).fetched == 0
+
+
+def test_failure_in_a_fetch_process_changes_nothing(
+    s3: Any, s3_kwargs: dict[str, Any], bucket: str, warehouse: PostgresWarehouse, db: Any
+) -> None:
+    # GIVEN a loaded archive and new objects, and fetch processes whose S3 endpoint does not answer
+    archive(s3, bucket, ticket(1))
+    etl(s3, bucket, warehouse)
+    before = snapshot(db)
+    archive(s3, bucket, *(ticket(n) for n in range(2, 8)))
+    unreachable = {
+        **s3_kwargs,
+        "endpoint_url": "http://127.0.0.1:9",
+        "config": Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=1),
+    }
+
+    # WHEN the run fetches through them, THEN it fails with the processes' error and commits nothing
+    with pytest.raises(EndpointConnectionError):
+        etl(s3, bucket, warehouse, processes=ProcessFetch(unreachable, 2))
+    assert snapshot(db) == before
 
 
 def test_views_summarise_tickets_for_support_leads(
