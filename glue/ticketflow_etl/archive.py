@@ -33,7 +33,7 @@ from botocore.utils import parse_timestamp
 DEFAULT_WORKERS = 8
 DEFAULT_PROCESSES = 2
 _DELIMITER = "/"
-_CHUNK = 250  # keys per task handed to a fetch process
+_CHUNK = 250  # at most this many keys per task handed to a fetch process
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,8 @@ class ProcessFetch:
 
     client_kwargs: Mapping[str, Any] = field(repr=False)
     processes: int = DEFAULT_PROCESSES
+    min_objects: int = 200
+    """Fewer new objects than this are fetched with threads: starting the processes would cost more."""
 
 
 def _etag(raw: str) -> str:
@@ -213,20 +215,23 @@ def fetch_objects(
 ) -> Iterator[FetchedObject]:
     """Fetch objects with a bounded pool of `get_object` calls, yielding each as it arrives in order.
 
-    With `processes` (and more than one key) the calls are spread over a process pool; without, or where no
-    process pool can start, they are threads on `s3`. Any error other than a vanished key propagates, so the
-    run fails before anything is committed.
+    With `processes` (and at least its `min_objects` keys) the calls are spread over a process pool; without,
+    or where no process pool can start, they are threads on `s3`. Any error other than a vanished key
+    propagates, so the run fails before anything is committed.
     """
     keys = [item.key for item in objects]
-    pool = (
-        _process_pool(processes, max_workers)
-        if processes and processes.processes > 0 and len(keys) > 1
-        else None
-    )
-    if pool is None:
+    pool = None
+    if processes is not None and processes.processes > 0 and len(keys) >= max(processes.min_objects, 2):
+        pool = _process_pool(processes, max_workers)
+    if pool is None or processes is None:
         yield from _fetch_threads(s3, bucket, keys, max_workers)
         return
-    with pool:
-        chunks = [keys[start : start + _CHUNK] for start in range(0, len(keys), _CHUNK)]
+    size = min(
+        _CHUNK, -(-len(keys) // (4 * processes.processes))
+    )  # at least four tasks per process, to balance them
+    chunks = [keys[start : start + size] for start in range(0, len(keys), size)]
+    try:
         for fetched in pool.map(_fetch_chunk, [bucket] * len(chunks), chunks):
             yield from fetched
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # a failed chunk fails the run now, not after the rest

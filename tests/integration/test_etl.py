@@ -336,12 +336,12 @@ def test_process_pool_loads_like_threads(
     put_raw(s3, bucket, "tickets/2026/03/03/bad.json", "{}")
 
     # WHEN the run fetches with two processes
-    report = etl(s3, bucket, warehouse, processes=ProcessFetch(s3_kwargs, 2))
+    report = etl(s3, bucket, warehouse, processes=ProcessFetch(s3_kwargs, 2, min_objects=1))
 
     # THEN everything is loaded or rejected, exactly as with threads, and the next run finds nothing new
     assert (report.scanned, report.fetched, report.loaded, report.rejected) == (13, 13, 12, 1)
     assert scalar(db, "SELECT count(*) FROM etl_bookmarks") == 13
-    assert etl(s3, bucket, warehouse, processes=ProcessFetch(s3_kwargs, 2)).fetched == 0
+    assert etl(s3, bucket, warehouse, processes=ProcessFetch(s3_kwargs, 2, min_objects=1)).fetched == 0
 
 
 def test_failure_in_a_fetch_process_changes_nothing(
@@ -360,7 +360,7 @@ def test_failure_in_a_fetch_process_changes_nothing(
 
     # WHEN the run fetches through them, THEN it fails with the processes' error and commits nothing
     with pytest.raises(EndpointConnectionError):
-        etl(s3, bucket, warehouse, processes=ProcessFetch(unreachable, 2))
+        etl(s3, bucket, warehouse, processes=ProcessFetch(unreachable, 2, min_objects=1))
     assert snapshot(db) == before
 
 

@@ -74,7 +74,7 @@ def test_without_a_process_pool_fetching_falls_back_to_threads(monkeypatch: pyte
             "bucket",
             listed("tickets/a.json", "tickets/b.json", "tickets/c.json"),
             max_workers=2,
-            processes=ProcessFetch({"region_name": "us-east-1"}, 2),
+            processes=ProcessFetch({"region_name": "us-east-1"}, 2, min_objects=1),
         )
     )
 
@@ -83,3 +83,15 @@ def test_without_a_process_pool_fetching_falls_back_to_threads(monkeypatch: pyte
         ("tickets/a.json", "e-tickets/a.json", b"tickets/a.json"),
         ("tickets/c.json", "e-tickets/c.json", b"tickets/c.json"),
     ]
+
+
+def test_a_few_objects_are_fetched_with_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool_expected(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a process pool for three objects")
+
+    monkeypatch.setattr(archive, "ProcessPoolExecutor", no_pool_expected)
+    keys = ["tickets/a.json", "tickets/b.json", "tickets/c.json"]
+    fetched = fetch_objects(
+        FakeS3(keys), "bucket", listed(*keys), processes=ProcessFetch({}, 2, min_objects=len(keys) + 1)
+    )
+    assert [item.key for item in fetched] == keys
