@@ -1,6 +1,6 @@
 """Benchmark the warehouse ETL: archive N generated tickets in the emulator's S3, load them, load again.
 
-    python tools/bench_etl.py [--count 10000] [--workers 8] [--bucket NAME] [--repeat 1]
+    python tools/bench_etl.py [--count 10000] [--workers 8] [--processes 2] [--bucket NAME] [--repeat 1]
 
 Uses the local stack from `Settings` (emulator and warehouse must be running: `ticketflow up`); works in a
 bucket and a database of its own, both removed afterwards. Prints tickets/s for the full run and the time
