@@ -67,6 +67,14 @@ class TicketflowStack(cdk.Stack):
             "Ticket executions failed (AWS/States). Fires with TicketsFailed for a recorded failure, and"
             " alone for one that never reached RecordFailure (an execution timeout or abort).",
         )
+        alerting.alarm_on_failures(
+            "DeadLetters",
+            ingest.dead_letters.metric_approximate_number_of_messages_visible(
+                period=cdk.Duration.minutes(1), statistic="Maximum"
+            ),
+            "Kinesis records are dead-lettered: their tickets wait in RECEIVED (`ticketflow dlq list`, then"
+            " `ticketflow dlq replay`).",
+        )
         if profile.warehouse_etl_schedule is not None:
             warehouse = Warehouse(
                 self,

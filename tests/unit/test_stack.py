@@ -83,15 +83,15 @@ def test_one_of_each_pipeline_resource(profile: str, request: pytest.FixtureRequ
     # GIVEN the profile's template
     template: Template = request.getfixturevalue(profile)
 
-    # WHEN / THEN the stream, dead-letter queue, table, bucket, topic, two alarms (TicketsFailed and
-    # ExecutionsFailed), state machine and four functions
+    # WHEN / THEN the stream, dead-letter queue, table, bucket, topic, three alarms (TicketsFailed,
+    # ExecutionsFailed and DeadLetters), state machine and four functions
     for resource_type, count in {
         "AWS::Kinesis::Stream": 1,
         "AWS::SQS::Queue": 1,
         "AWS::DynamoDB::GlobalTable": 1,
         "AWS::S3::Bucket": 1,
         "AWS::SNS::Topic": 1,
-        "AWS::CloudWatch::Alarm": 2,
+        "AWS::CloudWatch::Alarm": 3,
         "AWS::StepFunctions::StateMachine": 1,
         "AWS::Lambda::EventSourceMapping": 1,
     }.items():
@@ -190,6 +190,27 @@ def test_tickets_failed_alarm_notifies_the_topic(local: Template) -> None:
             "Period": 60,
             "Statistic": "Sum",
             "TreatMissingData": "notBreaching",
+        },
+    )
+
+
+def test_dead_letters_alarm_notifies_the_topic(local: Template) -> None:
+    # GIVEN the topic and the dead-letter queue
+    topic = _logical_id(local, "AWS::SNS::Topic")
+    queue = _logical_id(local, "AWS::SQS::Queue")
+
+    # WHEN / THEN a single letter waiting in the queue raises the alarm on that topic
+    local.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmActions": [{"Ref": topic}],
+            "Namespace": "AWS/SQS",
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}],
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "Period": 60,
+            "Statistic": "Maximum",
         },
     )
 
