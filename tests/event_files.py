@@ -17,6 +17,7 @@ EVENTS_DIR = Path(__file__).resolve().parent / "events"
 
 TICKET_SUBMITTED = "ticket_submitted.json"  # a valid TicketSubmitted event, as a producer writes it
 KINESIS_BATCH = "kinesis_batch.json"  # the Lambda event of a Kinesis batch (base64 records)
+PROCESSED_TICKET = "processed_ticket.json"  # a flat archive record, as the S3 writer stores it
 STATE_AFTER_TRIAGE = "state_after_triage.json"  # the execution's state after sentiment, triage and stamp
 
 

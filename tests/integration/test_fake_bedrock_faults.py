@@ -40,12 +40,8 @@ TICKET_MESSAGE = (
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[FakeBedrockServer]:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        with serve_in_background(admin=True) as running:
-            yield running
+    with serve_in_background(admin=True) as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)

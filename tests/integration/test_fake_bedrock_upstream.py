@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from fake_bedrock.server import FakeBedrockServer, serve_in_background
 from fake_bedrock.upstream import Upstream, UpstreamConfig
-from tests.integration.fake_bedrock_clients import NO_RETRIES, TICKET_ID, negative, outage_ticket
+from tests.integration.fake_bedrock_clients import TICKET_ID, aws_client, negative, outage_ticket
 from ticketflow import faults
 from ticketflow.enrichment import BedrockTriage, InvalidModelOutputError
 from ticketflow.model import Priority
@@ -122,15 +121,6 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 # --- fixtures -----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module", autouse=True)
-def aws_env() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        yield
-
-
 @pytest.fixture(scope="module")
 def openai_module() -> Iterator[FakeOpenAI]:
     with fake_openai() as state:
@@ -152,13 +142,9 @@ def server(openai_module: FakeOpenAI) -> Iterator[FakeBedrockServer]:
         yield running
 
 
-def _client(url: str) -> Any:
-    return boto3.client("bedrock-runtime", endpoint_url=url, region_name="us-east-1", config=NO_RETRIES)
-
-
 @pytest.fixture(scope="module")
 def bedrock(server: FakeBedrockServer) -> Any:
-    return _client(server.url)
+    return aws_client("bedrock-runtime", server.url)
 
 
 def _hello(bedrock: Any, **kwargs: Any) -> dict[str, Any]:
@@ -371,7 +357,7 @@ def test_unreachable_upstream_is_service_unavailable() -> None:
     upstream = Upstream(UpstreamConfig(url=f"http://127.0.0.1:{closed_port}", model=UPSTREAM_MODEL))
     with serve_in_background(upstream=upstream) as server:
         # WHEN Converse is called  THEN ServiceUnavailableException 503 names the upstream
-        code, status, message = _error(lambda: _hello(_client(server.url)))
+        code, status, message = _error(lambda: _hello(aws_client("bedrock-runtime", server.url)))
     assert (code, status) == ("ServiceUnavailableException", 503)
     assert f"127.0.0.1:{closed_port}" in message
 
@@ -384,7 +370,7 @@ def test_slow_upstream_is_model_timeout(openai: FakeOpenAI) -> None:
     try:
         with serve_in_background(upstream=upstream) as server:
             # WHEN Converse is called  THEN ModelTimeoutException 408
-            code, status, message = _error(lambda: _hello(_client(server.url)))
+            code, status, message = _error(lambda: _hello(aws_client("bedrock-runtime", server.url)))
     finally:
         openai.release.set()
     assert (code, status) == ("ModelTimeoutException", 408)

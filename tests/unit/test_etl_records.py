@@ -14,6 +14,7 @@ from ticketflow_etl.migrations import Migration, MigrationChecksumError, load_mi
 from ticketflow_etl.records import Rejection, StagedTicket, latest_per_ticket, parse_record
 from ticketflow_etl.warehouse import TICKET_COLUMNS
 
+from tests.event_files import PROCESSED_TICKET, load_event
 from ticketflow.cli.common import parse_interval
 from ticketflow.model import ProcessedTicket
 
@@ -23,30 +24,7 @@ SUBMITTED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def record(**changes: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "ticket_id": "TKT-20260302-0001",
-        "submitted_at": "2026-03-02T09:30:00Z",
-        "customer_first_name": "Grace",
-        "customer_last_name": "Hopper",
-        "customer_full_name": "Grace Hopper",
-        "customer_email": "grace@example.com",
-        "customer_company": "Navy",
-        "product": "DataVault",
-        "issue_type": "Bug",
-        "subject": "Export fails",
-        "description": "The CSV export stops at 1,000 rows.",
-        "response_text": "Thanks, we are on it.",
-        "sentiment": "NEGATIVE",
-        "sentiment_score_positive": 0.02,
-        "sentiment_score_negative": 0.9,
-        "sentiment_score_neutral": 0.07,
-        "sentiment_score_mixed": 0.01,
-        "priority": "HIGH",
-        "priority_reasoning": "Data export blocked.",
-        "processed_at": "2026-03-02T09:30:12Z",
-    }
-    values.update(changes)
-    return values
+    return load_event(PROCESSED_TICKET) | changes
 
 
 def fetched(body: str | bytes, key: str = "tickets/2026/03/02/TKT-20260302-0001.json") -> FetchedObject:

@@ -15,6 +15,7 @@ from ticketflow_etl.records import Rejection, StagedTicket
 from ticketflow_etl.redshift import RedshiftDataWarehouse, RedshiftStatementError, RedshiftTarget
 from ticketflow_etl.warehouse import Bookmark, LoadBatch, ticket_row
 
+from tests.event_files import PROCESSED_TICKET, load_event
 from ticketflow.model import ProcessedTicket
 
 pytestmark = pytest.mark.unit
@@ -100,29 +101,7 @@ def clients() -> Iterator[Clients]:
 
 
 def a_batch() -> LoadBatch:
-    ticket = ProcessedTicket.model_validate(
-        {
-            "ticket_id": "TKT-20260302-0001",
-            "submitted_at": "2026-03-02T09:30:00Z",
-            "customer_first_name": "Grace",
-            "customer_last_name": "Hopper",
-            "customer_full_name": "Grace Hopper",
-            "customer_email": "grace@example.com",
-            "product": "DataVault",
-            "issue_type": "Bug",
-            "subject": "Export fails",
-            "description": "It stops at 1,000 rows.",
-            "response_text": "We are on it.",
-            "sentiment": "NEGATIVE",
-            "sentiment_score_positive": 0.02,
-            "sentiment_score_negative": 0.9,
-            "sentiment_score_neutral": 0.07,
-            "sentiment_score_mixed": 0.01,
-            "priority": "HIGH",
-            "priority_reasoning": "Blocked.",
-            "processed_at": "2026-03-02T09:30:12Z",
-        }
-    )
+    ticket = ProcessedTicket.model_validate(load_event(PROCESSED_TICKET))
     return LoadBatch(
         tickets=[StagedTicket(ticket, ticket.archive_key(), "e1")],
         rejections=[Rejection("tickets/2026/03/02/bad.json", "e2", "record: Invalid JSON")],
