@@ -4,6 +4,10 @@ The shared code (the ticketflow package, the warehouse ETL package `ticketflow_e
 pinned wheels for the Lambda platform) is built once per distinct input and hard-linked into every
 function's folder. It is bundled rather than put in a layer
 because LocalStack Community does not apply layers; the same assets then run on every target.
+
+Each folder is then zipped reproducibly (sorted entries, fixed timestamps and modes) and the zip is the asset:
+the same code always gives the same bytes, so a deployed function's CodeSha256 tells whether its code is
+current, and `ticketflow push` updates only the functions whose zip differs.
 """
 
 from __future__ import annotations
@@ -13,13 +17,27 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ticketflow_infra.paths import BUILD_DIR, LAMBDA_REQUIREMENTS, REPO_ROOT, SHARED_PACKAGE_DIR
+from ticketflow_infra.paths import (
+    BUILD_DIR,
+    LAMBDA_REQUIREMENTS,
+    LAMBDAS_DIR,
+    REPO_ROOT,
+    SHARED_PACKAGE_DIR,
+)
 
 # The warehouse ETL's home (glue/ per the design card); the WarehouseEtl function runs it.
 ETL_PACKAGE_DIR = REPO_ROOT / "glue" / "ticketflow_etl"
+# Everything a function's code is built from: a change under one of these may change a function's zip.
+BUNDLED_SOURCES = (LAMBDAS_DIR, SHARED_PACKAGE_DIR, ETL_PACKAGE_DIR, LAMBDA_REQUIREMENTS)
+# Template metadata on each function: its folder under lambdas/, so a code push knows what to rebuild.
+SOURCE_METADATA = "ticketflow:source"
+# Level 1 zips a function (~13 MB, 560 files) in ~0.25 s instead of ~0.6 s at the default, ~10% larger.
+_ZIP_LEVEL = 1
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 _PLATFORM_ARGS = [
     "--platform", "manylinux2014_x86_64",
@@ -47,7 +65,10 @@ def _build_once(target: Path, build: Callable[[Path], None]) -> Path:
         return target
     kind = target.name.rsplit("-", 1)[0]
     for stale in target.parent.glob(f"{kind}-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:  # the zip of an older build
+            stale.unlink(missing_ok=True)
     staging = target.parent / f"{target.name}.partial"
     staging.mkdir(parents=True)
     build(staging)
@@ -76,7 +97,7 @@ def build_shared_code(
         if pip.returncode != 0:
             raise RuntimeError(f"installing the Lambda dependencies failed:\n{pip.stdout}{pip.stderr}")
         shutil.copytree(
-            package_dir, staging / package_dir.name, ignore=shutil.ignore_patterns("__pycache__", "cli")
+            package_dir, staging / package_dir.name, ignore=shutil.ignore_patterns("__pycache__", "cli", "bench")
         )
         shutil.copytree(etl_package_dir, staging / etl_package_dir.name, ignore=_IGNORED)
 
@@ -97,3 +118,20 @@ def function_asset(handler_dir: Path, shared: Path, build_dir: Path | None = Non
 
     digest = _digest(handler_dir, salt=shared.name)
     return _build_once((build_dir or shared.parent) / f"fn-{handler_dir.name}-{digest}", build)
+
+
+def function_zip(asset: Path) -> Path:
+    """`asset` (a function_asset folder) as a reproducible zip beside it, built once per folder."""
+    target = asset.parent / f"{asset.name}.zip"
+    if target.is_file():
+        return target
+    staging = target.parent / f"{target.name}.partial"
+    files = sorted(path for path in asset.rglob("*") if path.is_file())
+    with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=_ZIP_LEVEL) as archive:
+        for path in files:
+            entry = zipfile.ZipInfo(path.relative_to(asset).as_posix(), date_time=_ZIP_EPOCH)
+            entry.external_attr = 0o644 << 16  # readable by the runtime's user; nothing is executed from it
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, path.read_bytes(), compresslevel=_ZIP_LEVEL)
+    staging.rename(target)
+    return target

@@ -42,12 +42,12 @@ def submit(
     for ticket in tickets:
         batch.append(ticket)
         if len(batch) == MAX_RECORDS_PER_PUT:
-            submitted += _put_batch(kinesis, stream_name, batch, timeout)
+            submitted += put_batch(kinesis, stream_name, batch, timeout=timeout)
             batch = []
             if on_batch:
                 on_batch(len(submitted))
     if batch:
-        submitted += _put_batch(kinesis, stream_name, batch, timeout)
+        submitted += put_batch(kinesis, stream_name, batch, timeout=timeout)
         if on_batch:
             on_batch(len(submitted))
     return submitted
@@ -60,9 +60,10 @@ def put_raw(kinesis: KinesisClient, stream_name: str, records: Sequence[tuple[by
     )
 
 
-def _put_batch(
-    kinesis: KinesisClient, stream_name: str, batch: Sequence[TicketSubmitted], timeout: float
+def put_batch(
+    kinesis: KinesisClient, stream_name: str, batch: Sequence[TicketSubmitted], *, timeout: float
 ) -> list[Submitted]:
+    """One PutRecords of up to 500 tickets, re-putting throttled records until all are acknowledged."""
     pending: dict[str, PutRecordsRequestEntryTypeDef] = {
         t.ticket_id: {"Data": encode(t), "PartitionKey": t.ticket_id} for t in batch
     }

@@ -47,14 +47,12 @@ class Tracker:
 
     def states(self, ticket_ids: Iterable[str]) -> dict[str, TicketState]:
         """The tickets among `ticket_ids` that have reached a final state."""
-        found: dict[str, TicketState] = {}
         ids = list(ticket_ids)
-        for start in range(0, len(ids), _BATCH_GET_LIMIT):
-            found.update(self._items(ids[start : start + _BATCH_GET_LIMIT]))
+        found = self.final_items(ids)
         ended = {t: f for t in set(ids) - found.keys() if (f := self._failed_execution(t)) is not None}
         if ended:
             # The item is read again: RecordFailure may have written FAILED, with its reason, meanwhile.
-            found.update(self._items(list(ended)))
+            found.update(self.final_items(list(ended)))
             for ticket_id, failure in ended.items():
                 found.setdefault(ticket_id, failure)
         return found
@@ -75,8 +73,16 @@ class Tracker:
                    description=f"{len(ticket_ids)} tickets to reach a final state")  # fmt: skip
         return done
 
-    def _items(self, ticket_ids: list[str]) -> dict[str, TicketState]:
-        keys: list[Any] = [{"ticket_id": {"S": t}} for t in dict.fromkeys(ticket_ids)]
+    def final_items(self, ticket_ids: list[str]) -> dict[str, TicketState]:
+        """The items among `ticket_ids` with a final status (DynamoDB only, no execution lookups)."""
+        unique = list(dict.fromkeys(ticket_ids))
+        found: dict[str, TicketState] = {}
+        for start in range(0, len(unique), _BATCH_GET_LIMIT):
+            found.update(self._final_batch(unique[start : start + _BATCH_GET_LIMIT]))
+        return found
+
+    def _final_batch(self, ticket_ids: list[str]) -> dict[str, TicketState]:
+        keys: list[Any] = [{"ticket_id": {"S": t}} for t in ticket_ids]
         request: dict[str, Any] = {self._table_name: {"Keys": keys, "ConsistentRead": True}}
         found: dict[str, TicketState] = {}
         while request:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ticketflow.cli import demo, deploy, dlq, etl, eval, faults, stack, tickets
+from ticketflow.cli import bench, demo, deploy, dlq, etl, eval, faults, stack, tickets
 
 app = typer.Typer(help="Develop, test and ship the ticketflow support-ticket pipeline.", no_args_is_help=True)
 app.command()(stack.up)
@@ -16,6 +16,7 @@ app.command()(deploy.env)
 app.command()(demo.demo)
 app.command("eval")(eval.eval_command)
 app.command("etl")(etl.etl_command)
+app.command()(bench.bench)
 app.add_typer(
     tickets.app, name="tickets", help="A ticket's status, reason and history; the tickets in one status."
 )

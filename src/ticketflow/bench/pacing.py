@@ -1,0 +1,42 @@
+"""Puts tickets on a stream at a steady offered rate (or all at once), as a fleet of producers would."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from ticketflow import producer
+from ticketflow.model import TicketSubmitted
+
+if TYPE_CHECKING:
+    from mypy_boto3_kinesis import KinesisClient
+
+
+def submit_paced(
+    kinesis: KinesisClient,
+    stream_name: str,
+    tickets: Sequence[TicketSubmitted],
+    *,
+    rate: float | None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[producer.Submitted]:
+    """Ticket i is put at `i / rate` seconds after the start; a late put catches up in one batch.
+
+    `rate=None` is a burst: everything at once, in batches of the PutRecords maximum.
+    """
+    if rate is None:
+        return producer.submit(kinesis, stream_name, tickets)
+    if rate <= 0:
+        raise ValueError(f"the rate must be above zero, got {rate}")
+    started = clock()
+    submitted: list[producer.Submitted] = []
+    while len(submitted) < len(tickets):
+        due = math.floor((clock() - started) * rate) + 1
+        end = min(len(tickets), due, len(submitted) + producer.MAX_RECORDS_PER_PUT)
+        submitted += producer.put_batch(kinesis, stream_name, tickets[len(submitted) : end], timeout=60.0)
+        # Pacing, not waiting for a condition: sleep until the next ticket is due.
+        sleep(max(0.0, started + len(submitted) / rate - clock()))
+    return submitted

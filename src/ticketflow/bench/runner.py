@@ -1,0 +1,73 @@
+"""One bench level: generated tickets at an offered rate through a target, followed and measured."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ticketflow import generator
+from ticketflow.aws import Clients
+from ticketflow.bench.floor import FloorStack
+from ticketflow.bench.pacing import submit_paced
+from ticketflow.bench.resources import ResourceSampler
+from ticketflow.bench.timings import RunSummary
+from ticketflow.bench.tracking import FinalStatus, follow, pipeline_finals
+from ticketflow.outputs import StackOutputs
+from ticketflow.tracking import Tracker
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    stream_name: str
+    state_machine_arn: str
+    finals: FinalStatus | None  # None: the execution's end is the final status
+
+
+def pipeline_target(clients: Clients, outputs: StackOutputs) -> Target:
+    tracker = Tracker(
+        clients("dynamodb"), clients("stepfunctions"), outputs.table_name, outputs.state_machine_arn
+    )
+    return Target("pipeline", outputs.stream_name, outputs.state_machine_arn, pipeline_finals(tracker))
+
+
+def floor_target(floor: FloorStack) -> Target:
+    return Target("floor", floor.stream_name, floor.state_machine_arn, None)
+
+
+@dataclass(frozen=True)
+class Level:
+    rate: float | None  # None: a burst
+    count: int
+
+    @property
+    def label(self) -> str:
+        return f"burst of {self.count}" if self.rate is None else f"{self.count} at {self.rate:g}/s"
+
+
+def run_level(
+    clients: Clients,
+    target: Target,
+    level: Level,
+    *,
+    processes: Mapping[str, int],
+    timeout: float,
+    on_progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Submits, follows every ticket to its end (or `timeout` seconds after the last put), and summarises."""
+    # A fresh number block per run: ids never repeat, so no ticket is taken for a re-delivery.
+    tickets = list(generator.tickets(level.count, seed=level.count, first_number=secrets.randbelow(10**9)))
+    with ResourceSampler(processes) as sampler:
+        on_progress(f"{target.name}: submitting {level.label}")
+        submitted = submit_paced(clients("kinesis"), target.stream_name, tickets, rate=level.rate)
+        timings = follow(
+            submitted,
+            clients("stepfunctions"),
+            target.state_machine_arn,
+            target.finals,
+            timeout=timeout,
+            on_progress=lambda done: on_progress(f"{target.name} {level.label}: {done}/{level.count} final"),
+        )
+    return RunSummary(target.name, level.rate, timings).as_json() | sampler.peaks.as_json()
