@@ -91,7 +91,7 @@ def bench(
 
 def _table(results: list[dict[str, Any]]) -> Table:
     table = Table(title="ticketflow bench: put → final status, ms (floor: same shape, no-op handlers)")
-    columns = ("offered", "achieved", "lost", "p50", "p95", "p99", "max", "floor p50", "floor p95", "p50 ratio",
+    columns = ("offered", "achieved", "lost", "p50", "p95", "p99", "max", "floor p50", "floor p95", "ratio",
                "RSS MB", "CPU %")  # fmt: skip
     for column in columns:
         table.add_column(column, justify="right")
