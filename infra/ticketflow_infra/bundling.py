@@ -48,14 +48,20 @@ _PLATFORM_ARGS = [
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 
+def source_files(*roots: Path) -> list[Path]:
+    """The files under `roots` (a root may itself be a file) that a build reads, in a stable order."""
+    files = []
+    for root in roots:
+        found = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        files += [path for path in found if "__pycache__" not in path.parts]
+    return files
+
+
 def _digest(*roots: Path, salt: str = "") -> str:
     digest = hashlib.sha256(salt.encode())
-    for root in roots:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for path in files:
-            if "__pycache__" not in path.parts:
-                digest.update(path.name.encode())
-                digest.update(path.read_bytes())
+    for path in source_files(*roots):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -97,7 +103,9 @@ def build_shared_code(
         if pip.returncode != 0:
             raise RuntimeError(f"installing the Lambda dependencies failed:\n{pip.stdout}{pip.stderr}")
         shutil.copytree(
-            package_dir, staging / package_dir.name, ignore=shutil.ignore_patterns("__pycache__", "cli", "bench")
+            package_dir,
+            staging / package_dir.name,
+            ignore=shutil.ignore_patterns("__pycache__", "cli", "bench"),
         )
         shutil.copytree(etl_package_dir, staging / etl_package_dir.name, ignore=_IGNORED)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -11,7 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ticketflow_infra.bundling import function_asset
+from ticketflow_infra.bundling import SOURCE_METADATA, function_asset, function_zip
 from ticketflow_infra.paths import LAMBDAS_DIR
 from ticketflow_infra.security import acknowledge
 
@@ -63,7 +64,9 @@ def pipeline_function(
         runtime=RUNTIME,
         architecture=lambda_.Architecture.X86_64,
         handler="handler.lambda_handler",
-        code=lambda_.Code.from_asset(str(function_asset(LAMBDAS_DIR / folder, defaults.shared_code))),
+        code=lambda_.Code.from_asset(
+            str(function_zip(function_asset(LAMBDAS_DIR / folder, defaults.shared_code)))
+        ),
         timeout=timeout,
         memory_size=memory_size,
         log_group=log_group,
@@ -75,6 +78,7 @@ def pipeline_function(
             **(environment or {}),
         },
     )
+    cast(lambda_.CfnFunction, function.node.default_child).add_metadata(SOURCE_METADATA, folder)
     acknowledge(
         function,
         "AwsSolutions-L1",

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ticketflow import composition
 from ticketflow.enrichment import TicketTriager
 from ticketflow.model import SentimentResult, TicketSubmitted
+from ticketflow.warmup import answers_warmup
 
 logger = Logger()
 
@@ -27,6 +28,7 @@ def handle(event: dict[str, Any], triager: TicketTriager) -> dict[str, Any]:
     return triage.model_dump(mode="json")
 
 
+@answers_warmup(_triager)
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, _triager())

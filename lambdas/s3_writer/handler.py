@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ticketflow import composition
 from ticketflow.archive import Archive
 from ticketflow.model import ProcessedTicket, SentimentResult, TicketSubmitted, Triage
+from ticketflow.warmup import answers_warmup
 
 logger = Logger()
 
@@ -33,6 +34,7 @@ def handle(event: dict[str, Any], archive: Archive) -> dict[str, Any]:
     return {"key": key}
 
 
+@answers_warmup(_archive)
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, _archive())

@@ -17,6 +17,7 @@ from ticketflow_etl.redshift import RedshiftDataWarehouse, RedshiftTarget
 from ticketflow_etl.run import EtlReport, run_etl
 
 from ticketflow import composition
+from ticketflow.warmup import answers_warmup
 
 logger = Logger()
 
@@ -64,6 +65,7 @@ def handle(event: dict[str, Any], clients: composition.WarehouseEtlClients) -> d
     return result
 
 
+@answers_warmup(_clients)
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, _clients())

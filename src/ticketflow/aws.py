@@ -14,7 +14,8 @@ LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test
 
 def client_kwargs(settings: Settings) -> dict[str, Any]:
     """The emulator endpoint and dummy credentials in the local profile; nothing extra on AWS."""
-    config = Config(retries={"mode": "standard", "max_attempts": 5})
+    # A larger pool than the default 10: pre-warming invokes every function's workers at once.
+    config = Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=32)
     if settings.profile == "aws":
         return {"region_name": settings.region, "config": config}
     return {

@@ -17,7 +17,8 @@ from ticketflow.model import EVENT_NAME
 from ticketflow.outputs import StackOutputs
 from ticketflow.settings import Settings
 from ticketflow.ticket_store import STATUS_INDEX
-from ticketflow_infra.paths import BUILD_DIR
+from ticketflow_infra.bundling import SOURCE_METADATA
+from ticketflow_infra.paths import BUILD_DIR, LAMBDAS_DIR
 from ticketflow_infra.profiles import LOCAL_FUNCTION_CONCURRENCY, profile_props
 from ticketflow_infra.stack import TicketflowStack
 
@@ -284,6 +285,15 @@ def test_local_task_functions_have_reserved_concurrency(local: Template) -> None
     for prefix in TASK_FUNCTIONS:
         assert _function(local, prefix)["ReservedConcurrentExecutions"] == LOCAL_FUNCTION_CONCURRENCY == 4
     assert "ReservedConcurrentExecutions" not in _function(local, TRIGGER_FUNCTION)
+
+
+def test_each_function_names_the_folder_its_code_is_built_from(aws: Template) -> None:
+    # GIVEN the aws profile's template (every function, the warehouse ETL too)
+    # WHEN each function's metadata is read
+    folders = {lid: r["Metadata"].get(SOURCE_METADATA) for lid, r in _functions(aws).items()}
+
+    # THEN each names its own handler folder under lambdas/ (how `ticketflow push` knows what to rebuild)
+    assert sorted(folders.values()) == sorted(p.parent.name for p in LAMBDAS_DIR.glob("*/handler.py"))
 
 
 def test_aws_functions_are_unreserved(aws: Template) -> None:

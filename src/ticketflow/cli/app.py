@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from ticketflow.cli import bench, demo, deploy, dlq, etl, eval, faults, stack, tickets
+from ticketflow.cli import bench, demo, deploy, dlq, etl, eval, faults, push, stack, tickets
 
 app = typer.Typer(help="Develop, test and ship the ticketflow support-ticket pipeline.", no_args_is_help=True)
 app.command()(stack.up)
 app.command()(stack.down)
 app.command()(stack.status)
 app.command()(deploy.deploy)
+app.command()(push.push)
 app.command()(deploy.synth)
 app.command()(deploy.env)
 app.command()(demo.demo)

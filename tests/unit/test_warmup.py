@@ -1,0 +1,163 @@
+"""Pre-warming: the handlers answer the warm-up event at once with their clients built, and the warm-up
+invocations each function gets after a deploy."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any, cast
+
+import pytest
+
+from tests.event_files import TICKET_SUBMITTED, load_event
+from tests.unit.lambda_loader import FakeLambdaContext, load_handler
+from ticketflow.warmup import (
+    ENVIRONMENT_ID,
+    WARMUP_KEY,
+    WarmTarget,
+    answers_warmup,
+    is_warmup,
+    prewarm,
+    warmup_event,
+)
+
+pytestmark = pytest.mark.unit
+
+# Each handler answering warm-up events, with its cached builder and the environment that builder reads.
+HANDLERS = {
+    "detect_sentiment": ("_detector", {}),
+    "generate_response": ("_triager", {"BEDROCK_MODEL_ID": "model"}),
+    "s3_writer": ("_archive", {"BUCKET_NAME": "archive"}),
+    "warehouse_etl": (
+        "_clients",
+        {
+            "BUCKET_NAME": "archive",
+            "ARCHIVE_PREFIX": "tickets/",
+            "STAGING_PREFIX": "staging/",
+            "REDSHIFT_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:warehouse",
+        },
+    ),
+}
+
+
+def test_only_the_warmup_event_is_a_warmup() -> None:
+    # GIVEN the warm-up event and events a function really gets
+    # WHEN each is told apart
+    # THEN only the warm-up event (its key set to true) is one
+    assert is_warmup(warmup_event())
+    assert not is_warmup(load_event(TICKET_SUBMITTED))
+    assert not is_warmup({"Records": []})
+    assert not is_warmup({WARMUP_KEY: "yes"})
+    assert not is_warmup([warmup_event()])
+
+
+def test_a_warmup_builds_the_clients_and_skips_the_handler() -> None:
+    # GIVEN a handler decorated with two builders
+    built: list[str] = []
+    handled: list[Any] = []
+
+    @answers_warmup(lambda: built.append("clients"), lambda: built.append("model"))
+    def handler(event: Any, context: Any) -> Any:
+        handled.append(event)
+        return "handled"
+
+    # WHEN it gets the warm-up event, then a ticket
+    answer = handler(warmup_event(), None)
+    result = handler({"ticket": 1}, None)
+
+    # THEN the warm-up built both and was answered with this environment's id; only the ticket was handled
+    assert answer == {WARMUP_KEY: ENVIRONMENT_ID}
+    assert built == ["clients", "model"]
+    assert handled == [{"ticket": 1}]
+    assert result == "handled"
+
+
+@pytest.fixture(params=sorted(HANDLERS))
+def handler_name(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A handler module with the environment its builder reads and its builder's cache emptied after."""
+    name = cast(str, request.param)
+    builder, environment = HANDLERS[name]
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    cached = getattr(load_handler(name), builder)
+    cached.cache_clear()
+    yield name
+    cached.cache_clear()
+
+
+def test_each_handler_answers_the_warmup_with_its_clients_built(
+    handler_name: str, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN a pipeline handler whose cached clients are not built yet
+    module = load_handler(handler_name)
+    builder = getattr(module, HANDLERS[handler_name][0])
+
+    # WHEN it gets the warm-up event (offline: building boto3 clients sends nothing)
+    answer = module.lambda_handler(warmup_event(), lambda_context)
+
+    # THEN it answers with its environment, and the first ticket will find its clients built
+    assert answer == {WARMUP_KEY: ENVIRONMENT_ID}
+    assert builder.cache_info().currsize == 1
+
+
+class FakeLambda:
+    """Answers invoke like Lambda: each function's answers in turn (a payload, or a FunctionError)."""
+
+    def __init__(self, answers: dict[str, list[Any]]) -> None:
+        self._answers = {name: iter(payloads) for name, payloads in answers.items()}
+        self.invoked: Counter[str] = Counter()
+
+    def invoke(self, *, FunctionName: str, Payload: str) -> dict[str, Any]:  # noqa: N803 (boto3's names)
+        assert json.loads(Payload) == warmup_event()
+        self.invoked[FunctionName] += 1
+        answer = next(self._answers[FunctionName])
+        response: dict[str, Any] = {"Payload": io.BytesIO(json.dumps(answer).encode())}
+        if isinstance(answer, dict) and "errorMessage" in answer:
+            response["FunctionError"] = "Unhandled"
+        return response
+
+
+def test_prewarm_invokes_each_function_as_often_as_it_may_run() -> None:
+    # GIVEN a function that may run 3 at once (two workers answer: one of them twice), a trigger whose
+    # handler does not answer warm-up events, and a function that fails
+    client = FakeLambda(
+        {
+            "tasks": [{WARMUP_KEY: "a"}, {WARMUP_KEY: "b"}, {WARMUP_KEY: "a"}],
+            "trigger": [{"batchItemFailures": []}],
+            "broken": [{"errorMessage": "boom", "errorType": "ImportError"}],
+        }
+    )
+    targets = [WarmTarget("tasks", 3), WarmTarget("trigger", 1), WarmTarget("broken", 1)]
+    reported: list[str] = []
+
+    # WHEN the functions are pre-warmed
+    warmed = prewarm(
+        cast(Any, client), targets, on_warmed=lambda result: reported.append(result.function_name)
+    )
+
+    # THEN each got its concurrency's worth of invocations, distinct workers are counted, a handler without
+    # warm-up support is told apart from a failure, and each function was reported once
+    assert client.invoked == {"tasks": 3, "trigger": 1, "broken": 1}
+    by_name = {result.function_name: result for result in warmed}
+    assert (by_name["tasks"].environments, by_name["tasks"].errors) == (2, ())
+    assert (by_name["trigger"].environments, by_name["trigger"].errors) == (0, ())
+    assert by_name["broken"].environments == 0
+    assert len(by_name["broken"].errors) == 1
+    assert "Unhandled" in by_name["broken"].errors[0]
+    assert "boom" in by_name["broken"].errors[0]
+    assert reported == ["tasks", "trigger", "broken"]
+
+
+def test_prewarm_with_nothing_to_warm_invokes_nothing() -> None:
+    # GIVEN no functions
+    client = FakeLambda({})
+
+    # WHEN they are pre-warmed
+    warmed = prewarm(cast(Any, client), [])
+
+    # THEN nothing was invoked
+    assert warmed == []
+    assert not client.invoked
