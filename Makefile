@@ -9,7 +9,7 @@ STAMPS := .ticketflow/stamps
 # jsii prints an end-of-life banner for Node 20 on every CDK import; the pinned CLI and library support it.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install demo test test-unit test-integration test-e2e test-faults check lint types up down status local-deploy synth aws-deploy env etl bench-etl audit clean
+.PHONY: help install demo test test-unit test-integration test-e2e test-faults check lint types up down status local-deploy synth aws-deploy env etl bench-etl bench-dev-loop push audit clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -63,8 +63,11 @@ down: install ## Stop the local stack (its state is kept under .ticketflow/)
 status: install ## Show the local stack's services
 	$(TICKETFLOW) status
 
-local-deploy: install ## Deploy the stack into the local emulator (bootstraps the first time)
+local-deploy: install ## Deploy the stack into the local emulator (bootstraps the first time), then pre-warm it
 	$(TICKETFLOW) deploy
+
+push: install ## Push changed Lambda code into the deployed functions (seconds; code only, no infrastructure)
+	$(TICKETFLOW) push
 
 synth: install ## Synthesize the CloudFormation templates into cdk.out/
 	$(TICKETFLOW) synth
@@ -80,6 +83,9 @@ etl: install ## Load the S3 ticket archive into the local warehouse (incremental
 
 bench-etl: install ## Benchmark the ETL: archive 10,000 generated tickets, load them, then a run with nothing new
 	$(BIN)/python tools/bench_etl.py
+
+bench-dev-loop: install ## Benchmark the dev loop on the running stack: deploy, edit → result, first ticket after a deploy
+	$(BIN)/python tools/bench_dev_loop.py
 
 AUDIT := .ticketflow/venvs/audit
 $(STAMPS)/audit: requirements/audit.txt
