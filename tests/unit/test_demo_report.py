@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ticketflow.demo import summarise
-from ticketflow.stats import latency_summary, percentile
 from ticketflow.producer import Submitted
+from ticketflow.stats import latency_summary, percentile
 from ticketflow.tracking import TicketState
 
 pytestmark = pytest.mark.unit

@@ -10,6 +10,11 @@ from typing import TYPE_CHECKING
 from ticketflow import producer
 from ticketflow.model import TicketSubmitted
 
+# Producers buffer records this long and put them in one call, as the Kinesis Producer Library does by
+# default (RecordMaxBufferedTime). A put per record would also cost the emulator a scan of the whole
+# stream per call (it expires old records on every PutRecords).
+BUFFER_SECONDS = 0.1
+
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
 
@@ -23,7 +28,7 @@ def submit_paced(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[producer.Submitted]:
-    """Ticket i is put at `i / rate` seconds after the start; a late put catches up in one batch.
+    """Ticket i is due `i / rate` seconds after the start; every BUFFER_SECONDS the due ones are put.
 
     `rate=None` is a burst: everything at once, in batches of the PutRecords maximum.
     """
@@ -37,6 +42,8 @@ def submit_paced(
         due = math.floor((clock() - started) * rate) + 1
         end = min(len(tickets), due, len(submitted) + producer.MAX_RECORDS_PER_PUT)
         submitted += producer.put_batch(kinesis, stream_name, tickets[len(submitted) : end], timeout=60.0)
-        # Pacing, not waiting for a condition: sleep until the next ticket is due.
-        sleep(max(0.0, started + len(submitted) / rate - clock()))
+        # Pacing, not waiting for a condition: sleep until the next tick at which a ticket is due.
+        next_due = len(submitted) / rate
+        next_tick = math.ceil(next_due / BUFFER_SECONDS) * BUFFER_SECONDS
+        sleep(max(0.0, started + next_tick - clock()))
     return submitted

@@ -6,9 +6,9 @@ import json
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
-from ticketflow.bench.plot import plot_sweep
 from ticketflow.bench.runner import Level
 from ticketflow.bench.session import run_bench
 from ticketflow.cli.common import console, deployed, fail, settings, step, write_report
@@ -78,12 +78,14 @@ def bench(
         )  # fmt: skip
     report: dict[str, Any] = results[0] if sweep is None else {"levels": results}
     if sweep is not None:
+        from ticketflow.bench.plot import plot_sweep  # noqa: PLC0415 (matplotlib costs every command 1.4 s)
+
         report["plot"] = str(plot_sweep(results, current.reports_dir / "bench.png"))
     path = write_report(current, "bench", report)
     if as_json:
         typer.echo(json.dumps(report, indent=2, sort_keys=True))
     else:
-        console.print(_table(results))
+        Console(width=max(console.width, 130)).print(_table(results))
         console.print(f"report: {path}" + (f", plot: {report['plot']}" if "plot" in report else ""))
     if any(result["lost"] for result in results):
         raise typer.Exit(1)

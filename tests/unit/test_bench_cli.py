@@ -1,0 +1,41 @@
+"""`ticketflow bench`: which levels its options ask for, and clear errors for bad ones."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+
+from ticketflow.bench.runner import Level
+from ticketflow.cli.bench import _levels
+
+pytestmark = pytest.mark.unit
+
+
+def test_one_paced_level_or_one_burst() -> None:
+    # GIVEN / WHEN a rate and count, with and without --burst
+    paced = _levels(rate=20, count=600, burst=False, sweep=None, seconds=60, burst_count=0)
+    burst = _levels(rate=20, count=1000, burst=True, sweep=None, seconds=60, burst_count=0)
+
+    # THEN one level each; a burst has no rate
+    assert paced == [Level(20, 600)]
+    assert burst == [Level(None, 1000)]
+    assert burst[0].label == "burst of 1000"
+
+
+def test_a_sweep_runs_each_rate_for_the_seconds_and_ends_with_the_burst() -> None:
+    # GIVEN / WHEN a sweep of three rates for 30 s each and a final burst
+    levels = _levels(rate=20, count=1, burst=False, sweep="10, 25,50", seconds=30, burst_count=1000)
+
+    # THEN each rate offers rate x seconds tickets, and the burst comes last
+    assert levels == [Level(10, 300), Level(25, 750), Level(50, 1500), Level(None, 1000)]
+    assert levels[1].label == "750 at 25/s"
+
+
+@pytest.mark.parametrize("sweep", ["ten,20", "0,10", ",", "10,-5"])
+def test_a_bad_sweep_is_refused_with_the_option_named(sweep: str) -> None:
+    # GIVEN / WHEN a sweep that is not a list of positive rates
+    with pytest.raises(typer.BadParameter) as refused:
+        _levels(rate=20, count=1, burst=False, sweep=sweep, seconds=30, burst_count=0)
+
+    # THEN the error names --sweep
+    assert refused.value.param_hint == "--sweep"
