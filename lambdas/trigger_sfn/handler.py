@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -15,10 +16,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ticketflow import composition
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
-from ticketflow.ingest import Intake, IntakeResult, Outcome
+from ticketflow.ingest import START_CONCURRENCY, Intake, IntakeResult, Outcome
+from ticketflow.warmup import answers_warmup
 
 logger = Logger()
 processor = AsyncBatchProcessor(event_type=EventType.KinesisDataStreams)
+# The mapping hands one batch at a time to one invocation: its records start START_CONCURRENCY at a time.
+_STARTERS = ThreadPoolExecutor(max_workers=START_CONCURRENCY, thread_name_prefix="start")
 
 
 @dataclass(frozen=True)
@@ -64,11 +68,13 @@ def accept(record: KinesisStreamRecord, trigger: Trigger) -> IntakeResult:
 
 
 async def _record_handler(record: KinesisStreamRecord) -> str:
-    # boto3 blocks: each record runs on the default executor, so a batch starts its executions concurrently.
-    result = await asyncio.to_thread(accept, record, _trigger())
+    # boto3 blocks: each record runs on a thread of its own, so a batch starts its executions concurrently.
+    loop = asyncio.get_running_loop()
+    result = await loop.run_in_executor(_STARTERS, accept, record, _trigger())
     return result.outcome.value
 
 
+@answers_warmup(_trigger)
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with processor(records=event.get("Records", []), handler=_record_handler, lambda_context=context):

@@ -18,7 +18,7 @@ from ticketflow_etl.archive import DEFAULT_WORKERS, client_config
 from ticketflow.archive import TicketArchive
 from ticketflow.dead_letters import DeadLetterQueue
 from ticketflow.enrichment import BedrockTriage, ComprehendSentiment
-from ticketflow.ingest import Intake
+from ticketflow.ingest import START_CONCURRENCY, Intake
 from ticketflow.ticket_store import DynamoTicketStore
 
 if TYPE_CHECKING:
@@ -58,8 +58,9 @@ def _session(session: Session | None) -> Session:
 
 def intake(env: FunctionEnvironment, session: Session | None = None) -> Intake:
     s = _session(session)
-    store = DynamoTicketStore(s.client("dynamodb", config=_CLIENT_CONFIG), env.require("TABLE_NAME"))
-    return Intake(s.client("stepfunctions", config=_CLIENT_CONFIG), env.require("STATE_MACHINE_ARN"), store)
+    config = _CLIENT_CONFIG.merge(Config(max_pool_connections=START_CONCURRENCY))
+    store = DynamoTicketStore(s.client("dynamodb", config=config), env.require("TABLE_NAME"))
+    return Intake(s.client("stepfunctions", config=config), env.require("STATE_MACHINE_ARN"), store)
 
 
 def dead_letter_queue(env: FunctionEnvironment, session: Session | None = None) -> DeadLetterQueue:
