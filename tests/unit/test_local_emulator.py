@@ -68,12 +68,24 @@ def test_emulator_environment_has_dummy_credentials_and_persistent_state(tmp_pat
     assert env["STATE_DIR"] == str(state)
     assert env["S3_PERSIST"] == "1"
     assert env["S3_DATA_DIR"] == str(state / "s3")
+    assert env["LOG_LEVEL"] == "WARNING"
     assert env["AWS_DEFAULT_REGION"] == env["MINISTACK_REGION"] == "eu-central-1"
     assert {key: value for key, value in env.items() if key.startswith("AWS_")} == {
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_DEFAULT_REGION": "eu-central-1",
     }
+
+
+def test_emulator_log_level_can_be_raised_for_debugging(tmp_path: Path) -> None:
+    # GIVEN a developer who wants MiniStack's per-request lines
+    settings = Settings(home=tmp_path / "home")
+
+    # WHEN the environment is built with TICKETFLOW_EMULATOR_LOG_LEVEL set
+    env = emulator_environment(settings, Layout.of(settings), {"TICKETFLOW_EMULATOR_LOG_LEVEL": "INFO"})
+
+    # THEN MiniStack logs at that level
+    assert env["LOG_LEVEL"] == "INFO"
 
 
 def _service(tmp_path: Path, requirements: Path) -> EmulatorService:

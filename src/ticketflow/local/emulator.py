@@ -51,6 +51,9 @@ def emulator_environment(settings: Settings, layout: Layout, inherited: Mapping[
         "MINISTACK_REGION": settings.region,
         # Retry intervals and Wait states run 4x faster than on AWS: a throttled task retries sooner.
         "SFN_WAIT_SCALE": "0.25",
+        # At INFO MiniStack logs a line per execution and invocation, and every SNS message in full (ticket
+        # data in a log file); the lines cost its one busy process time under load.
+        "LOG_LEVEL": inherited.get("TICKETFLOW_EMULATOR_LOG_LEVEL", "WARNING"),
         "AWS_DEFAULT_REGION": settings.region,
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
