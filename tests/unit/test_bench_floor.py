@@ -85,7 +85,7 @@ def test_the_floor_leaves_the_pipeline_definition_untouched(asl: dict[str, Any])
     before = json.dumps(asl, sort_keys=True)
 
     # WHEN a floor is derived from it
-    floor_definition(asl, {arn: "noop" for arn in lambda_arns(asl)})
+    floor_definition(asl, dict.fromkeys(lambda_arns(asl), "noop"))
 
     # THEN the original is unchanged (the floor works on a copy)
     assert json.dumps(asl, sort_keys=True) == before

@@ -31,9 +31,10 @@ class RecordingKinesis:
         self.clock = clock
         self.calls: list[tuple[float, int]] = []
 
-    def put_records(self, *, StreamName: str, Records: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803 (boto3's names)
-        self.calls.append((self.clock.now, len(Records)))
-        return {"Records": [{"SequenceNumber": str(i), "ShardId": "shardId-0"} for i in range(len(Records))]}
+    def put_records(self, **request: Any) -> dict[str, Any]:
+        records = request["Records"]
+        self.calls.append((self.clock.now, len(records)))
+        return {"Records": [{"SequenceNumber": str(i), "ShardId": "shardId-0"} for i in range(len(records))]}
 
 
 @pytest.mark.parametrize(("rate", "count"), [(10.0, 25), (50.0, 120), (3.0, 7)])

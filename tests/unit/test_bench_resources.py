@@ -13,14 +13,17 @@ from ticketflow.bench.resources import ResourceSampler
 
 pytestmark = pytest.mark.unit
 
+# Holds 64 MiB, says so, and waits for stdin to close.
+HOLD_64_MIB = "import sys\nb = b'x' * (64 * 1024 * 1024)\nprint('held', flush=True)\nsys.stdin.read()"
+
 
 def test_the_sampler_sees_a_service_and_its_children() -> None:
-    # GIVEN this process with a child that holds 64 MiB and burns CPU
-    child = subprocess.Popen(  # noqa: S603 (our own interpreter and code)
+    # GIVEN this process with a child that burns CPU
+    child = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "b = bytearray(64 * 1024 * 1024); import time\nend = time.time() + 5\nwhile time.time() < end: pass",
+            "import time\nend = time.time() + 5\nwhile time.time() < end: pass",
         ]
     )
     try:
@@ -33,10 +36,9 @@ def test_the_sampler_sees_a_service_and_its_children() -> None:
         child.kill()
         child.wait()
 
-    # THEN both processes count, memory includes the child's 64 MiB and CPU shows busy cores
+    # THEN both processes count and CPU shows busy cores
     peaks = sampler.peaks.as_json()
     assert peaks["peak_processes"] >= 2
-    assert peaks["peak_rss_mb"] >= 64
     assert peaks["peak_rss_mb_by_service"]["tests"] == peaks["peak_rss_mb"]
     assert peaks["peak_cpu_percent"] > 50
     assert 0 < peaks["mean_cpu_percent"] <= peaks["peak_cpu_percent"]
@@ -44,7 +46,7 @@ def test_the_sampler_sees_a_service_and_its_children() -> None:
 
 def test_a_service_that_is_gone_counts_as_nothing() -> None:
     # GIVEN a pid that no longer exists
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
 
     # WHEN sampled (the first sample is taken on entry)
@@ -54,3 +56,27 @@ def test_a_service_that_is_gone_counts_as_nothing() -> None:
     # THEN it contributes no memory and no processes
     assert sampler.peaks.peak_rss_mb == 0
     assert sampler.peaks.peak_processes == 0
+
+
+def test_processes_that_mention_the_excluded_marker_are_not_counted() -> None:
+    # GIVEN a child of this process whose command line names the floor, holding 64 MiB
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD_64_MIB, "ticketflow-bench-floor-task1"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert child.stdout is not None
+        child.stdout.readline()  # the child says when its memory is held
+        # WHEN sampled with and without excluding the floor (first sample on entry)
+        with ResourceSampler({"tests": os.getpid()}, exclude="ticketflow-bench-floor") as without_floor:
+            pass
+        with ResourceSampler({"tests": os.getpid()}) as with_floor:
+            pass
+    finally:
+        child.kill()
+        child.wait()
+
+    # THEN the excluded child's process and its 64 MiB are missing from the first only
+    assert with_floor.peaks.peak_processes == without_floor.peaks.peak_processes + 1
+    assert with_floor.peaks.peak_rss_mb - without_floor.peaks.peak_rss_mb >= 60

@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 import psutil
 
@@ -21,7 +22,7 @@ class ResourcePeaks:
     peak_processes: int = 0
     mean_cpu_percent: float = 0.0
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self) -> dict[str, Any]:
         return {
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "peak_cpu_percent": round(self.peak_cpu_percent, 1),
@@ -33,12 +34,20 @@ class ResourcePeaks:
         }
 
 
-def _tree(pid: int) -> list[psutil.Process]:
+def _tree(pid: int, exclude: str | None) -> list[psutil.Process]:
     try:
         root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
+        tree = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         return []
+    return [p for p in tree if exclude is None or not _mentions(p, exclude)]
+
+
+def _mentions(process: psutil.Process, marker: str) -> bool:
+    try:
+        return any(marker in part for part in process.cmdline())
+    except psutil.Error:
+        return False
 
 
 class ResourceSampler:
@@ -46,10 +55,15 @@ class ResourceSampler:
 
     `roots` maps a service name to its process id; the emulator's Lambda workers are its children.
     CPU is the processes' user+system time between two samples over the wall time between them.
+    Processes whose command line mentions `exclude` are left out (the bench's floor functions' workers
+    are the emulator's children too, but they are the instrument, not the stack).
     """
 
-    def __init__(self, roots: Mapping[str, int], *, interval: float = 0.5) -> None:
+    def __init__(
+        self, roots: Mapping[str, int], *, interval: float = 0.5, exclude: str | None = None
+    ) -> None:
         self._roots = dict(roots)
+        self._exclude = exclude
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="resource-sampler", daemon=True)
@@ -83,7 +97,7 @@ class ResourceSampler:
         total_rss, cpu_delta, processes = 0.0, 0.0, 0
         for service, pid in self._roots.items():
             rss = 0.0
-            for process in _tree(pid):
+            for process in _tree(pid, self._exclude):
                 try:
                     with process.oneshot():
                         rss += process.memory_info().rss / _MIB
