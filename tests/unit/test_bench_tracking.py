@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import pytest
 
-from ticketflow.bench.tracking import executions, follow
+from ticketflow.bench.tracking import executions, follow, settle
 from ticketflow.producer import Submitted
 
 pytestmark = pytest.mark.unit
@@ -105,3 +105,43 @@ def test_follow_takes_the_tables_final_status_and_a_failed_execution_without_one
     assert timings["crashed"].final_at == pytest.approx(1000.7)
     assert timings["crashed"].status == "FAILED"
     assert timings["open"].final_at is None
+
+
+class RunningExecutions:
+    """list_executions filtered to RUNNING: `counts` running now, in pages of at most 2."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def list_executions(self, **request: Any) -> dict[str, Any]:
+        assert request["statusFilter"] == "RUNNING"
+        start = int(request.get("nextToken", 0))
+        page: dict[str, Any] = {
+            "executions": [{"name": str(i)} for i in range(start, min(start + 2, self.count))]
+        }
+        if start + 2 < self.count:
+            page["nextToken"] = str(start + 2)
+        return page
+
+
+def test_settling_counts_what_still_runs_across_pages() -> None:
+    # GIVEN five executions still running (three pages) and a deadline already passed
+    progress: list[int] = []
+
+    # WHEN the bench waits for them to settle
+    left = settle(cast(Any, RunningExecutions(5)), ARN, timeout=0, on_progress=progress.append)
+
+    # THEN it reports all five, and says so while waiting
+    assert left == 5
+    assert progress[-1] == 5
+
+
+def test_an_idle_target_settles_at_once() -> None:
+    # GIVEN nothing running
+    progress: list[int] = []
+
+    # WHEN settling, with time to wait
+    left = settle(cast(Any, RunningExecutions(0)), ARN, timeout=30, on_progress=progress.append)
+
+    # THEN it returns at once with nothing left and nothing to report
+    assert (left, progress) == (0, [])

@@ -93,6 +93,17 @@ class ResourceSampler:
             self._sample(elapsed=now - last)
             last = now
 
+    def _unseen_baseline(self, process: psutil.Process, cpu: float, elapsed: float | None) -> float:
+        """A process seen for the first time counts from zero only if it started since the last sample;
+        one that was there already (the first sample, or a process missed once) counts from now."""
+        if elapsed is None:
+            return cpu
+        try:
+            started_since = process.create_time() > time.time() - elapsed
+        except psutil.Error:
+            return cpu
+        return 0.0 if started_since else cpu
+
     def _sample(self, *, elapsed: float | None) -> None:
         total_rss, cpu_delta, processes = 0.0, 0.0, 0
         for service, pid in self._roots.items():
@@ -106,7 +117,9 @@ class ResourceSampler:
                     continue
                 processes += 1
                 cpu = times.user + times.system
-                cpu_delta += cpu - self._cpu_seen.get(process.pid, cpu if elapsed is None else 0.0)
+                cpu_delta += cpu - self._cpu_seen.get(
+                    process.pid, self._unseen_baseline(process, cpu, elapsed)
+                )
                 self._cpu_seen[process.pid] = cpu
             total_rss += rss
             peak = self.peaks.peak_rss_mb_by_service

@@ -14,7 +14,7 @@ from ticketflow.bench.floor import FloorStack
 from ticketflow.bench.pacing import submit_paced
 from ticketflow.bench.resources import ResourceSampler
 from ticketflow.bench.timings import RunSummary
-from ticketflow.bench.tracking import FinalStatus, follow, pipeline_finals
+from ticketflow.bench.tracking import FinalStatus, follow, pipeline_finals, settle
 from ticketflow.outputs import StackOutputs
 from ticketflow.tracking import Tracker
 
@@ -61,7 +61,15 @@ def run_level(
     timeout: float,
     on_progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
-    """Submits, follows every ticket to its end (or `timeout` seconds after the last put), and summarises."""
+    """Waits for the target to be idle, submits, follows every ticket to its end (or `timeout` seconds after
+    the last put), and summarises."""
+    sfn = clients("stepfunctions")
+    backlog = settle(
+        sfn,
+        target.state_machine_arn,
+        timeout=timeout,
+        on_progress=lambda n: on_progress(f"{target.name}: {n} earlier executions still running"),
+    )
     # A fresh number block per run: ids never repeat, so no ticket is taken for a re-delivery.
     tickets = list(generator.tickets(level.count, seed=level.count, first_number=secrets.randbelow(10**9)))
     with ResourceSampler(processes, exclude=target.not_counted) as sampler:
@@ -69,10 +77,11 @@ def run_level(
         submitted = submit_paced(clients("kinesis"), target.stream_name, tickets, rate=level.rate)
         timings = follow(
             submitted,
-            clients("stepfunctions"),
+            sfn,
             target.state_machine_arn,
             target.finals,
             timeout=timeout,
             on_progress=lambda done: on_progress(f"{target.name} {level.label}: {done}/{level.count} final"),
         )
-    return RunSummary(target.name, level.rate, timings).as_json() | sampler.peaks.as_json()
+    summary = RunSummary(target.name, level.rate, timings).as_json() | sampler.peaks.as_json()
+    return summary | {"backlog_at_start": backlog}

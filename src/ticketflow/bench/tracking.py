@@ -48,6 +48,40 @@ def executions(
             return found
 
 
+def running(sfn: SFNClient, state_machine_arn: str) -> int:
+    """How many of the state machine's executions are still running."""
+    paging: dict[str, Any] = {}
+    count = 0
+    while True:
+        page = sfn.list_executions(
+            stateMachineArn=state_machine_arn, statusFilter="RUNNING", maxResults=_PAGE, **paging
+        )
+        count += len(page["executions"])
+        if "nextToken" not in page:
+            return count
+        paging = {"nextToken": page["nextToken"]}
+
+
+def settle(
+    sfn: SFNClient, state_machine_arn: str, *, timeout: float, on_progress: Callable[[int], None]
+) -> int:
+    """Waits until no execution runs (an earlier level's backlog would load this one); returns how many
+    still ran when `timeout` passed (0 when settled)."""
+
+    def still_running() -> int:
+        count = running(sfn, state_machine_arn)
+        if count:
+            on_progress(count)
+        return count
+
+    try:
+        wait_until(still_running, until=lambda count: count == 0, timeout=timeout, interval=1.0,
+                   description="the previous executions to finish")  # fmt: skip
+    except WaitTimeoutError as error:
+        return int(error.last_state) if isinstance(error.last_state, int) else -1
+    return 0
+
+
 FinalStatus = Callable[[list[str]], dict[str, tuple[float, str]]]
 
 
