@@ -42,7 +42,11 @@ class CodeUpdate:
 
 def code_sha256(zip_file: Path) -> str:
     """What Lambda reports as CodeSha256 for this zip: the base64 of its SHA-256."""
-    return base64.b64encode(hashlib.sha256(zip_file.read_bytes()).digest()).decode()
+    return code_sha256_of(zip_file.read_bytes())
+
+
+def code_sha256_of(code: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(code).digest()).decode()
 
 
 def select(functions: Sequence[DeployedFunction], folders: Iterable[str] = ()) -> list[DeployedFunction]:

@@ -10,15 +10,14 @@ product, so it is made through the API in about a second instead of by a CloudFo
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
 import io
 import json
 import zipfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ticketflow.code_push import code_sha256_of
 from ticketflow.polling import wait_until
 
 if TYPE_CHECKING:
@@ -177,7 +176,7 @@ class FloorBuilder:
             )["FunctionArn"]
         else:
             arn = current["FunctionArn"]
-            if current.get("CodeSha256") != _sha256(code):
+            if current.get("CodeSha256") != code_sha256_of(code):
                 self._lambda.update_function_code(FunctionName=name, ZipFile=code)
             self._lambda.update_function_configuration(FunctionName=name, **settings)
         limit = self._lambda.get_function_concurrency(FunctionName=like).get("ReservedConcurrentExecutions")
@@ -232,7 +231,3 @@ class FloorBuilder:
         self._lambda.create_event_source_mapping(
             EventSourceArn=stream_arn, FunctionName=trigger_arn, StartingPosition="TRIM_HORIZON", **kept
         )
-
-
-def _sha256(code: bytes) -> str:
-    return base64.b64encode(hashlib.sha256(code).digest()).decode()
