@@ -54,7 +54,7 @@ class ResourceSampler:
     """A background thread that samples every `interval` seconds while the `with` block runs.
 
     `roots` maps a service name to its process id; the emulator's Lambda workers are its children.
-    CPU is the processes' user+system time between two samples over the wall time between them.
+    CPU is each process's user+system time between two reads over the time between them, summed.
     Processes whose command line mentions `exclude` are left out (the bench's floor functions' workers
     are the emulator's children too, but they are the instrument, not the stack).
     """
@@ -67,14 +67,15 @@ class ResourceSampler:
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="resource-sampler", daemon=True)
-        self._cpu_seen: dict[int, float] = {}
+        self._cpu_seen: dict[int, tuple[float, float]] = {}  # pid → (CPU seconds, when read)
+        self._last_pass: float | None = None
         self._cpu_seconds = 0.0
         self._started = 0.0
         self.peaks = ResourcePeaks()
 
     def __enter__(self) -> ResourceSampler:
         self._started = time.monotonic()
-        self._sample(elapsed=None)
+        self._sample()
         self._thread.start()
         return self
 
@@ -87,25 +88,31 @@ class ResourceSampler:
         self.peaks.mean_cpu_percent = 100 * self._cpu_seconds / wall if wall > 0 else 0.0
 
     def _run(self) -> None:
-        last = time.monotonic()
         while not self._stop.wait(self._interval):
-            now = time.monotonic()
-            self._sample(elapsed=now - last)
-            last = now
+            self._sample()
 
-    def _unseen_baseline(self, process: psutil.Process, cpu: float, elapsed: float | None) -> float:
-        """A process seen for the first time counts from zero only if it started since the last sample;
-        one that was there already (the first sample, or a process missed once) counts from now."""
-        if elapsed is None:
-            return cpu
-        try:
-            started_since = process.create_time() > time.time() - elapsed
-        except psutil.Error:
-            return cpu
-        return 0.0 if started_since else cpu
+    def _cpu(self, process: psutil.Process, cpu: float, now: float) -> tuple[float, float]:
+        """CPU seconds used since this process was last read, and the rate (cores) over its own window.
 
-    def _sample(self, *, elapsed: float | None) -> None:
-        total_rss, cpu_delta, processes = 0.0, 0.0, 0
+        Each process gets its own window: under load one pass over every process takes long enough that a
+        single window for all of them misstates the rate. A process first seen counts from its start if it
+        started since the last pass; one already running then (or on the first pass) counts from now.
+        """
+        seen = self._cpu_seen.get(process.pid)
+        self._cpu_seen[process.pid] = (cpu, now)
+        if seen is None:
+            try:
+                started = process.create_time()
+            except psutil.Error:
+                return 0.0, 0.0
+            if self._last_pass is None or started < self._last_pass:
+                return 0.0, 0.0
+            seen = (0.0, started)
+        used, window = cpu - seen[0], now - seen[1]
+        return used, used / window if window > 0 else 0.0
+
+    def _sample(self) -> None:
+        total_rss, cpu_used, cpu_rate, processes = 0.0, 0.0, 0.0, 0
         for service, pid in self._roots.items():
             rss = 0.0
             for process in _tree(pid, self._exclude):
@@ -116,16 +123,14 @@ class ResourceSampler:
                 except psutil.NoSuchProcess:
                     continue
                 processes += 1
-                cpu = times.user + times.system
-                cpu_delta += cpu - self._cpu_seen.get(
-                    process.pid, self._unseen_baseline(process, cpu, elapsed)
-                )
-                self._cpu_seen[process.pid] = cpu
+                used, rate = self._cpu(process, times.user + times.system, time.time())
+                cpu_used += used
+                cpu_rate += rate
             total_rss += rss
             peak = self.peaks.peak_rss_mb_by_service
             peak[service] = max(peak.get(service, 0.0), rss)
         self.peaks.peak_rss_mb = max(self.peaks.peak_rss_mb, total_rss)
         self.peaks.peak_processes = max(self.peaks.peak_processes, processes)
-        if elapsed:
-            self._cpu_seconds += cpu_delta
-            self.peaks.peak_cpu_percent = max(self.peaks.peak_cpu_percent, 100 * cpu_delta / elapsed)
+        self._cpu_seconds += cpu_used
+        self.peaks.peak_cpu_percent = max(self.peaks.peak_cpu_percent, 100 * cpu_rate)
+        self._last_pass = time.time()
