@@ -9,14 +9,14 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import aws_cdk as cdk
-import boto3
 import pytest
 from aws_cdk.assertions import Template
 
 from tests.unit.lambda_loader import FakeLambdaContext
+from tests.unit.offline_clients import offline_client
 from ticketflow.settings import Settings
 from ticketflow_infra.profiles import profile_props
 from ticketflow_infra.stack import TicketflowStack
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
 
-REGION = "us-east-1"
 PROFILES = ("local", "aws")
 STACK_NAME = "Ticketflow"
 CDK_JSON = Path(__file__).resolve().parents[2] / "infra" / "cdk.json"
@@ -44,59 +43,49 @@ def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
 
 
-def _client(service: str) -> Any:
-    """An offline client: explicit dummy credentials and region, so nothing is resolved from the machine."""
-    return boto3.client(
-        service,  # type: ignore[call-overload]
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 @pytest.fixture
 def sfn_client() -> SFNClient:
-    return cast("SFNClient", _client("stepfunctions"))
+    return cast("SFNClient", offline_client("stepfunctions"))
 
 
 @pytest.fixture
 def dynamodb_client() -> DynamoDBClient:
-    return cast("DynamoDBClient", _client("dynamodb"))
+    return cast("DynamoDBClient", offline_client("dynamodb"))
 
 
 @pytest.fixture
 def s3_client() -> S3Client:
-    return cast("S3Client", _client("s3"))
+    return cast("S3Client", offline_client("s3"))
 
 
 @pytest.fixture
 def kinesis_client() -> KinesisClient:
-    return cast("KinesisClient", _client("kinesis"))
+    return cast("KinesisClient", offline_client("kinesis"))
 
 
 @pytest.fixture
 def cloudwatch_client() -> CloudWatchClient:
-    return cast("CloudWatchClient", _client("cloudwatch"))
+    return cast("CloudWatchClient", offline_client("cloudwatch"))
 
 
 @pytest.fixture
 def comprehend_client() -> ComprehendClient:
-    return cast("ComprehendClient", _client("comprehend"))
+    return cast("ComprehendClient", offline_client("comprehend"))
 
 
 @pytest.fixture
 def bedrock_client() -> BedrockRuntimeClient:
-    return cast("BedrockRuntimeClient", _client("bedrock-runtime"))
+    return cast("BedrockRuntimeClient", offline_client("bedrock-runtime"))
 
 
 @pytest.fixture
 def cloudformation_client() -> CloudFormationClient:
-    return cast("CloudFormationClient", _client("cloudformation"))
+    return cast("CloudFormationClient", offline_client("cloudformation"))
 
 
 @pytest.fixture
 def lambda_client() -> LambdaClient:
-    return cast("LambdaClient", _client("lambda"))
+    return cast("LambdaClient", offline_client("lambda"))
 
 
 # --- the CDK stack, synthesized offline ------------------------------------------------------------------

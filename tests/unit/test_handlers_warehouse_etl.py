@@ -21,6 +21,7 @@ from ticketflow_etl.migrations import load_migrations
 
 from tests.event_files import STATE_AFTER_TRIAGE, load_event
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
+from tests.unit.offline_clients import offline_client
 from ticketflow import composition
 from ticketflow.model import ProcessedTicket, SentimentResult, TicketSubmitted, Triage
 
@@ -92,15 +93,6 @@ def _text(value: str) -> dict[str, str]:
     return {"stringValue": value}
 
 
-def _client(service: str) -> Any:
-    return boto3.client(
-        service,  # type: ignore[call-overload]
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def processed_ticket() -> ProcessedTicket:
     state = load_event(STATE_AFTER_TRIAGE)
     return ProcessedTicket.build(
@@ -121,8 +113,8 @@ class Deps:
 
 @pytest.fixture
 def deps() -> Iterator[Deps]:
-    s3 = cast("S3Client", _client("s3"))
-    secrets = cast("SecretsManagerClient", _client("secretsmanager"))
+    s3 = cast("S3Client", offline_client("s3"))
+    secrets = cast("SecretsManagerClient", offline_client("secretsmanager"))
     data_api = FakeDataApi()
     clients = composition.WarehouseEtlClients(
         s3=s3,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from tests.unit.offline_clients import offline_client
 from ticketflow.notifications import TopicListener
 
 if TYPE_CHECKING:
@@ -23,15 +23,6 @@ QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:listener"
 SUBSCRIPTION_ARN = TOPIC_ARN + ":0d5c5e5e-0000-4000-8000-000000000000"
 
 
-def _client(service: str) -> Any:
-    return boto3.client(
-        service,  # type: ignore[call-overload]
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def _message(index: int, body: str) -> dict[str, str]:
     return {"MessageId": f"m{index}", "ReceiptHandle": f"r{index}", "Body": body}
 
@@ -39,7 +30,7 @@ def _message(index: int, body: str) -> dict[str, str]:
 def test_drain_counts_ticket_notifications_and_keeps_other_messages() -> None:
     # GIVEN a subscribed listener whose queue holds two notifications of one ticket, an alarm's message and
     # a body that is not JSON
-    sns, sqs = cast("SNSClient", _client("sns")), cast("SQSClient", _client("sqs"))
+    sns, sqs = cast("SNSClient", offline_client("sns")), cast("SQSClient", offline_client("sqs"))
     alarm = json.dumps({"AlarmName": "TicketsFailed", "NewStateValue": "ALARM"})
     notification = json.dumps({"ticket_id": "TKT-20250115-0042", "priority": "HIGH"})
     bodies = [notification, alarm, notification, "plain text"]

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, cast
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
@@ -19,8 +16,7 @@ from ticketflow.settings import Settings
 from ticketflow.ticket_store import STATUS_INDEX
 from ticketflow_infra.bundling import SOURCE_METADATA
 from ticketflow_infra.paths import BUILD_DIR, LAMBDAS_DIR
-from ticketflow_infra.profiles import LOCAL_FUNCTION_CONCURRENCY, profile_props
-from ticketflow_infra.stack import TicketflowStack
+from ticketflow_infra.profiles import LOCAL_FUNCTION_CONCURRENCY
 
 pytestmark = pytest.mark.unit
 
@@ -34,35 +30,19 @@ def _build_dir_listing() -> set[str]:
     return {p.name for p in BUILD_DIR.iterdir()} if BUILD_DIR.is_dir() else set()
 
 
-def _synth(settings: Settings, shared_code: Path) -> Template:
-    os.environ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
-    app = cdk.App()
-    stack = TicketflowStack(app, "Ticketflow", profile=profile_props(settings), shared_code=shared_code)
-    return Template.from_stack(stack)
-
-
 @pytest.fixture(scope="module")
 def build_dir_before() -> set[str]:
     return _build_dir_listing()
 
 
 @pytest.fixture(scope="module")
-def shared_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny stand-in for the built shared code (no pip run): one importable package."""
-    root = tmp_path_factory.mktemp("build") / "shared-test"
-    (root / "ticketflow").mkdir(parents=True)
-    (root / "ticketflow" / "__init__.py").write_text("")
-    return root
+def local(build_dir_before: set[str], profile_templates: Mapping[str, Template]) -> Template:
+    return profile_templates["local"]
 
 
 @pytest.fixture(scope="module")
-def local(build_dir_before: set[str], shared_code: Path) -> Template:
-    return _synth(Settings(profile="local"), shared_code)
-
-
-@pytest.fixture(scope="module")
-def aws(build_dir_before: set[str], shared_code: Path) -> Template:
-    return _synth(Settings(profile="aws"), shared_code)
+def aws(build_dir_before: set[str], profile_templates: Mapping[str, Template]) -> Template:
+    return profile_templates["aws"]
 
 
 def _functions(template: Template) -> Mapping[str, Mapping[str, Any]]:

@@ -39,17 +39,8 @@ def _synth(shared_code: Path, **schedule: events.Schedule) -> Template:
 
 
 @pytest.fixture(scope="module")
-def shared_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny stand-in for the built shared code (no pip run)."""
-    root = tmp_path_factory.mktemp("build") / "shared-test"
-    (root / "ticketflow").mkdir(parents=True)
-    (root / "ticketflow" / "__init__.py").write_text("")
-    return root
-
-
-@pytest.fixture(scope="module")
-def template(shared_code: Path) -> Template:
-    return _synth(shared_code)
+def template(stub_shared_code: Path) -> Template:
+    return _synth(stub_shared_code)
 
 
 def _logical_id(template: Template, resource_type: str, prefix: str = "") -> str:
@@ -126,9 +117,9 @@ def test_a_rule_runs_it_every_two_hours(template: Template) -> None:
     )
 
 
-def test_the_schedule_is_a_parameter(shared_code: Path) -> None:
+def test_the_schedule_is_a_parameter(stub_shared_code: Path) -> None:
     # GIVEN / WHEN the construct with another schedule
-    template = _synth(shared_code, schedule=events.Schedule.rate(cdk.Duration.minutes(30)))
+    template = _synth(stub_shared_code, schedule=events.Schedule.rate(cdk.Duration.minutes(30)))
 
     # THEN the rule uses it
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(30 minutes)"})
