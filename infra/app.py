@@ -23,7 +23,7 @@ def main() -> None:
         app,
         settings.stack_name,
         profile=profile,
-        shared_code=build_shared_code(),
+        shared_code=build_shared_code(profile.function_platform.wheels),
         env=cdk.Environment(account=profile.account, region=settings.region),
         description=f"ticketflow support-ticket pipeline ({profile.name} profile)",
     )

@@ -1,8 +1,8 @@
 """Builds each function's code asset without Docker: its handler folder plus the shared code.
 
 The shared code (the ticketflow package, the warehouse ETL package `ticketflow_etl` with its SQL files, and
-pinned wheels for the Lambda platform) is built once per distinct input and hard-linked into every
-function's folder. It is bundled rather than put in a layer
+pinned wheels for the platform that will run the functions, see wheel_target.py) is built once per distinct
+input and target, and hard-linked into every function's folder. It is bundled rather than put in a layer
 because LocalStack Community does not apply layers; the same assets then run on every target.
 
 Each folder is then zipped reproducibly (sorted entries, fixed timestamps and modes) and the zip is the asset:
@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ticketflow_infra.wheel_target import WheelTarget
 from ticketflow_infra.paths import (
     BUILD_DIR,
     LAMBDA_REQUIREMENTS,
@@ -39,12 +40,6 @@ SOURCE_METADATA = "ticketflow:source"
 _ZIP_LEVEL = 1
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
-_PLATFORM_ARGS = [
-    "--platform", "manylinux2014_x86_64",
-    "--implementation", "cp",
-    "--python-version", "3.11",
-    "--only-binary=:all:",
-]  # fmt: skip
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 
@@ -83,12 +78,13 @@ def _build_once(target: Path, build: Callable[[Path], None]) -> Path:
 
 
 def build_shared_code(
+    target: WheelTarget,
     requirements: Path = LAMBDA_REQUIREMENTS,
     package_dir: Path = SHARED_PACKAGE_DIR,
     build_dir: Path = BUILD_DIR,
     etl_package_dir: Path = ETL_PACKAGE_DIR,
 ) -> Path:
-    """The shared code: the ticketflow and ticketflow_etl packages and their wheels, importable as is.
+    """The shared code: the ticketflow and ticketflow_etl packages and their wheels for `target`.
 
     ticketflow_etl needs nothing more on the Redshift path: only its PostgreSQL adapter imports psycopg, and
     no function imports that adapter.
@@ -97,11 +93,13 @@ def build_shared_code(
     def build(staging: Path) -> None:
         pip = subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-             "--no-compile", *_PLATFORM_ARGS, "--target", str(staging), "--requirement", str(requirements)],
+             "--no-compile", *target.pip_args(), "--target", str(staging), "--requirement", str(requirements)],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         if pip.returncode != 0:
-            raise RuntimeError(f"installing the Lambda dependencies failed:\n{pip.stdout}{pip.stderr}")
+            raise RuntimeError(
+                f"installing the Lambda dependencies for {target.label} failed:\n{pip.stdout}{pip.stderr}"
+            )
         shutil.copytree(
             package_dir,
             staging / package_dir.name,
@@ -109,8 +107,8 @@ def build_shared_code(
         )
         shutil.copytree(etl_package_dir, staging / etl_package_dir.name, ignore=_IGNORED)
 
-    digest = _digest(requirements, package_dir, etl_package_dir)
-    return _build_once(build_dir / f"shared-{digest}", build)
+    digest = _digest(requirements, package_dir, etl_package_dir, salt=" ".join(target.pip_args()))
+    return _build_once(build_dir / f"shared-{target.label}-{digest}", build)
 
 
 def function_asset(handler_dir: Path, shared: Path, build_dir: Path | None = None) -> Path:
@@ -125,7 +123,9 @@ def function_asset(handler_dir: Path, shared: Path, build_dir: Path | None = Non
         shutil.copytree(handler_dir, staging, dirs_exist_ok=True, ignore=_IGNORED)
 
     digest = _digest(handler_dir, salt=shared.name)
-    return _build_once((build_dir or shared.parent) / f"fn-{handler_dir.name}-{digest}", build)
+    # One build per function and target (`shared-<target>-<digest>`): each profile's assets stay cached.
+    target = shared.name.rsplit("-", 1)[0].removeprefix("shared-")
+    return _build_once((build_dir or shared.parent) / f"fn-{handler_dir.name}-{target}-{digest}", build)
 
 
 def function_zip(asset: Path) -> Path:

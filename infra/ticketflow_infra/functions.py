@@ -13,18 +13,20 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ticketflow_infra.bundling import SOURCE_METADATA, function_asset, function_zip
+from ticketflow_infra.function_platform import FunctionPlatform
 from ticketflow_infra.paths import LAMBDAS_DIR
 from ticketflow_infra.security import acknowledge
 
 DEFAULT_TIMEOUT = cdk.Duration.seconds(30)
-RUNTIME = lambda_.Runtime.PYTHON_3_11
+_ARCHITECTURES = {"x86_64": lambda_.Architecture.X86_64, "arm64": lambda_.Architecture.ARM_64}
 
 
 @dataclass(frozen=True, kw_only=True)
 class FunctionDefaults:
     """What every pipeline function shares."""
 
-    shared_code: Path  # built by bundling.build_shared_code
+    shared_code: Path  # built by bundling.build_shared_code for `platform`
+    platform: FunctionPlatform
     removal_policy: cdk.RemovalPolicy
     # Reserved concurrency of the state machine's task functions (None: unreserved).
     task_concurrency: int | None = None
@@ -61,8 +63,8 @@ def pipeline_function(
         scope,
         construct_id,
         role=role,
-        runtime=RUNTIME,
-        architecture=lambda_.Architecture.X86_64,
+        runtime=lambda_.Runtime(defaults.platform.runtime_name, lambda_.RuntimeFamily.PYTHON),
+        architecture=_ARCHITECTURES[defaults.platform.architecture],
         handler="handler.lambda_handler",
         code=lambda_.Code.from_asset(
             str(function_zip(function_asset(LAMBDAS_DIR / folder, defaults.shared_code)))
@@ -82,7 +84,8 @@ def pipeline_function(
     acknowledge(
         function,
         "AwsSolutions-L1",
-        "Python 3.11 on purpose: the bundled wheels are built for cp311 (bundling.py) and the project's"
-        " toolchain is 3.11; the runtime is raised together with both, not alone.",
+        f"{defaults.platform.runtime_name} on purpose: the runtime follows the supported Python range"
+        " (3.11-3.13, the newest on AWS) and, locally, the emulator's own interpreter; the bundled wheels"
+        " are built for it (function_platform.py).",
     )
     return function

@@ -12,6 +12,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_events as events
 
 from ticketflow.settings import Settings
+from ticketflow_infra.function_platform import FunctionPlatform, function_platform
 from ticketflow_infra.warehouse import DEFAULT_SCHEDULE
 
 LOCAL_FUNCTION_CONCURRENCY = 4
@@ -27,6 +28,8 @@ class ProfileProps:
     # Set: the Lambdas reach Comprehend and Bedrock Runtime at this URL (the stand-in), unset: AWS.
     ai_endpoint_url: str | None
     removal_policy: cdk.RemovalPolicy
+    # The functions' declared runtime and architecture, and the wheels bundled for what really runs them.
+    function_platform: FunctionPlatform
     # Bounds each function's concurrent executions; a throttled task is retried by the state machine.
     function_concurrency: int | None
     # Set: the Warehouse (Redshift secret, ETL function) is deployed and runs on this schedule. None: no
@@ -54,6 +57,7 @@ def local_profile(settings: Settings) -> ProfileProps:
         bedrock_model_id=settings.bedrock_model_id,
         ai_endpoint_url=settings.ai_endpoint_url or settings.fake_bedrock_url,
         removal_policy=cdk.RemovalPolicy.DESTROY,
+        function_platform=function_platform(settings),
         function_concurrency=settings.function_concurrency or LOCAL_FUNCTION_CONCURRENCY,
         warehouse_etl_schedule=None,
         archive_versioned=False,
@@ -68,6 +72,7 @@ def aws_profile(settings: Settings) -> ProfileProps:
         bedrock_model_id=settings.bedrock_model_id,
         ai_endpoint_url=settings.ai_endpoint_url,
         removal_policy=cdk.RemovalPolicy.RETAIN,
+        function_platform=function_platform(settings),
         function_concurrency=settings.function_concurrency,
         warehouse_etl_schedule=DEFAULT_SCHEDULE,
         archive_versioned=True,

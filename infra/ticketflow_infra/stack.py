@@ -26,6 +26,7 @@ class TicketflowStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         functions = FunctionDefaults(
             shared_code=shared_code,
+            platform=profile.function_platform,
             removal_policy=profile.removal_policy,
             task_concurrency=profile.function_concurrency,
             environment=profile.ai_endpoint_environment,

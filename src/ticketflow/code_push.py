@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ticketflow.settings import Settings
 from ticketflow.stack_functions import DeployedFunction
 from ticketflow_infra.bundling import (
     BUNDLED_SOURCES,
@@ -23,6 +24,7 @@ from ticketflow_infra.bundling import (
     function_zip,
     source_files,
 )
+from ticketflow_infra.function_platform import function_platform
 from ticketflow_infra.paths import LAMBDAS_DIR
 
 if TYPE_CHECKING:
@@ -68,9 +70,10 @@ def select(functions: Sequence[DeployedFunction], folders: Iterable[str] = ()) -
     return [f for f in functions if not wanted or f.folder in wanted]
 
 
-def build_zips(folders: Iterable[str]) -> dict[str, Path]:
-    """Each folder's function zip, built as a synth builds it (cached by content under .ticketflow/build)."""
-    shared = build_shared_code()
+def build_zips(settings: Settings, folders: Iterable[str]) -> dict[str, Path]:
+    """Each folder's function zip, built as a synth of `settings` builds it (for the same platform, cached by
+    content under .ticketflow/build)."""
+    shared = build_shared_code(function_platform(settings).wheels)
     return {folder: function_zip(function_asset(LAMBDAS_DIR / folder, shared)) for folder in set(folders)}
 
 

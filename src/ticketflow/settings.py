@@ -11,6 +11,8 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field
 
 Profile = Literal["local", "aws"]
+FunctionsRunOn = Literal["emulator", "lambda"]
+Architecture = Literal["x86_64", "arm64"]
 ENV_PREFIX = "TICKETFLOW_"
 
 
@@ -34,6 +36,14 @@ class Settings(BaseModel):
     # Reserved concurrency of each pipeline function; unset: 4 locally (each emulator worker is a process
     # on a laptop's cores), unreserved on AWS.
     function_concurrency: int | None = Field(default=None, ge=1)
+    # What runs the functions' code, and so which wheels they are bundled with. `emulator`: the embedded
+    # emulator's own Python (its version, OS and architecture). `lambda`: Lambda's managed Linux runtime of
+    # the declared architecture (AWS, LocalStack's containers). Unset: emulator locally, lambda on AWS.
+    functions_run_on: FunctionsRunOn | None = None
+    # The emulator's interpreter (the CLI sets it to the emulator's virtualenv); unset: the one running.
+    function_python: str | None = None
+    # The functions' declared architecture. Unset: arm64 (Graviton) on AWS, this machine's locally.
+    function_architecture: Architecture | None = None
 
     @classmethod
     def load(

@@ -30,7 +30,7 @@ MIN_REASON = 30  # a sentence a reviewer can check, not "n/a"
 # The kinds of finding this stack accepts, each acknowledged next to its resource with a reason. A new kind
 # fails the test below, so that accepting it is a reviewed change of this list.
 ACCEPTED_RULES = {
-    "AwsSolutions-L1",  # runtime pinned with the bundled cp311 wheels
+    "AwsSolutions-L1",  # runtime follows the supported Python range and the bundled wheels
     "AwsSolutions-S1",  # archive access logging: CloudTrail data events instead
     "AwsSolutions-SQS3",  # the dead-letter queue has no dead-letter queue of its own
     "AwsSolutions-SMG4",  # the Redshift password is rotated with the database user, not by a Lambda
@@ -156,7 +156,7 @@ def test_the_app_runs_the_checks_on_every_synth(
         check_best_practices(app)
 
     app_class = cdk.App
-    monkeypatch.setattr(cdk_app, "build_shared_code", lambda: stub_shared_code)
+    monkeypatch.setattr(cdk_app, "build_shared_code", lambda _target: stub_shared_code)
     monkeypatch.setattr(cdk_app, "check_best_practices", observed)
     # The jsii kernel is already running, so CDK_OUTDIR would not reach it: the outdir is passed instead.
     monkeypatch.setattr(cdk, "App", lambda: app_class(outdir=str(tmp_path)))

@@ -19,6 +19,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
 from ticketflow_infra.bundling import build_shared_code, function_asset
+from ticketflow_infra.function_platform import lambda_platform
+from ticketflow_infra import wheel_target
 from ticketflow_infra.functions import FunctionDefaults
 from ticketflow_infra.paths import LAMBDAS_DIR, REPO_ROOT
 from ticketflow_infra.warehouse import Warehouse
@@ -33,7 +35,9 @@ def _synth(shared_code: Path, **schedule: events.Schedule) -> Template:
     app = cdk.App()
     stack = cdk.Stack(app, "WarehouseTest", env=cdk.Environment(account=ACCOUNT, region=REGION))
     bucket = s3.Bucket(stack, "Archive")
-    functions = FunctionDefaults(shared_code=shared_code, removal_policy=cdk.RemovalPolicy.DESTROY)
+    functions = FunctionDefaults(
+        shared_code=shared_code, platform=lambda_platform("arm64"), removal_policy=cdk.RemovalPolicy.DESTROY
+    )
     Warehouse(stack, "Warehouse", bucket=bucket, functions=functions, **schedule)
     return Template.from_stack(stack)
 
@@ -67,12 +71,13 @@ def test_the_etl_is_a_python_lambda_that_never_overlaps(template: Template) -> N
     bucket = _logical_id(template, "AWS::S3::Bucket")
     secret = _logical_id(template, "AWS::SecretsManager::Secret")
 
-    # THEN it runs the warehouse_etl handler on Python 3.11 for up to 15 minutes, one run at a time, and finds
+    # THEN it runs the warehouse_etl handler on Lambda's Python 3.13 on Graviton for up to 15 minutes, one run at a time, and finds
     # the archive, its prefixes and the secret's ARN (never the secret) in its environment
     template.has_resource_properties(
         "AWS::Lambda::Function",
         {
-            "Runtime": "python3.11",
+            "Runtime": "python3.13",
+            "Architectures": ["arm64"],
             "Handler": "handler.lambda_handler",
             "Timeout": 900,
             "MemorySize": 2048,
@@ -204,7 +209,8 @@ def test_the_etl_functions_code_holds_both_packages_and_imports_without_psycopg(
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("# nothing to install in this test\n")
     monkeypatch.setenv("PIP_NO_INDEX", "1")
-    shared = build_shared_code(requirements=requirements, build_dir=tmp_path / "build")
+    target = wheel_target.for_interpreter(wheel_target.probe(sys.executable))  # the interpreter that imports the asset below
+    shared = build_shared_code(target, requirements=requirements, build_dir=tmp_path / "build")
     asset = function_asset(LAMBDAS_DIR / "warehouse_etl", shared)
 
     # WHEN a fresh interpreter with psycopg blocked imports the handler from the asset alone

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from ticketflow.aws import Clients
 from ticketflow.deploy import outputs_file
+from ticketflow.local.emulator import emulator_python
 from ticketflow.outputs import OutputsNotFoundError, StackOutputs, resolve
 from ticketflow.settings import Settings
 
@@ -23,7 +24,12 @@ console = Console(stderr=True)
 
 
 def settings() -> Settings:
-    return Settings.load()
+    """The settings, with the emulator's interpreter as the one that runs Lambda code locally (once built)."""
+    loaded = Settings.load()
+    python = emulator_python(loaded)
+    if loaded.function_python is None and python.exists():
+        return loaded.model_copy(update={"function_python": str(python)})
+    return loaded
 
 
 def fail(message: str) -> NoReturn:

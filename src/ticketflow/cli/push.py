@@ -56,7 +56,7 @@ def push_once(current: Settings, clients: Clients, folders: list[str], *, warm_u
         deployed_functions(clients("cloudformation"), clients("lambda"), current.stack_name), folders
     )
     with step(f"building the code of {len(targets)} functions"):
-        zips = build_zips(str(target.folder) for target in targets)
+        zips = build_zips(current, (str(target.folder) for target in targets))
     updates = changed(targets, zips)
     if not updates:
         console.print("nothing to push: the deployed code is current")

@@ -23,6 +23,11 @@ _DROPPED_PREFIXES = ("AWS_",)
 _DROPPED_NAMES = frozenset({"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "BOTO_CONFIG"})
 
 
+def emulator_python(settings: Settings) -> Path:
+    """The interpreter of the emulator's virtualenv: the one that runs Lambda code locally."""
+    return Layout.of(settings).venvs / "emulator" / "bin" / "python"
+
+
 def requirements_hash(requirements: Path) -> str:
     return hashlib.sha256(requirements.read_bytes()).hexdigest()
 
@@ -81,7 +86,7 @@ class EmulatorService(Service):
         self.layout = Layout.of(settings)
         self.port = settings.emulator_port
         self.url = settings.emulator_url
-        self.venv = self.layout.venvs / "emulator"
+        self.venv = emulator_python(settings).parents[1]
         self.requirements = requirements
         self.python = python
         self.inherited_env = inherited_env
