@@ -21,7 +21,6 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ticketflow_infra.wheel_target import WheelTarget
 from ticketflow_infra.paths import (
     BUILD_DIR,
     LAMBDA_REQUIREMENTS,
@@ -29,6 +28,7 @@ from ticketflow_infra.paths import (
     REPO_ROOT,
     SHARED_PACKAGE_DIR,
 )
+from ticketflow_infra.wheel_target import WheelTarget
 
 # The warehouse ETL's home (glue/ per the design card); the WarehouseEtl function runs it.
 ETL_PACKAGE_DIR = REPO_ROOT / "glue" / "ticketflow_etl"
@@ -93,7 +93,8 @@ def build_shared_code(
     def build(staging: Path) -> None:
         pip = subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-             "--no-compile", *target.pip_args(), "--target", str(staging), "--requirement", str(requirements)],
+             "--no-compile", *target.pip_args(), "--target", str(staging), "--requirement",
+             str(requirements)],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         if pip.returncode != 0:

@@ -38,7 +38,9 @@ def machine_architecture(machine: str | None = None) -> Architecture:
     return "arm64" if (machine or platform.machine()).lower() in {"arm64", "aarch64"} else "x86_64"
 
 
-def lambda_platform(architecture: Architecture, python_version: tuple[int, int] = LAMBDA_PYTHON) -> FunctionPlatform:
+def lambda_platform(
+    architecture: Architecture, python_version: tuple[int, int] = LAMBDA_PYTHON
+) -> FunctionPlatform:
     """Lambda's managed runtime: Amazon Linux on `architecture`."""
     return FunctionPlatform(python_version, architecture, for_lambda_runtime(python_version, architecture))
 

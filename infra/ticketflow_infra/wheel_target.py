@@ -23,7 +23,11 @@ _LAMBDA_MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}
 _OLDEST_GLIBC_MINOR = 5
 # PEP 599's names for the manylinux_2_N tags that predate PEP 600.
 _LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
-_LEGACY_ARCHES = {"manylinux2014": None, "manylinux2010": {"x86_64", "i686"}, "manylinux1": {"x86_64", "i686"}}
+_LEGACY_ARCHES = {
+    "manylinux2014": None,
+    "manylinux2010": {"x86_64", "i686"},
+    "manylinux1": {"x86_64", "i686"},
+}
 _MACHINE_ALIASES = {"amd64": "x86_64", "arm64": "aarch64"}  # Linux spellings, as wheel tags use them
 
 # Run by the target interpreter itself, standard library only: what it is and where it runs.
@@ -87,7 +91,7 @@ class WheelTarget:
 def manylinux_platforms(glibc: tuple[int, int], machine: str) -> tuple[str, ...]:
     """Every manylinux tag a glibc `glibc` Linux on `machine` runs, newest first, legacy aliases included."""
     major, minor = glibc
-    if major != 2:  # noqa: PLR2004 (glibc 2 is the only major version manylinux knows)
+    if major != 2:
         raise UnsupportedPlatformError(f"glibc {major}.{minor} is not a glibc manylinux wheels know")
     tags = []
     for version in range(minor, _OLDEST_GLIBC_MINOR - 1, -1):
@@ -144,7 +148,7 @@ def for_interpreter(facts: InterpreterFacts) -> WheelTarget:
             raise UnsupportedPlatformError(f"{where}: the macOS version could not be read")
         macos = _version_pair(facts.macos, "macOS")
         # macOS 11 and later are binary-compatible across minor releases: wheels name X_0.
-        version = macos if macos[0] == 10 else (macos[0], 0)  # noqa: PLR2004
+        version = macos if macos[0] == 10 else (macos[0], 0)
         platforms = tuple(mac_platforms(version, facts.machine))
         return WheelTarget((major, minor), abi, platforms)
     raise UnsupportedPlatformError(

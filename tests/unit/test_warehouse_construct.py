@@ -18,9 +18,9 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
+from ticketflow_infra import wheel_target
 from ticketflow_infra.bundling import build_shared_code, function_asset
 from ticketflow_infra.function_platform import lambda_platform
-from ticketflow_infra import wheel_target
 from ticketflow_infra.functions import FunctionDefaults
 from ticketflow_infra.paths import LAMBDAS_DIR, REPO_ROOT
 from ticketflow_infra.warehouse import Warehouse
@@ -71,8 +71,9 @@ def test_the_etl_is_a_python_lambda_that_never_overlaps(template: Template) -> N
     bucket = _logical_id(template, "AWS::S3::Bucket")
     secret = _logical_id(template, "AWS::SecretsManager::Secret")
 
-    # THEN it runs the warehouse_etl handler on Lambda's Python 3.13 on Graviton for up to 15 minutes, one run at a time, and finds
-    # the archive, its prefixes and the secret's ARN (never the secret) in its environment
+    # THEN it runs the warehouse_etl handler on Lambda's Python 3.13 on Graviton for up to 15 minutes, one run
+    # at a time, and finds the archive, its prefixes and the secret's ARN (never the secret) in its
+    # environment
     template.has_resource_properties(
         "AWS::Lambda::Function",
         {
@@ -209,7 +210,9 @@ def test_the_etl_functions_code_holds_both_packages_and_imports_without_psycopg(
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("# nothing to install in this test\n")
     monkeypatch.setenv("PIP_NO_INDEX", "1")
-    target = wheel_target.for_interpreter(wheel_target.probe(sys.executable))  # the interpreter that imports the asset below
+    target = wheel_target.for_interpreter(
+        wheel_target.probe(sys.executable)
+    )  # the interpreter that imports the asset below
     shared = build_shared_code(target, requirements=requirements, build_dir=tmp_path / "build")
     asset = function_asset(LAMBDAS_DIR / "warehouse_etl", shared)
 
