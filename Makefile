@@ -1,7 +1,9 @@
 # ticketflow: `make help` lists the targets. Every target installs what it needs first (idempotently).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-PYTHON ?= python3
+# The interpreter .venv is built from: PYTHON=..., else python3 when it is CPython 3.11-3.13, else the
+# newest python3.1x that is. An unsupported one stops the first install with what was found and what to do.
+PYTHON ?=
 VENV := .venv
 BIN := $(VENV)/bin
 TICKETFLOW := $(BIN)/ticketflow
@@ -9,24 +11,39 @@ STAMPS := .ticketflow/stamps
 # jsii prints an end-of-life banner for Node 20 on every CDK import; the pinned CLI and library support it.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install demo test test-unit test-integration test-e2e test-faults check lint types up down status local-deploy synth aws-deploy env etl bench-etl bench-dev-loop push audit clean
+.PHONY: help install doctor demo test test-unit test-integration test-e2e test-faults check lint types up down status local-deploy synth aws-deploy env etl bench-etl bench-dev-loop push audit prove-debian13 clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMPS)/venv: requirements/dev.txt pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+PIP_INSTALL := -m pip install --disable-pip-version-check --progress-bar off
+PROGRESS = $(BIN)/python tools/install_progress.py
+
+$(STAMPS)/venv: requirements/dev.txt pyproject.toml tools/toolchain.sh
+	@python=$$(tools/toolchain.sh python $(PYTHON)) || exit 1; \
+	if ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12), (3, 13)))' 2>/dev/null; then \
+		echo "==> creating $(VENV) with $$python ($$($$python --version))"; \
+		rm -rf $(VENV) && $$python -m venv $(VENV); \
+	fi
+	@$(PROGRESS) --what "the project venv ($(VENV): CDK, boto3, tests, tooling)" --expect "2-4 min" \
+		--total $$(grep -c '^[A-Za-z]' requirements/dev.txt) --log .ticketflow/logs/install-venv.log \
+		-- $(BIN)/python $(PIP_INSTALL) -r requirements/dev.txt
+	@$(BIN)/python $(PIP_INSTALL) --quiet --no-deps -e .
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/node: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+$(STAMPS)/node: package.json package-lock.json tools/toolchain.sh $(STAMPS)/venv
+	@tools/toolchain.sh node
+	@$(PROGRESS) --what "the CDK CLI (node_modules: aws-cdk from package-lock.json)" --expect "20-60 s" \
+		--log .ticketflow/logs/install-node.log -- npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
 install: $(STAMPS)/venv $(STAMPS)/node ## Install the project venv (.venv) and the CDK CLI (node_modules)
 
-demo: install ## Start the local stack, deploy, run 50 tickets end to end, print and write the report
+doctor: install ## Check this machine's prerequisites: Python, Node, ports, disk, the emulator, the Lambda wheels
+	$(TICKETFLOW) doctor
+
+demo: install ## Check the machine, start the local stack, deploy, run 50 tickets end to end, report
+	$(TICKETFLOW) doctor
 	$(TICKETFLOW) demo
 
 test: install ## Lint, type-check and run the whole suite (starts the local stack when it is not running)
@@ -92,14 +109,17 @@ bench-dev-loop: install ## Benchmark the dev loop on the running stack: deploy, 
 	$(BIN)/python tools/bench_dev_loop.py
 
 AUDIT := .ticketflow/venvs/audit
-$(STAMPS)/audit: requirements/audit.txt
-	@test -x $(AUDIT)/bin/python || $(PYTHON) -m venv $(AUDIT)
+$(STAMPS)/audit: requirements/audit.txt $(STAMPS)/venv
+	@test -x $(AUDIT)/bin/python || $(BIN)/python -m venv $(AUDIT)
 	$(AUDIT)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/audit.txt
 	@mkdir -p $(STAMPS) && touch $@
 
 audit: $(STAMPS)/audit ## Check every pinned dependency against PyPI's vulnerability advisories (pip-audit)
 	$(AUDIT)/bin/pip-audit --strict --no-deps --disable-pip \
 		-r requirements/dev.txt -r requirements/emulator.txt -r requirements/lambda.txt -r requirements/audit.txt
+
+prove-debian13: ## Prove the README on Debian 13 / Python 3.13: a debootstrap root (built once, ~600 MB), a fresh clone, make demo + make test (root)
+	tools/prove_debian13.sh
 
 clean: ## Remove build output (keeps the local stack's state)
 	rm -rf cdk.out .ticketflow/build .mypy_cache .ruff_cache .pytest_cache

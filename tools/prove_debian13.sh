@@ -7,6 +7,7 @@
 #   make prove-debian13                       # build the root if needed, then demo + test
 #   PROVE_COMMANDS="make demo" make prove-debian13
 #   DEBIAN13_ROOT=/var/tmp/trixie make prove-debian13
+#   TICKETFLOW_EMULATOR_PORT=14566 make prove-debian13   # TICKETFLOW_* settings are passed into the root
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -60,7 +61,9 @@ echo "==> in Debian 13: $(chroot "$root" python3 --version), node $(chroot "$roo
 echo "==> running: $commands"
 start=$(date +%s)
 set +e
-chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 \
+# The root shares this machine's network: TICKETFLOW_* (other ports, say) let it run beside a stack here.
+mapfile -t settings < <(env | grep '^TICKETFLOW_' || true)
+chroot "$root" /usr/bin/env -i "${settings[@]}" HOME=/root PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 \
     PIP_CERT=$ca SSL_CERT_FILE=$ca REQUESTS_CA_BUNDLE=$ca NODE_EXTRA_CA_CERTS=$ca AWS_CA_BUNDLE=$ca CI=true \
     bash -c "cd /work/main && set -o pipefail && { $commands; } 2>&1 | tee /work/run.log"
 status=$?

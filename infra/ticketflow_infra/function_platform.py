@@ -27,6 +27,8 @@ class FunctionPlatform:
     python_version: tuple[int, int]  # the declared runtime, python3.X
     architecture: Architecture
     wheels: WheelTarget
+    # The interpreter on this machine that runs the functions (the emulator's); None: Lambda's runtime.
+    interpreter: str | None = None
 
     @property
     def runtime_name(self) -> str:
@@ -50,7 +52,7 @@ def emulator_platform(python: str, architecture: Architecture | None = None) -> 
     so the stack declares the one closest to it: its Python version, its machine's architecture."""
     facts = probe(python)
     return FunctionPlatform(
-        facts.version, architecture or machine_architecture(facts.machine), for_interpreter(facts)
+        facts.version, architecture or machine_architecture(facts.machine), for_interpreter(facts), python
     )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from ticketflow.cli import bench, demo, deploy, dlq, etl, eval, faults, push, stack, tickets
+from ticketflow.cli import bench, demo, deploy, dlq, doctor, etl, eval, faults, push, stack, tickets
 
 app = typer.Typer(help="Develop, test and ship the ticketflow support-ticket pipeline.", no_args_is_help=True)
+app.command()(doctor.doctor)
 app.command()(stack.up)
 app.command()(stack.down)
 app.command()(stack.status)

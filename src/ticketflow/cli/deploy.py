@@ -50,6 +50,15 @@ def warm(clients: Clients, functions: Sequence[DeployedFunction]) -> None:
             note += " (its handler does not answer warm-up events)"
         console.print(f"  {function.folder or function.logical_id}: {note}")
     console.print(f"  pre-warmed in {time.perf_counter() - started:.1f} s")
+    dead = [result for result in warmed if result.errors and not result.environments]
+    if dead:
+        # No ticket can pass a function none of whose workers starts: stop here, not on a ticket wait.
+        names = ", ".join(result.function_name for result in dead)
+        fail(
+            f"no worker of {names} could start: {dead[0].errors[0]}\n"
+            "run `ticketflow doctor`: it checks that the functions' bundled dependencies import on the"
+            " interpreter that runs them"
+        )
 
 
 def deploy(

