@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -15,6 +16,7 @@ from ticketflow.outputs import StackOutputs
 from ticketflow.settings import Settings
 from ticketflow.ticket_store import STATUS_INDEX
 from ticketflow_infra.bundling import SOURCE_METADATA
+from ticketflow_infra.function_platform import machine_architecture
 from ticketflow_infra.paths import BUILD_DIR, LAMBDAS_DIR
 from ticketflow_infra.profiles import LOCAL_FUNCTION_CONCURRENCY
 
@@ -258,6 +260,22 @@ def test_aws_functions_use_the_real_services(aws: Template) -> None:
     for logical_id, function in _functions(aws).items():
         variables = function["Properties"]["Environment"]["Variables"]
         assert not [name for name in variables if name.startswith("AWS_ENDPOINT_URL")], logical_id
+
+
+def test_functions_declare_the_runtime_and_architecture_their_wheels_are_built_for(
+    local: Template, aws: Template
+) -> None:
+    # GIVEN both templates (synthesized in this process: the local profile's emulator is this interpreter)
+    # WHEN each function's runtime and architecture are read
+    # THEN on AWS: python3.13 on Graviton; locally: this interpreter's version on this machine's architecture
+    here = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    for template, runtime, architecture in (
+        (aws, "python3.13", "arm64"),
+        (local, here, machine_architecture()),
+    ):
+        for logical_id, function in _functions(template).items():
+            assert function["Properties"]["Runtime"] == runtime, logical_id
+            assert function["Properties"]["Architectures"] == [architecture], logical_id
 
 
 def test_local_task_functions_have_reserved_concurrency(local: Template) -> None:
