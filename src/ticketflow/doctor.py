@@ -23,7 +23,7 @@ from ticketflow.settings import Settings
 from ticketflow_infra.bundling import build_shared_code, function_asset
 from ticketflow_infra.function_platform import FunctionPlatform, function_platform
 from ticketflow_infra.paths import LAMBDAS_DIR, REPO_ROOT
-from ticketflow_infra.wheel_target import UnsupportedPlatformError
+from ticketflow_infra.wheel_target import UnsupportedPlatformError, WheelTarget
 
 Status = Literal["ok", "warn", "fail"]
 SUPPORTED_PYTHON = ((3, 11), (3, 12), (3, 13))
@@ -137,13 +137,15 @@ _IMPORT_HANDLER = "import sys; sys.path.insert(0, sys.argv[1]); import pydantic_
 
 
 def check_lambda_imports(
-    platform: FunctionPlatform, folders: Sequence[str], build_dir: Path | None = None
+    platform: FunctionPlatform,
+    folders: Sequence[str],
+    build: Callable[[WheelTarget], Path] = build_shared_code,
 ) -> Finding:
     """Builds the functions' code for `platform` as a deploy does; where an interpreter of this machine runs
     them (the emulator's), imports each handler on it with nothing but the function's asset on the path."""
     target = platform.wheels
     try:
-        shared = build_shared_code(target, **({"build_dir": build_dir} if build_dir else {}))
+        shared = build(target)
     except RuntimeError as error:
         return Finding("lambda wheels", "fail", str(error), "check the network to PyPI, then retry")
     if platform.interpreter is None:

@@ -10,9 +10,12 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
+import typer
 
 from tests.event_files import TICKET_SUBMITTED, load_event
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
+from ticketflow.cli.deploy import warm
+from ticketflow.stack_functions import DeployedFunction
 from ticketflow.warmup import (
     ENVIRONMENT_ID,
     WARMUP_KEY,
@@ -161,3 +164,33 @@ def test_prewarm_with_nothing_to_warm_invokes_nothing() -> None:
     # THEN nothing was invoked
     assert warmed == []
     assert not client.invoked
+
+
+def _deployed(name: str, concurrency: int) -> DeployedFunction:
+    return DeployedFunction(f"Logical{name}", name, name, "sha", concurrency)
+
+
+def test_a_deploy_stops_when_no_worker_of_a_function_can_start(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a function whose every worker fails to start (its wheels do not import), beside a healthy one
+    error = {"errorMessage": "Worker init failed: cannot import name 'ArgsKwargs'", "errorType": "Init"}
+    client = FakeLambda({"healthy": [{WARMUP_KEY: "a"}], "broken": [error, error]})
+
+    # WHEN the deploy pre-warms them
+    with pytest.raises(typer.Exit) as stopped:
+        warm(cast(Any, lambda _service: client), [_deployed("healthy", 1), _deployed("broken", 2)])
+
+    # THEN it stops with that function's error and points at the doctor, instead of waiting on tickets
+    assert stopped.value.exit_code == 1
+    printed = " ".join(capsys.readouterr().err.split())
+    assert "no worker of broken could start" in printed
+    assert "ArgsKwargs" in printed
+    assert "ticketflow doctor" in printed
+
+
+def test_a_deploy_goes_on_when_some_workers_of_each_function_start() -> None:
+    # GIVEN a function one of whose two workers failed to start (the other serves its tickets)
+    error = {"errorMessage": "timed out", "errorType": "Sandbox.Timedout"}
+    client = FakeLambda({"flaky": [{WARMUP_KEY: "a"}, error]})
+    # WHEN / THEN pre-warming reports it and returns
+    warm(cast(Any, lambda _service: client), [_deployed("flaky", 2)])
+    assert client.invoked == {"flaky": 2}

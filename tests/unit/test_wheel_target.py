@@ -193,7 +193,7 @@ def test_lambdas_runtime_follows_the_declared_architecture(settings: Settings, a
     assert platform.architecture == architecture
     assert platform.runtime_name == "python3.13"
     assert platform.interpreter is None
-    assert platform.wheels == for_lambda_runtime((3, 13), architecture)  # type: ignore[arg-type]
+    assert platform.wheels == for_lambda_runtime((3, 13), architecture)
 
 
 def test_localstack_declares_this_machines_architecture_by_default() -> None:
@@ -218,7 +218,7 @@ def test_each_target_gets_a_shared_build_of_its_own(tmp_path: Path, monkeypatch:
         calls.append(argv)
         return type("Done", (), {"returncode": 0, "stdout": "", "stderr": ""})()
 
-    monkeypatch.setattr(bundling.subprocess, "run", pip)
+    monkeypatch.setattr("ticketflow_infra.bundling.subprocess.run", pip)
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("pydantic_core==2.50.5\n")
     package, etl = tmp_path / "ticketflow", tmp_path / "ticketflow_etl"

@@ -20,7 +20,8 @@ from ticketflow.local.emulator import emulator_python
 from ticketflow.outputs import OutputsNotFoundError, StackOutputs, resolve
 from ticketflow.settings import Settings
 
-console = Console(stderr=True)
+# Long lines (paths, pip milestones) stay whole in logs and narrow terminals: a wrap would split them.
+console = Console(stderr=True, soft_wrap=True)
 
 
 def settings() -> Settings:
