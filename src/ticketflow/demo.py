@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ticketflow import generator, producer
@@ -14,7 +14,7 @@ from ticketflow.notifications import TopicListener
 from ticketflow.outputs import StackOutputs
 from ticketflow.polling import WaitTimeoutError, wait_until
 from ticketflow.stats import latency_summary
-from ticketflow.tracking import TicketState, Tracker
+from ticketflow.tracking import TicketState, Tracker, Waiting
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class DemoReport:
     notifications_expected: int
     latency_ms: dict[str, float]
     failures: dict[str, str]
+    # The lost tickets by where they were when the wait gave up (item status, or not recorded yet).
+    lost_where: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -53,14 +55,16 @@ def run_demo(
         on_progress(f"submitting {count} tickets to {outputs.stream_name}")
         submitted = producer.submit(clients("kinesis"), outputs.stream_name, tickets)
         ids = [s.ticket_id for s in submitted]
+        lost_where: dict[str, int] = {}
         try:
             states = tracker.wait_for(
                 ids,
                 timeout=timeout,
-                on_progress=lambda done: on_progress(f"{done}/{count} tickets processed"),
+                on_progress=lambda waiting: on_progress(f"tickets: {waiting}"),
             )
-        except WaitTimeoutError:
+        except WaitTimeoutError as error:
             states = tracker.states(ids)  # the report counts the rest as lost
+            lost_where = error.last_state.where if isinstance(error.last_state, Waiting) else {}
         expected = {
             t
             for t, s in states.items()
@@ -70,7 +74,7 @@ def run_demo(
         wait_until(lambda: expected <= set(listener.drain()), timeout=30, interval=0.3,
                    description=f"{len(expected)} notifications")  # fmt: skip
         notifications = sum(listener.drain()[t] for t in states)
-    return summarise(submitted, states, notifications, len(expected))
+    return replace(summarise(submitted, states, notifications, len(expected)), lost_where=lost_where)
 
 
 def summarise(

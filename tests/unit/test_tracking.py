@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.stub import Stubber
 
-from ticketflow.tracking import TicketState, Tracker, plain
+from ticketflow.polling import WaitTimeoutError
+from ticketflow.tracking import NO_ITEM, TicketState, Tracker, Waiting, plain
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -164,7 +165,7 @@ def test_wait_for_returns_once_every_ticket_is_final(
 ) -> None:
     # GIVEN a ticket that is final at the first look
     ticket_id = "TKT-20250115-0005"
-    progress: list[int] = []
+    progress: list[Waiting] = []
     with Stubber(dynamodb_client) as dynamodb, Stubber(sfn_client):
         dynamodb.add_response(
             "batch_get_item",
@@ -179,4 +180,33 @@ def test_wait_for_returns_once_every_ticket_is_final(
 
     # THEN returned at once with progress reported
     assert set(done) == {ticket_id}
-    assert progress == [1]
+    assert progress == [Waiting(1, 1, {})]
+    assert str(progress[0]) == "1/1 final"
+
+
+def test_a_wait_that_times_out_says_where_the_pending_tickets_are(
+    dynamodb_client: DynamoDBClient, sfn_client: SFNClient
+) -> None:
+    # GIVEN one final ticket, one whose item says RECEIVED, and one with no item, their executions not found
+    final, received, unseen = "TKT-20250115-0006", "TKT-20250115-0007", "TKT-20250115-0008"
+    seen: list[str] = []
+    with Stubber(dynamodb_client) as dynamodb, Stubber(sfn_client) as sfn:
+        dynamodb.add_response(
+            "batch_get_item",
+            {"Responses": {TABLE: [_item(final, "RESPONDED"), _item(received, "RECEIVED")]}},
+            {"RequestItems": _keys(final, received, unseen)},
+        )
+        for _ in range(2):
+            sfn.add_client_error("describe_execution", "ExecutionDoesNotExist", "no such execution")
+
+        # WHEN waited for with no time left
+        with pytest.raises(WaitTimeoutError) as timed_out:
+            Tracker(dynamodb_client, sfn_client, TABLE, STATE_MACHINE_ARN).wait_for(
+                [final, received, unseen], timeout=0, on_progress=lambda waiting: seen.append(str(waiting))
+            )
+
+    # THEN both the progress and the error say how many are final and where the others wait
+    expected = "1/3 final; waiting on 1 RECEIVED, 1 not recorded yet"
+    assert seen == [expected]
+    assert timed_out.value.last_state == Waiting(1, 3, {"RECEIVED": 1, NO_ITEM: 1})
+    assert expected in str(timed_out.value)

@@ -46,6 +46,8 @@ def _table(report: DemoReport) -> Table:
     table.add_row("submitted", str(report.submitted))
     table.add_row("processed", str(report.processed))
     table.add_row("failed / rejected / lost", f"{report.failed} / {report.rejected} / {report.lost}")
+    if report.lost_where:
+        table.add_row("lost tickets were", _counts(report.lost_where))
     table.add_row("by priority", _counts(report.by_priority))
     table.add_row("by sentiment", _counts(report.by_sentiment))
     table.add_row(
