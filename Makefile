@@ -11,7 +11,7 @@ STAMPS := .ticketflow/stamps
 # jsii prints an end-of-life banner for Node 20 on every CDK import; the pinned CLI and library support it.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install doctor demo test test-unit test-integration test-e2e test-faults check lint types up down status local-deploy synth aws-deploy env etl bench-etl bench-dev-loop push audit prove-debian13 clean
+.PHONY: help install doctor demo test test-unit test-integration test-e2e test-faults check lint types imports hooks up down status local-deploy synth aws-deploy env etl bench-etl bench-dev-loop push audit prove-debian13 clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,9 +46,10 @@ demo: install ## Check the machine, start the local stack, deploy, run 50 ticket
 	$(TICKETFLOW) doctor
 	$(TICKETFLOW) demo
 
-test: install ## Lint, type-check and run the whole suite (starts the local stack when it is not running)
+test: install ## Lint, types, import contracts, then the unit tier (stops here on a failure), then the rest; coverage report
 	$(MAKE) --no-print-directory check
-	$(BIN)/pytest
+	$(BIN)/pytest -m unit --cov --cov-report=
+	$(BIN)/pytest -m "not unit" --cov --cov-append --cov-report=term:skip-covered
 
 test-unit: install ## Unit tests only (no network, no services)
 	$(BIN)/pytest -m unit
@@ -62,7 +63,7 @@ test-e2e: install ## The stack deployed into the emulator, driven through Kinesi
 test-faults: install ## The proof under injected faults: 200 tickets with fake_bedrock failing 30% (in `make test` too)
 	$(BIN)/pytest tests/e2e/test_faults.py
 
-check: lint types ## Lint and type-check runtime, infra and tests
+check: lint types imports ## Lint, type-check and check the import contracts of runtime, tooling, infra and tests
 
 lint: install ## ruff over every folder
 	$(BIN)/ruff check .
@@ -70,6 +71,12 @@ lint: install ## ruff over every folder
 
 types: install ## mypy (strict) over every folder
 	$(BIN)/mypy
+
+imports: install ## The import contracts (import-linter): tooling → infra/ETL → runtime, never back; fake_bedrock alone
+	$(BIN)/lint-imports
+
+hooks: install ## Install the git pre-commit hook (ruff, ruff format, mypy, import contracts on each commit)
+	$(BIN)/pre-commit install
 
 up: install ## Start the local stack (emulator, warehouse, fake_bedrock) in the background
 	$(TICKETFLOW) up
@@ -122,4 +129,4 @@ prove-debian13: ## Prove the README on Debian 13 / Python 3.13: a debootstrap ro
 	tools/prove_debian13.sh
 
 clean: ## Remove build output (keeps the local stack's state)
-	rm -rf cdk.out .ticketflow/build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf cdk.out .ticketflow/build .mypy_cache .ruff_cache .pytest_cache .coverage

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
-from ticketflow.settings import Settings
 from ticketflow_infra.bundling import build_shared_code
 from ticketflow_infra.paths import REPO_ROOT
 from ticketflow_infra.profiles import profile_props
 from ticketflow_infra.security import check_best_practices
+from ticketflow_infra.settings import Settings
 from ticketflow_infra.stack import TicketflowStack
 
 

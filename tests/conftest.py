@@ -1,14 +1,31 @@
-"""Shared fixtures. `local_stack`: the local services (emulator, warehouse, fake_bedrock) for a session."""
+"""Shared fixtures (`local_stack`: the local services for a session) and the test tiers.
+
+A test's tier is its folder under tests/ (unit, integration, e2e), marked here once for every test in it, so
+`pytest -m unit` selects by folder and no file repeats its tier.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from ticketflow.local import down, up
-from ticketflow.settings import Settings
+from ticketflow_dev.local import down, up
+from ticketflow_infra.settings import Settings
+
+TIERS = ("unit", "integration", "e2e")
+TESTS_DIR = Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.relative_to(TESTS_DIR).parts[0]
+        if folder not in TIERS:
+            raise pytest.UsageError(f"{item.nodeid}: a test lives in one of tests/{{{','.join(TIERS)}}}/")
+        item.add_marker(folder)
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ticketflow import generator, producer
-from ticketflow.aws import Clients
-from ticketflow.cli.common import write_report
-from ticketflow.deploy import REPO_ROOT, outputs_file
-from ticketflow.outputs import StackOutputs, resolve
-from ticketflow.settings import Settings
-from ticketflow.tracking import Tracker
+from ticketflow_dev import generator, producer
+from ticketflow_dev.aws import Clients
+from ticketflow_dev.cli.common import write_report
+from ticketflow_dev.deploy import REPO_ROOT, outputs_file
+from ticketflow_dev.tracking import Tracker
+from ticketflow_infra.outputs import StackOutputs, resolve
+from ticketflow_infra.settings import Settings
 
 TICKETFLOW = Path(sys.executable).parent / "ticketflow"
 SHARED_MODULE = REPO_ROOT / "src" / "ticketflow" / "__init__.py"

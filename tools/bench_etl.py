@@ -24,13 +24,13 @@ import psycopg
 from botocore.exceptions import ClientError
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
-from ticketflow_etl.archive import DEFAULT_PROCESSES, ProcessFetch, client_config, s3_client
+from ticketflow_etl.archive_reader import DEFAULT_PROCESSES, ProcessFetch, client_config, s3_client
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
 
-from ticketflow.aws import client_kwargs
 from ticketflow.model import Priority, ProcessedTicket, Sentiment
-from ticketflow.settings import Settings
+from ticketflow_dev.aws import client_kwargs
+from ticketflow_infra.settings import Settings
 
 PREFIX = "tickets/"
 START = datetime(2026, 1, 1, tzinfo=UTC)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from ticketflow.model import ProcessedTicket
-from ticketflow_etl.archive import FetchedObject
+from ticketflow_etl.archive_reader import FetchedObject
 
 MAX_REASON_CHARS = 2000
 

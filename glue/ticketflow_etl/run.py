@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ticketflow_etl.archive import DEFAULT_WORKERS, ProcessFetch, fetch_objects, list_archive
+from ticketflow_etl.archive_reader import DEFAULT_WORKERS, ProcessFetch, fetch_objects, list_archive
 from ticketflow_etl.records import Rejection, StagedTicket, latest_per_ticket, parse_record
 from ticketflow_etl.warehouse import BeforeCommit, Bookmark, LoadBatch, Warehouse
 

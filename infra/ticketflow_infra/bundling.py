@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ticketflow_infra.paths import (
@@ -26,14 +26,17 @@ from ticketflow_infra.paths import (
     LAMBDA_REQUIREMENTS,
     LAMBDAS_DIR,
     REPO_ROOT,
-    SHARED_PACKAGE_DIR,
+    RUNTIME_PACKAGE_DIR,
 )
 from ticketflow_infra.wheel_target import WheelTarget
 
 # The warehouse ETL's home (glue/ per the design card); the WarehouseEtl function runs it.
 ETL_PACKAGE_DIR = REPO_ROOT / "glue" / "ticketflow_etl"
+# What every function carries, each package whole: an allow-list. The developer tooling (ticketflow_dev)
+# is a package of its own and never ships; import-linter keeps these two from importing it.
+BUNDLED_PACKAGES = (RUNTIME_PACKAGE_DIR, ETL_PACKAGE_DIR)
 # Everything a function's code is built from: a change under one of these may change a function's zip.
-BUNDLED_SOURCES = (LAMBDAS_DIR, SHARED_PACKAGE_DIR, ETL_PACKAGE_DIR, LAMBDA_REQUIREMENTS)
+BUNDLED_SOURCES = (LAMBDAS_DIR, *BUNDLED_PACKAGES, LAMBDA_REQUIREMENTS)
 # Template metadata on each function: its folder under lambdas/, so a code push knows what to rebuild.
 SOURCE_METADATA = "ticketflow:source"
 # Level 1 zips a function (~13 MB, 560 files) in ~0.25 s instead of ~0.6 s at the default, ~10% larger.
@@ -80,11 +83,10 @@ def _build_once(target: Path, build: Callable[[Path], None]) -> Path:
 def build_shared_code(
     target: WheelTarget,
     requirements: Path = LAMBDA_REQUIREMENTS,
-    package_dir: Path = SHARED_PACKAGE_DIR,
     build_dir: Path = BUILD_DIR,
-    etl_package_dir: Path = ETL_PACKAGE_DIR,
+    packages: Sequence[Path] = BUNDLED_PACKAGES,
 ) -> Path:
-    """The shared code: the ticketflow and ticketflow_etl packages and their wheels for `target`.
+    """The shared code: the bundled packages, whole, and their wheels for `target`.
 
     ticketflow_etl needs nothing more on the Redshift path: only its PostgreSQL adapter imports psycopg, and
     no function imports that adapter.
@@ -101,14 +103,10 @@ def build_shared_code(
             raise RuntimeError(
                 f"installing the Lambda dependencies for {target.label} failed:\n{pip.stdout}{pip.stderr}"
             )
-        shutil.copytree(
-            package_dir,
-            staging / package_dir.name,
-            ignore=shutil.ignore_patterns("__pycache__", "cli", "bench"),
-        )
-        shutil.copytree(etl_package_dir, staging / etl_package_dir.name, ignore=_IGNORED)
+        for package in packages:
+            shutil.copytree(package, staging / package.name, ignore=_IGNORED)
 
-    digest = _digest(requirements, package_dir, etl_package_dir, salt=" ".join(target.pip_args()))
+    digest = _digest(requirements, *packages, salt=" ".join(target.pip_args()))
     return _build_once(build_dir / f"shared-{target.label}-{digest}", build)
 
 

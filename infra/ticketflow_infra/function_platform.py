@@ -9,7 +9,7 @@ import platform
 import sys
 from dataclasses import dataclass
 
-from ticketflow.settings import Architecture, Settings
+from ticketflow_infra.settings import Architecture, Settings
 from ticketflow_infra.wheel_target import (
     WheelTarget,
     for_interpreter,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
 
-from ticketflow.settings import Settings
 from ticketflow_infra.function_platform import FunctionPlatform, function_platform
+from ticketflow_infra.settings import Settings
 from ticketflow_infra.warehouse import DEFAULT_SCHEDULE
 
 LOCAL_FUNCTION_CONCURRENCY = 4

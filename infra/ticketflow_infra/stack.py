@@ -8,12 +8,12 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
-from ticketflow.outputs import StackOutputs
 from ticketflow_infra.alerting import Alerting, failures_per_minute, tickets_failed
 from ticketflow_infra.enrichment import Enrichment
 from ticketflow_infra.functions import FunctionDefaults
 from ticketflow_infra.ingest import Ingest
 from ticketflow_infra.orchestration import TicketWorkflow
+from ticketflow_infra.outputs import StackOutputs
 from ticketflow_infra.profiles import ProfileProps
 from ticketflow_infra.storage import TicketStorage
 from ticketflow_infra.warehouse import Warehouse

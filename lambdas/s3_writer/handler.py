@@ -10,7 +10,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ticketflow import composition
-from ticketflow.archive import Archive
+from ticketflow.archive_writer import Archive
 from ticketflow.model import ProcessedTicket, SentimentResult, TicketSubmitted, Triage
 from ticketflow.warmup import answers_warmup
 

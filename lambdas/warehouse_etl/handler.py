@@ -13,21 +13,22 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from ticketflow_etl.lambda_clients import WarehouseEtlClients, warehouse_etl
 from ticketflow_etl.redshift import RedshiftDataWarehouse, RedshiftTarget
 from ticketflow_etl.run import EtlReport, run_etl
 
-from ticketflow import composition
+from ticketflow.composition import FunctionEnvironment
 from ticketflow.warmup import answers_warmup
 
 logger = Logger()
 
 
 @cache
-def _clients() -> composition.WarehouseEtlClients:
-    return composition.warehouse_etl(composition.FunctionEnvironment.current())
+def _clients() -> WarehouseEtlClients:
+    return warehouse_etl(FunctionEnvironment.current())
 
 
-def redshift_warehouse(clients: composition.WarehouseEtlClients) -> RedshiftDataWarehouse:
+def redshift_warehouse(clients: WarehouseEtlClients) -> RedshiftDataWarehouse:
     """The warehouse the secret names right now; the Data API reads the credentials from the secret itself."""
     secret = clients.secrets.get_secret_value(SecretId=clients.redshift_secret_arn)
     target = RedshiftTarget.from_secret(secret["ARN"], json.loads(secret["SecretString"]))
@@ -52,7 +53,7 @@ def counts(report: EtlReport) -> dict[str, Any]:
     }
 
 
-def handle(event: dict[str, Any], clients: composition.WarehouseEtlClients) -> dict[str, Any]:
+def handle(event: dict[str, Any], clients: WarehouseEtlClients) -> dict[str, Any]:
     report = run_etl(
         clients.s3,
         clients.bucket,

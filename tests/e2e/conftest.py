@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import LocalStack
-from ticketflow import faults
-from ticketflow.aws import Clients
-from ticketflow.deploy import Cdk, deploy_stack, outputs_file
-from ticketflow.notifications import TopicListener
-from ticketflow.outputs import StackOutputs, resolve
-from ticketflow.tracking import Tracker
+from ticketflow_dev import fake_bedrock_admin as faults
+from ticketflow_dev.aws import Clients
+from ticketflow_dev.deploy import Cdk, deploy_stack, outputs_file
+from ticketflow_dev.notifications import TopicListener
+from ticketflow_dev.tracking import Tracker
+from ticketflow_infra.outputs import StackOutputs, resolve
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from tests.e2e.conftest import DeployedStack
-from ticketflow import generator
-from ticketflow.dead_letters import DeadLetterQueue
 from ticketflow.model import ProcessedTicket, TicketSubmitted, archive_key
-from ticketflow.polling import wait_until
+from ticketflow_dev import generator
+from ticketflow_dev.dead_letter_inbox import DeadLetterInbox
+from ticketflow_dev.polling import wait_until
 
 
 def fresh_number() -> int:
@@ -95,7 +95,7 @@ def dead_letters_for(stack: DeployedStack, partition_keys: Iterable[str]) -> lis
     wanted = set(partition_keys)
     sqs = stack.clients("sqs")
     queue_url = stack.outputs.dead_letter_queue_url
-    seen = list(DeadLetterQueue(sqs, queue_url).receive(max_messages=10_000, visibility_seconds=30))
+    seen = list(DeadLetterInbox(sqs, queue_url).receive(max_messages=10_000, visibility_seconds=30))
     for start in range(0, len(seen), 10):
         sqs.change_message_visibility_batch(
             QueueUrl=queue_url,

@@ -20,15 +20,14 @@ from tests.e2e.helpers import (
     raw_item,
 )
 from tests.event_files import BadInput, load_bad_inputs
-from ticketflow import producer
-from ticketflow.aws import LOCAL_CREDENTIALS
 from ticketflow.model import TicketSubmitted
-from ticketflow.tracking import TicketState
+from ticketflow_dev import producer
+from ticketflow_dev.aws import LOCAL_CREDENTIALS
+from ticketflow_dev.tracking import TicketState
 
 if TYPE_CHECKING:
     from mypy_boto3_comprehend import ComprehendClient
 
-pytestmark = pytest.mark.e2e
 
 DEADLINE = 240.0
 COMPREHEND_MAX_BYTES = 5000  # Comprehend's documented limit for DetectSentiment, in bytes of UTF-8

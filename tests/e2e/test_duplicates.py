@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import (
     archived_objects,
@@ -14,13 +12,11 @@ from tests.e2e.helpers import (
     history,
     raw_item,
 )
-from ticketflow import producer
 from ticketflow.model import TicketSubmitted
-from ticketflow.notifications import TopicListener
-from ticketflow.polling import wait_until
 from ticketflow.ticket_store import DUPLICATE_REASON, content_hash, duplicate_key
-
-pytestmark = pytest.mark.e2e
+from ticketflow_dev import producer
+from ticketflow_dev.notifications import TopicListener
+from ticketflow_dev.polling import wait_until
 
 DEADLINE = 180.0
 NOTIFIED = ("HIGH", "CRITICAL")

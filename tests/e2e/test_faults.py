@@ -8,8 +8,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import (
     archived_objects,
@@ -20,13 +18,12 @@ from tests.e2e.helpers import (
     queue_depth,
     raw_item,
 )
-from ticketflow import faults, producer
 from ticketflow.model import TicketSubmitted
-from ticketflow.notifications import TopicListener
-from ticketflow.polling import wait_until
-from ticketflow.tracking import TicketState
-
-pytestmark = pytest.mark.e2e
+from ticketflow_dev import fake_bedrock_admin as faults
+from ticketflow_dev import producer
+from ticketflow_dev.notifications import TopicListener
+from ticketflow_dev.polling import wait_until
+from ticketflow_dev.tracking import TicketState
 
 TICKETS = 200
 DOOMED = 5

@@ -14,16 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import fresh_tickets
-from ticketflow import producer
 from ticketflow.model import TicketSubmitted
-from ticketflow.polling import wait_until
-
-pytestmark = pytest.mark.e2e
+from ticketflow_dev import producer
+from ticketflow_dev.polling import wait_until
 
 DEADLINE = 240.0
 LOG_DEADLINE = 60.0  # function output reaches CloudWatch Logs shortly after the invocation

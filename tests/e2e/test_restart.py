@@ -4,9 +4,10 @@ What MiniStack 1.5.33 does (ministack/services/stepfunctions.py, `_restore_state
 SIGTERM, Kinesis read positions included, so no record is lost and none is read twice; but an execution that
 was RUNNING at the stop is not resumed: on start it is marked FAILED with `States.ServiceRestart`, without
 running any of its states. Its ticket's item stays PROCESSING (RecordFailure never ran, nothing is counted),
-and nothing re-drives it: a re-delivery finds the execution name taken. `ticketflow tickets reconcile`
-(ticketflow.reconcile) makes such tickets FAILED with that reason and counts them. Executions caught inside
-a Lambda task end FAILED by themselves ("Worker process died"), through RecordFailure, with that reason.
+and nothing re-drives it: a re-delivery finds the execution name taken. `ticketflow tickets
+reconcile` (ticketflow_dev.reconcile) makes such tickets FAILED with that reason and counts them.
+Executions caught inside a Lambda task end FAILED by themselves ("Worker process died"), through
+RecordFailure, with that reason.
 """
 
 from __future__ import annotations
@@ -16,18 +17,15 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import archived_objects, archived_ticket, execution_arn, fresh_tickets, raw_item
-from ticketflow import faults, producer
-from ticketflow.local import down, up
 from ticketflow.model import TicketSubmitted
-from ticketflow.polling import wait_until
-from ticketflow.reconcile import Reconciler
-
-pytestmark = pytest.mark.e2e
+from ticketflow_dev import fake_bedrock_admin as faults
+from ticketflow_dev import producer
+from ticketflow_dev.local import down, up
+from ticketflow_dev.polling import wait_until
+from ticketflow_dev.reconcile import Reconciler
 
 DEADLINE = 240.0
 RESTART_MARKER = "States.ServiceRestart"  # MiniStack's error for an execution RUNNING at a stop

@@ -9,13 +9,11 @@ import pytest
 
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import archived_objects, execution_status, fresh_tickets
-from ticketflow import producer
 from ticketflow.model import EVENT_NAME, ProcessedTicket, TicketSubmitted, archive_key
-from ticketflow.notifications import TopicListener
-from ticketflow.polling import wait_until
-from ticketflow.tracking import TicketState
-
-pytestmark = pytest.mark.e2e
+from ticketflow_dev import producer
+from ticketflow_dev.notifications import TopicListener
+from ticketflow_dev.polling import wait_until
+from ticketflow_dev.tracking import TicketState
 
 DEADLINE = 180.0
 

@@ -17,11 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.event_files import TICKET_SUBMITTED, load_event
-from ticketflow.aws import client_kwargs
-from ticketflow.cli import dlq
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
-from ticketflow.outputs import StackOutputs
-from ticketflow.polling import wait_until
+from ticketflow_dev.aws import client_kwargs
+from ticketflow_dev.cli import dlq
+from ticketflow_dev.polling import wait_until
+from ticketflow_infra.outputs import StackOutputs
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
     from tests.conftest import LocalStack
-
-pytestmark = pytest.mark.integration
 
 
 @dataclass(frozen=True)

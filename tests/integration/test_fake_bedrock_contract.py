@@ -22,8 +22,6 @@ from ticketflow.enrichment import BedrockTriage, ComprehendSentiment, parse_tria
 from ticketflow.model import Priority
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC, triage_user_message
 
-pytestmark = pytest.mark.integration
-
 NOVA = "us.amazon.nova-pro-v1:0"
 CLAUDE = "anthropic.claude-3-5-haiku-20241022-v1:0"
 TITAN = "amazon.titan-text-express-v1"

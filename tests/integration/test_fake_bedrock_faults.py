@@ -1,5 +1,5 @@
-"""Fault injection end to end: boto3 sees the injected errors, latency and bad output; the admin API,
-the `ticketflow.faults` client, the `faults` CLI group and start-time configuration all work."""
+"""Fault injection end to end: boto3 sees the injected errors, latency and bad output; the admin API, the
+`ticketflow_dev.fake_bedrock_admin` client, the `faults` CLI group and start-time configuration all work."""
 
 from __future__ import annotations
 
@@ -21,13 +21,11 @@ from typer.testing import CliRunner
 
 from fake_bedrock.server import FakeBedrockServer, serve_in_background
 from tests.integration.fake_bedrock_clients import aws_client
-from ticketflow import faults as client
-from ticketflow.cli.faults import app as faults_cli
 from ticketflow.enrichment import InvalidModelOutputError, parse_triage
-from ticketflow.polling import wait_until
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC
-
-pytestmark = pytest.mark.integration
+from ticketflow_dev import fake_bedrock_admin as client
+from ticketflow_dev.cli.faults import app as faults_cli
+from ticketflow_dev.polling import wait_until
 
 NOVA = "us.amazon.nova-pro-v1:0"
 TICKET_MESSAGE = (

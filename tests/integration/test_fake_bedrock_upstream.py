@@ -19,12 +19,10 @@ from botocore.exceptions import ClientError
 from fake_bedrock.server import FakeBedrockServer, serve_in_background
 from fake_bedrock.upstream import Upstream, UpstreamConfig
 from tests.integration.fake_bedrock_clients import TICKET_ID, aws_client, negative, outage_ticket
-from ticketflow import faults
 from ticketflow.enrichment import BedrockTriage, InvalidModelOutputError
 from ticketflow.model import Priority
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC, triage_user_message
-
-pytestmark = pytest.mark.integration
+from ticketflow_dev import fake_bedrock_admin as faults
 
 NOVA = "us.amazon.nova-pro-v1:0"
 UPSTREAM_MODEL = "llama3.2"

@@ -19,12 +19,10 @@ import boto3
 import psycopg
 import pytest
 
-from ticketflow.local import ServiceStatus, StackError, down, status, up
-from ticketflow.local.processes import is_running, port_is_free
-from ticketflow.local.service import Layout
-from ticketflow.settings import Settings
-
-pytestmark = pytest.mark.integration
+from ticketflow_dev.local import ServiceStatus, StackError, down, status, up
+from ticketflow_dev.local.processes import is_running, port_is_free
+from ticketflow_dev.local.service import Layout
+from ticketflow_infra.settings import Settings
 
 SERVICES = ["emulator", "warehouse", "fake_bedrock"]
 

@@ -19,8 +19,6 @@ from ticketflow_infra.function_platform import lambda_platform
 from ticketflow_infra.paths import LAMBDA_REQUIREMENTS
 from ticketflow_infra.wheel_target import InterpreterFacts, WheelTarget, for_interpreter, probe
 
-pytestmark = pytest.mark.integration
-
 TARGETS = {
     "this interpreter": lambda: for_interpreter(probe(sys.executable)),
     "macOS arm64, 3.13": lambda: for_interpreter(

@@ -17,8 +17,8 @@ from aws_cdk.assertions import Template
 
 from tests.unit.lambda_loader import FakeLambdaContext
 from tests.unit.offline_clients import offline_client
-from ticketflow.settings import Settings
 from ticketflow_infra.profiles import profile_props
+from ticketflow_infra.settings import Settings
 from ticketflow_infra.stack import TicketflowStack
 
 if TYPE_CHECKING:

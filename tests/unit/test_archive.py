@@ -6,17 +6,15 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from botocore.stub import Stubber
 
 from tests.event_files import STATE_AFTER_TRIAGE, load_event
-from ticketflow.archive import TicketArchive
+from ticketflow.archive_writer import TicketArchive
 from ticketflow.model import ProcessedTicket, SentimentResult, TicketSubmitted, Triage
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-pytestmark = pytest.mark.unit
 
 BUCKET = "archive-bucket"
 

@@ -21,8 +21,6 @@ from ticketflow.model import Priority
 from ticketflow_infra.orchestration import TicketWorkflow
 from ticketflow_infra.paths import STATE_MACHINE_FILE
 
-pytestmark = pytest.mark.unit
-
 TERMINAL_TYPES = {"Succeed", "Fail", "Choice"}
 _SUBSTITUTION = re.compile(r"\$\{(\w+)\}")
 _STATE_PATH = re.compile(r"(?<!\$)\$\.[A-Za-z_][\w.]*")

@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 import typer
 
-from ticketflow.bench.runner import Level
-from ticketflow.cli.bench import _levels
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.bench.runner import Level
+from ticketflow_dev.cli.bench import _levels
 
 
 def test_one_paced_level_or_one_burst() -> None:

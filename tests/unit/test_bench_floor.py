@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 
-from ticketflow.bench.floor import LAMBDA_INVOKE, NOOP_SOURCE, _zip, floor_definition, lambda_arns
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.bench.floor import LAMBDA_INVOKE, NOOP_SOURCE, _zip, floor_definition, lambda_arns
 
 ASL = Path(__file__).parents[2] / "state_machine" / "ticket_flow.asl.json"
 

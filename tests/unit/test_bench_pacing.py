@@ -6,10 +6,8 @@ from typing import Any, cast
 
 import pytest
 
-from ticketflow import generator
-from ticketflow.bench.pacing import BUFFER_SECONDS, submit_paced
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev import generator
+from ticketflow_dev.bench.pacing import BUFFER_SECONDS, submit_paced
 
 
 class FakeClock:

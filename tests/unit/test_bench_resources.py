@@ -7,11 +7,7 @@ import subprocess
 import sys
 import time
 
-import pytest
-
-from ticketflow.bench.resources import ResourceSampler
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.bench.resources import ResourceSampler
 
 # Holds 64 MiB, says so, and waits for stdin to close.
 HOLD_64_MIB = "import sys\nb = b'x' * (64 * 1024 * 1024)\nprint('held', flush=True)\nsys.stdin.read()"

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ticketflow.bench.timings import RunSummary, Timing
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.bench.timings import RunSummary, Timing
 
 
 def test_the_summary_counts_lost_and_failed_and_measures_each_stage() -> None:

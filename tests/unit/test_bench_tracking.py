@@ -7,10 +7,8 @@ from typing import Any, cast
 
 import pytest
 
-from ticketflow.bench.tracking import executions, follow, settle
-from ticketflow.producer import Submitted
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.bench.tracking import executions, follow, settle
+from ticketflow_dev.producer import Submitted
 
 ARN = "arn:aws:states:us-east-1:000000000000:stateMachine:floor"
 

@@ -12,11 +12,9 @@ from typing import Any, cast
 import pytest
 from botocore.exceptions import ClientError
 
-from ticketflow.code_push import PushError, changed, code_sha256, select, source_fingerprint
-from ticketflow.stack_functions import DeployedFunction, StackNotDeployedError, deployed_functions
+from ticketflow_dev.code_push import PushError, changed, code_sha256, select, source_fingerprint
+from ticketflow_dev.deployed_functions import DeployedFunction, StackNotDeployedError, deployed_functions
 from ticketflow_infra.bundling import SOURCE_METADATA, function_zip
-
-pytestmark = pytest.mark.unit
 
 
 def _function(

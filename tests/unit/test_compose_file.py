@@ -13,9 +13,7 @@ import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no stubs; types-PyYAML is not a dev dependency
 from botocore.utils import is_valid_endpoint_url
 
-from ticketflow.settings import Settings
-
-pytestmark = pytest.mark.unit
+from ticketflow_infra.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"

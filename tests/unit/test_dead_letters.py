@@ -12,13 +12,13 @@ import pytest
 from botocore.stub import Stubber
 
 from tests.event_files import TICKET_SUBMITTED, load_event
-from ticketflow.dead_letters import DeadLetter, DeadLetterQueue, Received, replay
+from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
+from ticketflow_dev.dead_letter_inbox import DeadLetterInbox, Received, replay
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
     from mypy_boto3_sqs import SQSClient
 
-pytestmark = pytest.mark.unit
 
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/dead-letters"
 STREAM = "tickets-stream"
@@ -124,7 +124,7 @@ def test_receive_reads_every_letter_once_then_stops(sqs_client: SQSClient) -> No
 
         # WHEN up to 50 are received with a 30 s visibility timeout
         received = list(
-            DeadLetterQueue(sqs_client, QUEUE_URL).receive(max_messages=50, visibility_seconds=30)
+            DeadLetterInbox(sqs_client, QUEUE_URL).receive(max_messages=50, visibility_seconds=30)
         )
 
         # THEN each message once, letters parsed, the foreign message kept by its body; a batch of only
@@ -146,7 +146,7 @@ def test_receive_asks_for_no_more_than_the_limit(sqs_client: SQSClient) -> None:
 
         # WHEN three are asked for
         received = list(
-            DeadLetterQueue(sqs_client, QUEUE_URL).receive(
+            DeadLetterInbox(sqs_client, QUEUE_URL).receive(
                 max_messages=3, visibility_seconds=5, wait_seconds=0
             )
         )
@@ -159,7 +159,7 @@ def test_receive_asks_for_no_more_than_the_limit(sqs_client: SQSClient) -> None:
 def test_delete_and_release_use_the_receipt_handle(sqs_client: SQSClient) -> None:
     # GIVEN a received letter
     received = Received("m-1", "rh-1", DeadLetter.of("pk", "1", b"x", "r"), "{}")
-    queue = DeadLetterQueue(sqs_client, QUEUE_URL)
+    queue = DeadLetterInbox(sqs_client, QUEUE_URL)
     with Stubber(sqs_client) as stubber:
         stubber.add_response(
             "change_message_visibility",

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ticketflow.demo import summarise
-from ticketflow.producer import Submitted
-from ticketflow.stats import latency_summary, percentile
-from ticketflow.tracking import TicketState
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.demo import summarise
+from ticketflow_dev.producer import Submitted
+from ticketflow_dev.stats import latency_summary, percentile
+from ticketflow_dev.tracking import TicketState
 
 ONE_TO_TEN = [float(n) for n in range(1, 11)]
 

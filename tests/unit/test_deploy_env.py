@@ -10,14 +10,13 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from ticketflow.deploy import apply_reserved_concurrency, cdk_environment, is_bootstrapped
-from ticketflow.settings import Settings
+from ticketflow_dev.deploy import apply_reserved_concurrency, cdk_environment, is_bootstrapped
+from ticketflow_infra.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_lambda import LambdaClient
 
-pytestmark = pytest.mark.unit
 
 USER_ENVIRONMENT = {
     "PATH": "/usr/bin",

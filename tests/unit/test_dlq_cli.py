@@ -12,11 +12,10 @@ from botocore.exceptions import ClientError
 from typer.testing import CliRunner
 
 from tests.event_files import TICKET_SUBMITTED, load_event
-from ticketflow.cli import common, dlq
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
-from ticketflow.outputs import OutputsNotFoundError, StackOutputs
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.cli import common, dlq
+from ticketflow_dev.dead_letter_inbox import DeadLetterInbox
+from ticketflow_infra.outputs import OutputsNotFoundError, StackOutputs
 
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/dead-letters"
 STREAM = "tickets-stream"
@@ -103,18 +102,20 @@ def kinesis() -> FakeKinesis:
 @pytest.fixture(autouse=True)
 def resources(monkeypatch: pytest.MonkeyPatch, sqs: FakeSqs, kinesis: FakeKinesis) -> dlq.DeadLetterResources:
     """The commands' queue and stream are the fakes (no stack outputs, no network)."""
-    found = dlq.DeadLetterResources(DeadLetterQueue(sqs, QUEUE_URL), kinesis, STREAM)  # type: ignore[arg-type]
+    found = dlq.DeadLetterResources(DeadLetterInbox(sqs, QUEUE_URL), kinesis, STREAM)  # type: ignore[arg-type]
     monkeypatch.setattr(dlq, "resources", lambda: found)
     return found
 
 
-def _letters(resources: dlq.DeadLetterResources, *records: tuple[bytes, str]) -> list[DeadLetter]:
+def _letters(sqs: FakeSqs, *records: tuple[bytes, str]) -> list[DeadLetter]:
+    """The letters the trigger would send for `records` (data, partition key), sent to the fake queue."""
     letters = [
         DeadLetter.of(key, f"4959{index:04d}", data, "ClientError: ThrottlingException")
         for index, (data, key) in enumerate(records)
     ]
+    sender = DeadLetterQueue(sqs, QUEUE_URL)  # type: ignore[arg-type]
     for letter in letters:
-        resources.queue.send(letter)
+        sender.send(letter)
     return letters
 
 
@@ -122,7 +123,7 @@ def test_list_shows_the_letters_without_consuming_them(
     resources: dlq.DeadLetterResources, sqs: FakeSqs
 ) -> None:
     # GIVEN a ticket's letter and a letter of bytes that are not JSON
-    _letters(resources, (_ticket("TKT-20250115-0042"), "pk-1"), (b"\xff\x00", "pk-2"))
+    _letters(sqs, (_ticket("TKT-20250115-0042"), "pk-1"), (b"\xff\x00", "pk-2"))
 
     # WHEN the letters are listed
     result = CliRunner().invoke(dlq.app, ["list"], env=WIDE)
@@ -138,7 +139,7 @@ def test_list_shows_the_letters_without_consuming_them(
 
 def test_list_json_shows_each_letters_fields(resources: dlq.DeadLetterResources, sqs: FakeSqs) -> None:
     # GIVEN one letter and the event source mapping's own on-failure record
-    [letter] = _letters(resources, (_ticket("TKT-20250115-0042"), "pk-1"))
+    [letter] = _letters(sqs, (_ticket("TKT-20250115-0042"), "pk-1"))
     sqs.send_message(QueueUrl=QUEUE_URL, MessageBody=ON_FAILURE_RECORD)
 
     # WHEN listed as JSON
@@ -163,7 +164,7 @@ def test_list_json_shows_each_letters_fields(resources: dlq.DeadLetterResources,
 
 def test_list_stops_at_the_limit(resources: dlq.DeadLetterResources, sqs: FakeSqs) -> None:
     # GIVEN three letters
-    _letters(resources, *[(_ticket(f"TKT-20250115-000{i}"), f"pk-{i}") for i in range(3)])
+    _letters(sqs, *[(_ticket(f"TKT-20250115-000{i}"), f"pk-{i}") for i in range(3)])
 
     # WHEN two are asked for
     result = CliRunner().invoke(dlq.app, ["list", "--limit", "2", "--json"])
@@ -178,7 +179,7 @@ def test_replay_all_puts_every_record_back_then_deletes_its_letter(
 ) -> None:
     # GIVEN two letters: a ticket and bytes that are not even UTF-8
     records = [(_ticket("TKT-20250115-0042"), "pk-1"), (bytes(range(256)), "pk-2")]
-    _letters(resources, *records)
+    _letters(sqs, *records)
 
     # WHEN every letter is replayed
     result = CliRunner().invoke(dlq.app, ["replay", "--all"], env=WIDE)
@@ -197,7 +198,7 @@ def test_replay_by_message_id_leaves_the_others_as_they_were(
 ) -> None:
     # GIVEN twelve letters (more than one receive) and the last one wanted
     records = [(_ticket(f"TKT-20250115-{i:04d}"), f"pk-{i}") for i in range(12)]
-    _letters(resources, *records)
+    _letters(sqs, *records)
 
     # WHEN it is replayed by its message id
     result = CliRunner().invoke(dlq.app, ["replay", "--message-id", "m-12"])
@@ -214,7 +215,7 @@ def test_a_failed_put_keeps_the_letter_and_fails_the_command(
 ) -> None:
     # GIVEN two letters and a stream that refuses the first one's partition key
     records = [(_ticket("TKT-20250115-0001"), "pk-refused"), (_ticket("TKT-20250115-0002"), "pk-ok")]
-    _letters(resources, *records)
+    _letters(sqs, *records)
     kinesis = FakeKinesis(refuse={"pk-refused"})
     monkeypatch.setattr(dlq, "resources", lambda: dlq.DeadLetterResources(resources.queue, kinesis, STREAM))  # type: ignore[arg-type]
 
@@ -234,7 +235,7 @@ def test_a_message_that_is_not_a_letter_is_skipped_and_kept(
 ) -> None:
     # GIVEN the mapping's on-failure record (no data) beside a letter
     sqs.send_message(QueueUrl=QUEUE_URL, MessageBody=ON_FAILURE_RECORD)
-    _letters(resources, (_ticket("TKT-20250115-0042"), "pk-1"))
+    _letters(sqs, (_ticket("TKT-20250115-0042"), "pk-1"))
 
     # WHEN everything is replayed
     all_result = CliRunner().invoke(dlq.app, ["replay", "--all"])
@@ -253,7 +254,7 @@ def test_a_message_that_is_not_a_letter_is_skipped_and_kept(
 
 def test_an_unknown_message_id_fails(resources: dlq.DeadLetterResources, sqs: FakeSqs) -> None:
     # GIVEN one letter
-    _letters(resources, (_ticket("TKT-20250115-0042"), "pk-1"))
+    _letters(sqs, (_ticket("TKT-20250115-0042"), "pk-1"))
 
     # WHEN another id is asked for
     result = CliRunner().invoke(dlq.app, ["replay", "--message-id", "m-99"])
@@ -277,7 +278,7 @@ def test_replay_needs_either_all_or_message_ids(arguments: list[str], sqs: FakeS
 
 def test_the_letter_is_deleted_only_after_the_put(resources: dlq.DeadLetterResources, sqs: FakeSqs) -> None:
     # GIVEN a letter, and a stream that checks the letter is still in the queue when its record is put
-    _letters(resources, (_ticket("TKT-20250115-0042"), "pk-1"))
+    _letters(sqs, (_ticket("TKT-20250115-0042"), "pk-1"))
     order: list[str] = []
 
     class CheckingKinesis(FakeKinesis):

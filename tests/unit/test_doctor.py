@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ticketflow.doctor import (
+from ticketflow_dev.doctor import (
     DISK_LOW,
     DISK_NEEDED,
     check_cdk_cli,
@@ -24,13 +24,11 @@ from ticketflow.doctor import (
     check_python,
     function_folders,
 )
-from ticketflow.local.processes import port_holder, port_is_free
-from ticketflow.settings import Settings
+from ticketflow_dev.local.processes import port_holder, port_is_free
 from ticketflow_infra.bundling import build_shared_code
 from ticketflow_infra.function_platform import FunctionPlatform, lambda_platform
+from ticketflow_infra.settings import Settings
 from ticketflow_infra.wheel_target import WheelTarget, for_interpreter, probe
-
-pytestmark = pytest.mark.unit
 
 
 def _answers(outputs: dict[str, str | None]) -> object:

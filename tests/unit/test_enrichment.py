@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
     from mypy_boto3_comprehend import ComprehendClient
 
-pytestmark = pytest.mark.unit
 
 TICKET_ID = "TKT-20250115-0042"
 MODEL_ID = "us.amazon.nova-pro-v1:0"

@@ -1,15 +1,11 @@
-""".env.example: every setting of ticketflow.settings.Settings with its default, and nothing secret."""
+""".env.example: every setting of ticketflow_infra.settings.Settings with its default, and nothing secret."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import pytest
-
-from ticketflow.settings import ENV_PREFIX, Settings
-
-pytestmark = pytest.mark.unit
+from ticketflow_infra.settings import ENV_PREFIX, Settings
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 ASSIGNMENT = re.compile(r"^#?\s*(?P<name>[A-Z][A-Z0-9_]*)=(?P<value>.*)$")

@@ -10,10 +10,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.utils import parse_timestamp
-from ticketflow_etl import archive
-from ticketflow_etl.archive import ArchiveObject, ProcessFetch, client_config, fetch_objects, s3_client
-
-pytestmark = pytest.mark.unit
+from ticketflow_etl import archive_reader
+from ticketflow_etl.archive_reader import ArchiveObject, ProcessFetch, client_config, fetch_objects, s3_client
 
 MODIFIED = datetime(2026, 11, 26, 22, 3, 34, tzinfo=UTC)
 CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
@@ -23,7 +21,7 @@ CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
     "raw", ["2026-11-26T22:03:34.000Z", "2026-11-26T22:03:34Z", "Thu, 26 Nov 2026 22:03:34 GMT", 1795730614]
 )
 def test_timestamps_parse_like_botocore(raw: Any) -> None:
-    parsed = archive._timestamp(raw)  # the parser the archive client installs
+    parsed = archive_reader._timestamp(raw)  # the parser the archive client installs
     assert parsed == parse_timestamp(raw) == MODIFIED
     assert parsed.utcoffset() is not None
 
@@ -64,7 +62,7 @@ def test_without_a_process_pool_fetching_falls_back_to_threads(monkeypatch: pyte
     def no_semaphores(*args: Any, **kwargs: Any) -> Any:
         raise OSError(38, "Function not implemented")
 
-    monkeypatch.setattr(archive, "ProcessPoolExecutor", no_semaphores)
+    monkeypatch.setattr(archive_reader, "ProcessPoolExecutor", no_semaphores)
     s3 = FakeS3(["tickets/a.json", "tickets/c.json"])
 
     # WHEN objects are fetched with processes asked for
@@ -89,7 +87,7 @@ def test_a_few_objects_are_fetched_with_threads(monkeypatch: pytest.MonkeyPatch)
     def no_pool_expected(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a process pool for three objects")
 
-    monkeypatch.setattr(archive, "ProcessPoolExecutor", no_pool_expected)
+    monkeypatch.setattr(archive_reader, "ProcessPoolExecutor", no_pool_expected)
     keys = ["tickets/a.json", "tickets/b.json", "tickets/c.json"]
     fetched = fetch_objects(
         FakeS3(keys), "bucket", listed(*keys), processes=ProcessFetch({}, 2, min_objects=len(keys) + 1)

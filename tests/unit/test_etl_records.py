@@ -9,16 +9,14 @@ from typing import Any
 
 import pytest
 import typer
-from ticketflow_etl.archive import FetchedObject
+from ticketflow_etl.archive_reader import FetchedObject
 from ticketflow_etl.migrations import Migration, MigrationChecksumError, load_migrations, pending
 from ticketflow_etl.records import Rejection, StagedTicket, latest_per_ticket, parse_record
 from ticketflow_etl.warehouse import TICKET_COLUMNS
 
 from tests.event_files import PROCESSED_TICKET, load_event
-from ticketflow.cli.common import parse_interval
 from ticketflow.model import ProcessedTicket
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.cli.common import parse_interval
 
 SUBMITTED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

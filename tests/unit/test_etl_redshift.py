@@ -18,8 +18,6 @@ from ticketflow_etl.warehouse import Bookmark, LoadBatch, ticket_row
 from tests.event_files import PROCESSED_TICKET, load_event
 from ticketflow.model import ProcessedTicket
 
-pytestmark = pytest.mark.unit
-
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ticketflow/redshift-AbCdEf"
 ROLE_ARN = "arn:aws:iam::123456789012:role/redshift-copy"
 TARGET = RedshiftTarget(

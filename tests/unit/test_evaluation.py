@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from ticketflow.enrichment import InvalidModelOutputError
-from ticketflow.evaluation import (
+from ticketflow.model import SentimentResult, TicketSubmitted, Triage
+from ticketflow_dev.evaluation import (
     FAILED,
     PLACEHOLDER_COMPANY,
     EvaluationReport,
@@ -23,9 +24,6 @@ from ticketflow.evaluation import (
     per_label_f1,
     ticket_from_archive_row,
 )
-from ticketflow.model import SentimentResult, TicketSubmitted, Triage
-
-pytestmark = pytest.mark.unit
 
 ROW: dict[str, Any] = {
     "ticket_id": "TKT-20250808-1046",

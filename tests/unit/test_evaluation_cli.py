@@ -14,10 +14,8 @@ from typer.testing import CliRunner
 
 from fake_bedrock.sentiment import analyse
 from fake_bedrock.triage import parse_ticket, triage
-from ticketflow.cli import eval as eval_cli
-from ticketflow.settings import Settings
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.cli import eval as eval_cli
+from ticketflow_infra.settings import Settings
 
 ROW: dict[str, Any] = {
     "ticket_id": "TKT-20250808-1046",

@@ -14,9 +14,7 @@ from fake_bedrock.__main__ import load_faults
 from fake_bedrock.comprehend import batch_detect_sentiment, detect_sentiment
 from fake_bedrock.errors import Service, ServiceError
 from fake_bedrock.faults import FaultConfig, FaultConfigError, FaultInjector, Latency
-from ticketflow.faults import operation_rule, with_rule
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.fake_bedrock_admin import operation_rule, with_rule
 
 
 def _decisions(config: FaultConfig, op: str, n: int) -> list[tuple[str | None, float, str | None]]:

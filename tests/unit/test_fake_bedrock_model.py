@@ -11,8 +11,6 @@ from fake_bedrock.converse import parse_prompt
 from fake_bedrock.engine import BadOutput, Prompt, StopReason, Tool, ToolMode, Turn, fill, garble, generate
 from fake_bedrock.errors import ServiceError
 
-pytestmark = pytest.mark.unit
-
 TRIAGE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {

@@ -28,8 +28,6 @@ from fake_bedrock.upstream_translate import (
 )
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC
 
-pytestmark = pytest.mark.unit
-
 TRIAGE_INPUT = {"customer_response": "Hi Ana", "priority": "HIGH", "priority_reasoning": "Outage."}
 
 

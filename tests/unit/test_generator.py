@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
-from ticketflow.generator import SCENARIOS, tickets
 from ticketflow.model import TicketSubmitted
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.generator import SCENARIOS, tickets
 
 NOW = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
 

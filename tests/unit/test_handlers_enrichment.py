@@ -14,8 +14,6 @@ from ticketflow.enrichment import InvalidModelOutputError
 from ticketflow.model import Priority, Sentiment, SentimentResult, SentimentScores, TicketSubmitted, Triage
 from ticketflow_infra.paths import STATE_MACHINE_FILE
 
-pytestmark = pytest.mark.unit
-
 detect_sentiment = load_handler("detect_sentiment")
 generate_response = load_handler("generate_response")
 STATES: dict[str, Any] = json.loads(STATE_MACHINE_FILE.read_text(encoding="utf-8"))["States"]

@@ -10,14 +10,13 @@ from botocore.stub import ANY, Stubber
 
 from tests.event_files import STATE_AFTER_TRIAGE, load_event
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
-from ticketflow.archive import TicketArchive
+from ticketflow.archive_writer import TicketArchive
 from ticketflow.model import ProcessedTicket
 from ticketflow_infra.paths import STATE_MACHINE_FILE
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-pytestmark = pytest.mark.unit
 
 s3_writer = load_handler("s3_writer")
 BUCKET = "archive-bucket"

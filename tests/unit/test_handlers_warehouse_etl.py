@@ -17,6 +17,7 @@ import boto3
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
+from ticketflow_etl import lambda_clients
 from ticketflow_etl.migrations import load_migrations
 
 from tests.event_files import STATE_AFTER_TRIAGE, load_event
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
-pytestmark = pytest.mark.unit
 
 warehouse_etl = load_handler("warehouse_etl")
 
@@ -105,7 +105,7 @@ def processed_ticket() -> ProcessedTicket:
 
 @dataclass
 class Deps:
-    clients: composition.WarehouseEtlClients
+    clients: lambda_clients.WarehouseEtlClients
     s3: Stubber
     secrets: Stubber
     data_api: FakeDataApi
@@ -116,7 +116,7 @@ def deps() -> Iterator[Deps]:
     s3 = cast("S3Client", offline_client("s3"))
     secrets = cast("SecretsManagerClient", offline_client("secretsmanager"))
     data_api = FakeDataApi()
-    clients = composition.WarehouseEtlClients(
+    clients = lambda_clients.WarehouseEtlClients(
         s3=s3,
         secrets=secrets,
         data_api=cast("RedshiftDataAPIServiceClient", data_api),
@@ -274,7 +274,7 @@ def test_composition_reads_the_functions_environment() -> None:
     )
 
     # WHEN the clients are composed
-    clients = composition.warehouse_etl(env, session)
+    clients = lambda_clients.warehouse_etl(env, session)
 
     # THEN each field comes from its variable, the S3 pool fits the fetch pool, the secret is only an ARN
     assert (clients.bucket, clients.archive_prefix, clients.staging_prefix) == (
@@ -286,7 +286,7 @@ def test_composition_reads_the_functions_environment() -> None:
     assert cast("Any", clients.s3.meta.config).max_pool_connections >= clients.max_workers
     assert clients.data_api.meta.service_model.service_name == "redshift-data"
     with pytest.raises(RuntimeError, match="REDSHIFT_SECRET_ARN"):
-        composition.warehouse_etl(
+        lambda_clients.warehouse_etl(
             composition.FunctionEnvironment(
                 {k: v for k, v in env.environ.items() if k != "REDSHIFT_SECRET_ARN"}
             ),

@@ -18,7 +18,6 @@ from ticketflow.ticket_store import DUPLICATE_REASON, Arrival
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
-pytestmark = pytest.mark.unit
 
 STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:TicketFlow"
 TICKET_ID = "TKT-20250115-0042"

@@ -6,11 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from ticketflow_infra.paths import REPO_ROOT
-
-pytestmark = pytest.mark.unit
 
 SCRIPT = REPO_ROOT / "tools" / "install_progress.py"
 PIP_LIKE = """

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from ticketflow.local.emulator import (
+from ticketflow_dev.local.emulator import (
     EmulatorService,
     emulator_environment,
     requirements_hash,
     scrubbed_environment,
 )
-from ticketflow.local.service import Layout
-from ticketflow.settings import Settings
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.local.service import Layout
+from ticketflow_infra.settings import Settings
 
 DEVELOPER_SHELL = {
     "PATH": "/usr/bin",

@@ -7,10 +7,8 @@ from pathlib import Path
 import pytest
 
 from fake_bedrock.__main__ import ADMIN_ENV_VAR, parse_args
-from ticketflow.local.fake_bedrock import FakeBedrockService, is_loopback
-from ticketflow.settings import Settings
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.local.fake_bedrock_service import FakeBedrockService, is_loopback
+from ticketflow_infra.settings import Settings
 
 
 def service(tmp_path: Path, **settings: object) -> FakeBedrockService:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ticketflow.local.processes import (
+from ticketflow_dev.local.processes import (
     Launch,
     is_running,
     looks_like,
@@ -23,9 +23,7 @@ from ticketflow.local.processes import (
     tail,
     write_pid,
 )
-from ticketflow.polling import wait_until
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.polling import wait_until
 
 SLEEPER = [sys.executable, "-c", "import time; print('sleeper up', flush=True); time.sleep(600)"]
 

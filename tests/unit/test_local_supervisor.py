@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ticketflow.local import Service, StackError, down, status, up
-from ticketflow.local.processes import Launch, is_running, read_pid
-from ticketflow.local.service import Layout, Report
-from ticketflow.settings import Settings
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.local import Service, StackError, down, status, up
+from ticketflow_dev.local.processes import Launch, is_running, read_pid
+from ticketflow_dev.local.service import Layout, Report
+from ticketflow_infra.settings import Settings
 
 MARKER = "ticketflow-unit-test-service"
 RUNS = "import pathlib, sys, time; pathlib.Path(sys.argv[1]).touch(); time.sleep(600)"

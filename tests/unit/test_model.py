@@ -19,8 +19,6 @@ from ticketflow.model import (
     Triage,
 )
 
-pytestmark = pytest.mark.unit
-
 
 def _processed(event: dict[str, Any]) -> ProcessedTicket:
     state = load_event(STATE_AFTER_TRIAGE)

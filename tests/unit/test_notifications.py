@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, cast
 
-import pytest
 from botocore.stub import ANY, Stubber
 
 from tests.unit.offline_clients import offline_client
-from ticketflow.notifications import TopicListener
+from ticketflow_dev.notifications import TopicListener
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
 
-pytestmark = pytest.mark.unit
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:000000000000:notifications"
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/000000000000/listener"

@@ -10,12 +10,11 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from ticketflow.outputs import OutputsNotFoundError, StackOutputs, env_name, resolve
+from ticketflow_infra.outputs import OutputsNotFoundError, StackOutputs, env_name, resolve
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
 
-pytestmark = pytest.mark.unit
 
 STACK = "Ticketflow"
 

@@ -6,9 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ticketflow.polling import WaitTimeoutError, wait_until
-
-pytestmark = pytest.mark.unit
+from ticketflow_dev.polling import WaitTimeoutError, wait_until
 
 
 class FakeClock:

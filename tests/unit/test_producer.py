@@ -9,16 +9,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.stub import Stubber
 
-from ticketflow import producer
-from ticketflow.generator import tickets
-from ticketflow.polling import WaitTimeoutError
+from ticketflow_dev import producer
+from ticketflow_dev.generator import tickets
+from ticketflow_dev.polling import WaitTimeoutError
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
 
     from ticketflow.model import TicketSubmitted
 
-pytestmark = pytest.mark.unit
 
 STREAM = "tickets-stream"
 NOW = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)

@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from botocore.stub import ANY, Stubber
 
-from ticketflow.reconcile import Reconciled, Reconciler
+from ticketflow_dev.reconcile import Reconciled, Reconciler
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_stepfunctions import SFNClient
 
-pytestmark = pytest.mark.unit
 
 TABLE = "tickets-table"
 STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:TicketFlow"

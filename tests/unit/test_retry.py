@@ -10,8 +10,6 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 
 from ticketflow.retry import TRANSIENT_CODES, RetryPolicy, is_transient
 
-pytestmark = pytest.mark.unit
-
 
 def _client_error(code: str, status: int = 400) -> ClientError:
     response: Any = {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}

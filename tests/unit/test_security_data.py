@@ -15,16 +15,14 @@ from fake_bedrock.__main__ import ADMIN_ENV_VAR
 from fake_bedrock.__main__ import parse_args as fake_bedrock_args
 from tests.event_files import load_event
 from tests.unit.conftest import PROFILES
-from ticketflow import producer
 from ticketflow.enrichment import InvalidModelOutputError, parse_triage
 from ticketflow.ingest import InvalidTicketError, parse_ticket
-from ticketflow.local.fake_bedrock import FakeBedrockService
 from ticketflow.model import TicketSubmitted
 from ticketflow.prompts import TRIAGE_TOOL_NAME
-from ticketflow.settings import Settings
+from ticketflow_dev import producer
+from ticketflow_dev.local.fake_bedrock_service import FakeBedrockService
 from ticketflow_infra.profiles import ProfileProps, profile_props
-
-pytestmark = pytest.mark.unit
+from ticketflow_infra.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Where tickets (names, email addresses, descriptions) or their replies are stored or pass through.

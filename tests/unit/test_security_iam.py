@@ -14,10 +14,8 @@ import pytest
 from aws_cdk.assertions import Template
 
 from tests.unit.conftest import PROFILES
-from ticketflow.settings import Settings
 from ticketflow_infra.enrichment import profile_model
-
-pytestmark = pytest.mark.unit
+from ticketflow_infra.settings import Settings
 
 # Actions with no resource-level permission, allowed on "*" (with the condition key that must narrow them).
 NO_RESOURCE_LEVEL: Mapping[str, str | None] = {

@@ -22,8 +22,6 @@ import app as cdk_app
 from tests.unit.conftest import PROFILES, synthesize
 from ticketflow_infra.security import check_best_practices
 
-pytestmark = pytest.mark.unit
-
 ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
 NAG_RULE = Match.string_like_regexp("AwsSolutions-.*")
 MIN_REASON = 30  # a sentence a reviewer can check, not "n/a"

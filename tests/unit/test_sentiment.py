@@ -11,8 +11,6 @@ import pytest
 from fake_bedrock.lexicon import extract, tokenize
 from fake_bedrock.sentiment import LABELS, analyse
 
-pytestmark = pytest.mark.unit
-
 DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "data" / "labelled_tickets_dev.jsonl"
 
 ANGRY = (

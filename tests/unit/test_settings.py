@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from ticketflow.settings import Settings
-
-pytestmark = pytest.mark.unit
+from ticketflow_infra.settings import Settings
 
 
 def test_defaults_without_any_source(tmp_path: Path) -> None:

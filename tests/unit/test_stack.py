@@ -12,15 +12,13 @@ from aws_cdk.assertions import Match, Template
 
 from ticketflow import metrics
 from ticketflow.model import EVENT_NAME
-from ticketflow.outputs import StackOutputs
-from ticketflow.settings import Settings
 from ticketflow.ticket_store import STATUS_INDEX
 from ticketflow_infra.bundling import SOURCE_METADATA
 from ticketflow_infra.function_platform import machine_architecture
+from ticketflow_infra.outputs import StackOutputs
 from ticketflow_infra.paths import BUILD_DIR, LAMBDAS_DIR
 from ticketflow_infra.profiles import LOCAL_FUNCTION_CONCURRENCY
-
-pytestmark = pytest.mark.unit
+from ticketflow_infra.settings import Settings
 
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_COMPREHEND", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
 TASK_FUNCTIONS = ("EnrichmentDetectSentiment", "EnrichmentGenerateResponse", "StorageS3Writer")

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.stub import Stubber
 
-from ticketflow.ticket_queries import TicketNotFoundError, get_ticket, list_by_status, parse_status, plain
 from ticketflow.ticket_store import STATUS_INDEX, Status
+from ticketflow_dev.ticket_queries import TicketNotFoundError, get_ticket, list_by_status, parse_status, plain
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-pytestmark = pytest.mark.unit
 
 TABLE = "tickets-table"
 

@@ -28,7 +28,6 @@ from ticketflow.ticket_store import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-pytestmark = pytest.mark.unit
 
 TABLE = "tickets-table"
 TICKET_ID = "TKT-20250115-0042"

@@ -9,13 +9,12 @@ import pytest
 from botocore.stub import Stubber
 from typer.testing import CliRunner
 
-from ticketflow.cli import common, tickets
-from ticketflow.outputs import OutputsNotFoundError, StackOutputs
+from ticketflow_dev.cli import common, tickets
+from ticketflow_infra.outputs import OutputsNotFoundError, StackOutputs
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-pytestmark = pytest.mark.unit
 
 TABLE = "tickets-table"
 WIDE = {"COLUMNS": "250"}  # Rich tables at full width, so no cell is cut

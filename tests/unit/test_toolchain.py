@@ -12,8 +12,6 @@ import pytest
 
 from ticketflow_infra.paths import REPO_ROOT
 
-pytestmark = pytest.mark.unit
-
 SCRIPT = REPO_ROOT / "tools" / "toolchain.sh"
 BASH = shutil.which("bash") or "/bin/bash"
 

@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.stub import Stubber
 
-from ticketflow.polling import WaitTimeoutError
-from ticketflow.tracking import NO_ITEM, TicketState, Tracker, Waiting, plain
+from ticketflow_dev.polling import WaitTimeoutError
+from ticketflow_dev.tracking import NO_ITEM, TicketState, Tracker, Waiting, plain
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_stepfunctions import SFNClient
 
-pytestmark = pytest.mark.unit
 
 TABLE = "tickets-table"
 STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:TicketFlow"

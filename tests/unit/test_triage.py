@@ -16,8 +16,6 @@ from fake_bedrock.triage import TicketFacts, complete, parse_ticket, triage
 from ticketflow.model import SentimentResult, TicketSubmitted
 from ticketflow.prompts import MAX_REPLY_WORDS, triage_user_message
 
-pytestmark = pytest.mark.unit
-
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 DEV_SET = SHARED / "labelled_tickets_dev.jsonl"
 SCENARIOS = SHARED / "issue_scenarios.json"

@@ -25,8 +25,6 @@ from ticketflow_infra.functions import FunctionDefaults
 from ticketflow_infra.paths import LAMBDAS_DIR, REPO_ROOT
 from ticketflow_infra.warehouse import Warehouse
 
-pytestmark = pytest.mark.unit
-
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 

@@ -14,19 +14,10 @@ import typer
 
 from tests.event_files import TICKET_SUBMITTED, load_event
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
-from ticketflow.cli.deploy import warm
-from ticketflow.stack_functions import DeployedFunction
-from ticketflow.warmup import (
-    ENVIRONMENT_ID,
-    WARMUP_KEY,
-    WarmTarget,
-    answers_warmup,
-    is_warmup,
-    prewarm,
-    warmup_event,
-)
-
-pytestmark = pytest.mark.unit
+from ticketflow.warmup import ENVIRONMENT_ID, WARMUP_KEY, answers_warmup, is_warmup, warmup_event
+from ticketflow_dev.cli.deploy import warm
+from ticketflow_dev.deployed_functions import DeployedFunction
+from ticketflow_dev.prewarm import WarmTarget, prewarm
 
 # Each handler answering warm-up events, with its cached builder and the environment that builder reads.
 HANDLERS = {

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.wheel_tags import accepts
-from ticketflow.settings import Settings
 from ticketflow_infra import bundling
 from ticketflow_infra.function_platform import function_platform, lambda_platform, machine_architecture
+from ticketflow_infra.settings import Settings
 from ticketflow_infra.wheel_target import (
     InterpreterFacts,
     UnsupportedPlatformError,
@@ -19,8 +19,6 @@ from ticketflow_infra.wheel_target import (
     manylinux_platforms,
     probe,
 )
-
-pytestmark = pytest.mark.unit
 
 
 def _linux(version: tuple[int, int], machine: str, glibc: str = "glibc 2.36") -> InterpreterFacts:
@@ -230,7 +228,7 @@ def test_each_target_gets_a_shared_build_of_its_own(tmp_path: Path, monkeypatch:
 
     # WHEN the shared code is built for each, twice
     builds = [
-        bundling.build_shared_code(target, requirements, package, tmp_path / "build", etl)
+        bundling.build_shared_code(target, requirements, tmp_path / "build", (package, etl))
         for target in (arm, mac, arm, mac)
     ]
 

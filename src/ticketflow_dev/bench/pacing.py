@@ -1,0 +1,49 @@
+"""Puts tickets on a stream at a steady offered rate (or all at once), as a fleet of producers would."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from ticketflow.model import TicketSubmitted
+from ticketflow_dev import producer
+
+# Producers buffer records this long and put them in one call, as the Kinesis Producer Library does by
+# default (RecordMaxBufferedTime). A put per record would also cost the emulator a scan of the whole
+# stream per call (it expires old records on every PutRecords).
+BUFFER_SECONDS = 0.1
+
+if TYPE_CHECKING:
+    from mypy_boto3_kinesis import KinesisClient
+
+
+def submit_paced(
+    kinesis: KinesisClient,
+    stream_name: str,
+    tickets: Sequence[TicketSubmitted],
+    *,
+    rate: float | None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[producer.Submitted]:
+    """Ticket i is due `i / rate` seconds after the start; every BUFFER_SECONDS the due ones are put.
+
+    `rate=None` is a burst: everything at once, in batches of the PutRecords maximum.
+    """
+    if rate is None:
+        return producer.submit(kinesis, stream_name, tickets)
+    if rate <= 0:
+        raise ValueError(f"the rate must be above zero, got {rate}")
+    started = clock()
+    submitted: list[producer.Submitted] = []
+    while len(submitted) < len(tickets):
+        due = math.floor((clock() - started) * rate) + 1
+        end = min(len(tickets), due, len(submitted) + producer.MAX_RECORDS_PER_PUT)
+        submitted += producer.put_batch(kinesis, stream_name, tickets[len(submitted) : end], timeout=60.0)
+        # Pacing, not waiting for a condition: sleep until the next tick at which a ticket is due.
+        next_due = len(submitted) / rate
+        next_tick = math.ceil(next_due / BUFFER_SECONDS) * BUFFER_SECONDS
+        sleep(max(0.0, started + next_tick - clock()))
+    return submitted

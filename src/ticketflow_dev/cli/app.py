@@ -1,0 +1,30 @@
+"""The root `ticketflow` command: it only composes the command modules."""
+
+from __future__ import annotations
+
+import typer
+
+from ticketflow_dev.cli import bench, demo, deploy, dlq, doctor, etl, eval, faults, push, stack, tickets
+
+app = typer.Typer(help="Develop, test and ship the ticketflow support-ticket pipeline.", no_args_is_help=True)
+app.command()(doctor.doctor)
+app.command()(stack.up)
+app.command()(stack.down)
+app.command()(stack.status)
+app.command()(deploy.deploy)
+app.command()(push.push)
+app.command()(deploy.synth)
+app.command()(deploy.env)
+app.command()(demo.demo)
+app.command("eval")(eval.eval_command)
+app.command("etl")(etl.etl_command)
+app.command()(bench.bench)
+app.add_typer(
+    tickets.app, name="tickets", help="A ticket's status, reason and history; the tickets in one status."
+)
+app.add_typer(dlq.app, name="dlq", help="Dead-lettered Kinesis records: list them, replay them.")
+app.add_typer(faults.app, name="faults", help="Inject faults into fake_bedrock: errors, latency, bad output.")
+
+
+def main() -> None:
+    app()

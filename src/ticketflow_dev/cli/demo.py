@@ -1,0 +1,65 @@
+"""`ticketflow demo`: start the local stack, deploy, push generated tickets through, and report."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ticketflow_dev.aws import Clients
+from ticketflow_dev.cli.common import console, settings, stack_outputs, step, write_report
+from ticketflow_dev.cli.deploy import deploy
+from ticketflow_dev.cli.stack import up
+from ticketflow_dev.demo import DemoReport, run_demo
+
+
+def demo(
+    count: Annotated[int, typer.Option(min=1, max=10_000, help="How many tickets to submit.")] = 50,
+    seed: Annotated[int, typer.Option(help="Seed of the ticket generator.")] = 7,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for every ticket to finish.")] = 300.0,
+    deploy_first: Annotated[
+        bool, typer.Option("--deploy/--no-deploy", help="Start and deploy first.")
+    ] = True,
+) -> None:
+    """Run generated tickets end to end through the local stack and report what happened."""
+    current = settings()
+    if deploy_first:
+        up()
+        deploy()
+    clients = Clients(current)
+    outputs = stack_outputs(current, clients)
+    with step(f"running {count} tickets end to end") as status:
+        report = run_demo(
+            clients, outputs, count=count, seed=seed, timeout=timeout, on_progress=status.update
+        )
+    path = write_report(current, "demo", report.as_json())
+    console.print(_table(report))
+    console.print(f"report: {path}")
+    console.print("the stack keeps running: `make down` (or `ticketflow down`) stops it")
+    if report.processed + report.rejected < report.submitted:
+        raise typer.Exit(1)
+
+
+def _table(report: DemoReport) -> Table:
+    table = Table(title="ticketflow demo", show_header=False)
+    table.add_row("submitted", str(report.submitted))
+    table.add_row("processed", str(report.processed))
+    table.add_row("failed / rejected / lost", f"{report.failed} / {report.rejected} / {report.lost}")
+    if report.lost_where:
+        table.add_row("lost tickets were", _counts(report.lost_where))
+    table.add_row("by priority", _counts(report.by_priority))
+    table.add_row("by sentiment", _counts(report.by_sentiment))
+    table.add_row(
+        "HIGH/CRITICAL notifications", f"{report.notifications} (expected {report.notifications_expected})"
+    )
+    latency = report.latency_ms
+    table.add_row(
+        "latency put → stored",
+        f"p50 {latency['p50']:.0f} ms, p95 {latency['p95']:.0f} ms, max {latency['max']:.0f} ms",
+    )
+    return table
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in sorted(counts.items(), key=lambda kv: -kv[1])) or "-"

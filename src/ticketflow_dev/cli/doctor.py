@@ -1,0 +1,32 @@
+"""`ticketflow doctor`: check this machine's prerequisites and say what to do about each that fails."""
+
+from __future__ import annotations
+
+import typer
+
+from ticketflow_dev.cli.common import console, settings
+from ticketflow_dev.doctor import Finding, run_checks
+
+_MARK = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✗[/red]"}
+
+
+def _show(finding: Finding) -> None:
+    console.print(
+        f"{_MARK[finding.status]} {finding.check:<14} {finding.detail}", highlight=False, soft_wrap=True
+    )
+    if finding.fix and finding.status != "ok":
+        console.print(f"  {'':<14} → {finding.fix}", highlight=False, soft_wrap=True)
+
+
+def doctor() -> None:
+    """Check Python, Node, the CDK CLI, free ports, disk, the emulator's venv and the Lambda wheels."""
+    current = settings()
+    console.print("checking this machine (the Lambda wheels' check builds them once: ~10 s)")
+    findings = run_checks(current, on_finding=_show)
+    failed = [finding for finding in findings if finding.status == "fail"]
+    if failed:
+        console.print(
+            f"[red]{len(failed)} of {len(findings)} checks failed[/red]: fix them, then run it again"
+        )
+        raise typer.Exit(1)
+    console.print(f"[green]all {len(findings)} checks passed[/green]")

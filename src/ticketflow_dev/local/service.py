@@ -1,0 +1,96 @@
+"""What the supervisor needs to know about one local service, and where the stack keeps its files."""
+
+from __future__ import annotations
+
+import abc
+import signal
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ticketflow_dev.local.processes import Launch
+from ticketflow_infra.settings import Settings
+
+Report = Callable[[str], None]
+"""A per-service progress callback: one short human-readable message."""
+
+
+class StackError(RuntimeError):
+    """A local-stack operation failed; the message says what to do about it."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The stack's files under `Settings.home` (git-ignored)."""
+
+    home: Path
+
+    @classmethod
+    def of(cls, settings: Settings) -> Layout:
+        """The layout under `settings.home`, made absolute (child processes run in other directories)."""
+        return cls(settings.home.absolute())
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def run(self) -> Path:
+        return self.home / "run"
+
+    @property
+    def state(self) -> Path:
+        return self.home / "state"
+
+    @property
+    def venvs(self) -> Path:
+        return self.home / "venvs"
+
+    def log(self, service: str) -> Path:
+        return self.logs / f"{service}.log"
+
+    def pid_file(self, service: str) -> Path:
+        return self.run / f"{service}.pid"
+
+
+class Service(abc.ABC):
+    """One supervised background process on 127.0.0.1."""
+
+    name: str
+    port: int
+    port_variable: str  # the TICKETFLOW_* variable that moves it
+    url: str
+    process_marker: str  # a substring of its command line (guards against a recycled pid)
+    stop_signal: signal.Signals = signal.SIGTERM
+    signal_whole_group: bool = True
+    start_timeout: float = 30.0
+    stop_timeout: float = 15.0
+
+    def prepare(self, report: Report) -> None:  # noqa: B027 (optional hook)
+        """Idempotent one-off work before a start (build a virtualenv, initialise a data directory)."""
+
+    @abc.abstractmethod
+    def launch(self) -> Launch:
+        """The command that runs the service in the foreground."""
+
+    @abc.abstractmethod
+    def probe(self) -> str | None:
+        """None when healthy, else a short description of what is wrong (becomes the 'last state')."""
+
+    def after_healthy(self, report: Report) -> None:  # noqa: B027 (optional hook)
+        """Idempotent work once the service answers (e.g. create a database)."""
+
+
+def http_probe(url: str, *, timeout: float = 1.0) -> str | None:
+    """None when GET `url` answers 2xx, else why not."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http URL we build)
+            status = int(response.status)
+    except urllib.error.HTTPError as error:
+        return f"GET {url} -> HTTP {error.code}"
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        return f"GET {url} -> {reason}"
+    return None if 200 <= status < 300 else f"GET {url} -> HTTP {status}"

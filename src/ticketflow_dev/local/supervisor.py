@@ -1,0 +1,291 @@
+"""`up`, `down` and `status` of the local stack: detached processes with pid files, health-checked.
+
+Every operation takes the Settings explicitly and reports progress through an optional callback
+`progress(service, message)`; nothing here prints. Calls are serialised between processes by a lock file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from ticketflow_dev.local.emulator import EmulatorService
+from ticketflow_dev.local.fake_bedrock_service import FakeBedrockService
+from ticketflow_dev.local.postgres_server import WarehouseService
+from ticketflow_dev.local.processes import (
+    is_running,
+    looks_like,
+    port_is_free,
+    read_pid,
+    remove_pid,
+    spawn_detached,
+    stop_process,
+    tail,
+    write_pid,
+)
+from ticketflow_dev.local.service import Layout, Service, StackError
+from ticketflow_dev.polling import WaitTimeoutError, wait_until
+from ticketflow_infra.settings import Settings
+
+Progress = Callable[[str, str], None]
+"""`progress(service, message)`; calls are serialised, they may come from worker threads."""
+
+State = Literal["healthy", "unhealthy", "stopped"]
+LOG_TAIL_LINES = 30
+LOCK_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    state: State
+    pid: int | None
+    port: int
+    url: str
+    log: str
+    detail: str | None = None  # why it is unhealthy
+    started: bool = False  # started by this `up` call
+    seconds: float | None = None  # how long this call took for it
+
+
+def default_services(settings: Settings, *, environ: Mapping[str, str] | None = None) -> list[Service]:
+    """The three services of the local stack. `environ` is what their processes inherit (after each
+    service's own scrubbing); it defaults to this process's environment."""
+    inherited = dict(os.environ if environ is None else environ)
+    return [
+        EmulatorService(settings, inherited_env=inherited),
+        WarehouseService(settings, inherited_env=inherited),
+        FakeBedrockService(settings, inherited_env=inherited),
+    ]
+
+
+def _quiet(_service: str, _message: str) -> None:
+    return None
+
+
+def _serialised(progress: Progress | None) -> Progress:
+    if progress is None:
+        return _quiet
+    lock = threading.Lock()
+
+    def report(service: str, message: str) -> None:
+        with lock:
+            progress(service, message)
+
+    return report
+
+
+@contextlib.contextmanager
+def _stack_lock(layout: Layout) -> Iterator[None]:
+    """One `up`/`down` at a time per home (e.g. several pytest workers starting the stack)."""
+    layout.run.mkdir(parents=True, exist_ok=True)
+    with (layout.run / "stack.lock").open("w") as handle:
+
+        def acquire() -> bool:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+
+        wait_until(acquire, timeout=LOCK_TIMEOUT, interval=0.1, description=f"the lock on {layout.home}")
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- inspection ----------------------------------------------------------------------------------------
+def _live_pid(service: Service, layout: Layout) -> int | None:
+    """The pid of the service's running process, or None (a stale pid file is left for the caller)."""
+    pid = read_pid(layout.pid_file(service.name))
+    if pid is not None and is_running(pid) and looks_like(pid, service.process_marker):
+        return pid
+    return None
+
+
+def _status(service: Service, layout: Layout) -> ServiceStatus:
+    pid = _live_pid(service, layout)
+    problem = service.probe() if pid is not None else None
+    state: State = "stopped" if pid is None else "healthy" if problem is None else "unhealthy"
+    return ServiceStatus(
+        service.name, state, pid, service.port, service.url, str(layout.log(service.name)), problem
+    )
+
+
+def status(settings: Settings, *, services: Sequence[Service] | None = None) -> list[ServiceStatus]:
+    """Each service: healthy / unhealthy (running, not answering) / stopped, with pid, port and log."""
+    layout = Layout.of(settings)
+    return [_status(service, layout) for service in services or default_services(settings)]
+
+
+# --- up ------------------------------------------------------------------------------------------------
+def _failure(service: Service, layout: Layout, what: str) -> StackError:
+    log = layout.log(service.name)
+    lines = tail(log, LOG_TAIL_LINES)
+    shown = f"\nLast {LOG_TAIL_LINES} lines of {log}:\n{lines}" if lines else f"\n({log} is empty)"
+    return StackError(f"{service.name} {what}.{shown}")
+
+
+class _ExitedError(Exception):
+    def __init__(self, code: int | None) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _wait_healthy(service: Service, layout: Layout, alive: Callable[[], int | None]) -> None:
+    """Poll the health probe until it passes; `alive()` gives None while the process runs, else its code."""
+
+    def check() -> str | None:
+        if (code := alive()) is not None:
+            raise _ExitedError(code)
+        return service.probe()
+
+    try:
+        wait_until(
+            check,
+            until=lambda problem: problem is None,
+            timeout=service.start_timeout,
+            interval=0.1,
+            description=f"{service.name} to become healthy",
+        )
+    except _ExitedError as exited:
+        code = "" if exited.code is None or exited.code < 0 else f" with code {exited.code}"
+        raise _failure(service, layout, f"exited{code} while starting") from None
+    except WaitTimeoutError as timeout:
+        what = f"did not become healthy within {service.start_timeout:g} s (last: {timeout.last_state})"
+        raise _failure(service, layout, what) from None
+
+
+def _start(service: Service, layout: Layout, report: Progress) -> ServiceStatus:
+    began = time.monotonic()
+
+    def say(message: str) -> None:
+        report(service.name, message)
+
+    service.prepare(say)
+    launch = service.launch()
+    say("starting")
+    process = spawn_detached(launch, layout.log(service.name))
+    write_pid(layout.pid_file(service.name), process.pid)
+    _wait_healthy(service, layout, process.poll)
+    service.after_healthy(say)
+    seconds = time.monotonic() - began
+    say(f"healthy in {seconds:.1f} s (pid {process.pid})")
+    return replace(_status(service, layout), started=True, seconds=seconds)
+
+
+def _adopt(service: Service, layout: Layout, pid: int, report: Progress) -> ServiceStatus:
+    """A process is already running: leave it alone once it answers (it may still be starting)."""
+    began = time.monotonic()
+    if service.probe() is not None:
+        report(service.name, f"running (pid {pid}), waiting for it to answer")
+        _wait_healthy(service, layout, lambda: None if is_running(pid) else -1)
+    service.after_healthy(lambda message: report(service.name, message))
+    report(service.name, f"already running (pid {pid})")
+    return replace(_status(service, layout), seconds=time.monotonic() - began)
+
+
+def _port_error(service: Service, host: str) -> StackError:
+    return StackError(
+        f"port {service.port} on {host} is already in use by another process, so {service.name} cannot "
+        f"start there: stop that process, or choose another port with {service.port_variable}=<port> "
+        f"(environment or .env)"
+    )
+
+
+def up(
+    settings: Settings, *, services: Sequence[Service] | None = None, progress: Progress | None = None
+) -> list[ServiceStatus]:
+    """Start every service that is not running, in parallel, and wait until all are healthy.
+
+    Idempotent: a healthy running service is left alone; a stale pid file is removed. All ports are checked
+    before anything starts. If a service fails, the services this call started are stopped again and a
+    StackError says why (with the tail of the failing service's log).
+    """
+    layout = Layout.of(settings)
+    chosen = list(services or default_services(settings))
+    report = _serialised(progress)
+    with _stack_lock(layout):
+        running: dict[str, int] = {}
+        for service in chosen:
+            pid = _live_pid(service, layout)
+            if pid is not None:
+                running[service.name] = pid
+            elif layout.pid_file(service.name).exists():
+                remove_pid(layout.pid_file(service.name))
+                report(service.name, "removed a stale pid file")
+        for service in chosen:
+            if service.name not in running and not port_is_free(settings.bind_host, service.port):
+                raise _port_error(service, settings.bind_host)
+        return _bring_up(chosen, running, layout, report)
+
+
+def _bring_up(
+    chosen: list[Service], running: dict[str, int], layout: Layout, report: Progress
+) -> list[ServiceStatus]:
+    def one(service: Service) -> ServiceStatus:
+        if service.name in running:
+            return _adopt(service, layout, running[service.name], report)
+        return _start(service, layout, report)
+
+    with ThreadPoolExecutor(max_workers=len(chosen) or 1, thread_name_prefix="ticketflow-up") as pool:
+        futures = [pool.submit(one, service) for service in chosen]
+    errors = [error for future in futures if (error := future.exception()) is not None]
+    if not errors:
+        return [future.result() for future in futures]
+    started = [s for s in chosen if s.name not in running]
+    _stop_all(started, layout, report)
+    first = errors[0]
+    if isinstance(first, StackError) and len(errors) == 1:
+        raise first
+    raise StackError(
+        "\n\n".join(f"{type(e).__name__}: {e}" if not isinstance(e, StackError) else str(e) for e in errors)
+    ) from first
+
+
+# --- down ----------------------------------------------------------------------------------------------
+def _stop(service: Service, layout: Layout, report: Progress) -> ServiceStatus:
+    began = time.monotonic()
+    pid_file = layout.pid_file(service.name)
+    pid = _live_pid(service, layout)
+    if pid is not None:
+        report(service.name, f"stopping (pid {pid})")
+        graceful = stop_process(
+            pid,
+            stop_signal=service.stop_signal,
+            whole_group=service.signal_whole_group,
+            timeout=service.stop_timeout,
+        )
+        report(service.name, "stopped" if graceful else f"killed after {service.stop_timeout:g} s")
+    elif pid_file.exists():
+        report(service.name, "not running; removed a stale pid file")
+    remove_pid(pid_file)
+    return replace(_status(service, layout), seconds=time.monotonic() - began)
+
+
+def _stop_all(services: Sequence[Service], layout: Layout, report: Progress) -> list[ServiceStatus]:
+    with ThreadPoolExecutor(max_workers=len(services) or 1, thread_name_prefix="ticketflow-down") as pool:
+        return list(pool.map(lambda service: _stop(service, layout, report), services))
+
+
+def down(
+    settings: Settings,
+    *,
+    services: Sequence[Service] | None = None,
+    only: Collection[str] | None = None,
+    progress: Progress | None = None,
+) -> list[ServiceStatus]:
+    """Stop the services (those named in `only`, if given): their stop signal, a deadline, then SIGKILL;
+    pid files are removed. Stopping a stopped service is not an error."""
+    layout = Layout.of(settings)
+    chosen = [s for s in services or default_services(settings) if only is None or s.name in only]
+    with _stack_lock(layout):
+        return _stop_all(chosen, layout, _serialised(progress))
