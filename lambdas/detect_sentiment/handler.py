@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ticketflow import composition
 from ticketflow.enrichment import SentimentDetector
+from ticketflow.entry_point import EntryPoint
 from ticketflow.model import TicketSubmitted
-from ticketflow.warmup import answers_warmup
 
 logger = Logger()
-
-
-@cache
-def _detector() -> SentimentDetector:
-    return composition.sentiment_detector()
 
 
 def handle(event: dict[str, Any], detector: SentimentDetector) -> dict[str, Any]:
@@ -28,7 +21,4 @@ def handle(event: dict[str, Any], detector: SentimentDetector) -> dict[str, Any]
     return result.model_dump(mode="json")
 
 
-@answers_warmup(_detector)
-@logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return handle(event, _detector())
+lambda_handler = EntryPoint(handle, composition.sentiment_detector, logger)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ticketflow import composition
 from ticketflow.enrichment import TicketTriager
+from ticketflow.entry_point import EntryPoint
 from ticketflow.model import SentimentResult, TicketSubmitted
-from ticketflow.warmup import answers_warmup
 
 logger = Logger()
 
 
-@cache
 def _triager() -> TicketTriager:
     return composition.triager(composition.FunctionEnvironment.current())
 
@@ -28,7 +25,4 @@ def handle(event: dict[str, Any], triager: TicketTriager) -> dict[str, Any]:
     return triage.model_dump(mode="json")
 
 
-@answers_warmup(_triager)
-@logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return handle(event, _triager())
+lambda_handler = EntryPoint(handle, _triager, logger)

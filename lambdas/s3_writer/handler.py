@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ticketflow import composition
 from ticketflow.archive_writer import Archive
+from ticketflow.entry_point import EntryPoint
 from ticketflow.model import ProcessedTicket, SentimentResult, TicketSubmitted, Triage
-from ticketflow.warmup import answers_warmup
 
 logger = Logger()
 
 
-@cache
 def _archive() -> Archive:
     return composition.archive(composition.FunctionEnvironment.current())
 
@@ -34,7 +31,4 @@ def handle(event: dict[str, Any], archive: Archive) -> dict[str, Any]:
     return {"key": key}
 
 
-@answers_warmup(_archive)
-@logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return handle(event, _archive())
+lambda_handler = EntryPoint(handle, _archive, logger)

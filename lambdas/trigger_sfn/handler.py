@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ticketflow import composition
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
+from ticketflow.entry_point import EntryPoint
 from ticketflow.ingest import START_CONCURRENCY, Intake, IntakeResult, Outcome
-from ticketflow.warmup import answers_warmup
 
 logger = Logger()
 processor = AsyncBatchProcessor(event_type=EventType.KinesisDataStreams)
@@ -31,7 +29,6 @@ class Trigger:
     dead_letters: DeadLetterQueue
 
 
-@cache
 def _trigger() -> Trigger:
     env = composition.FunctionEnvironment.current()
     return Trigger(composition.intake(env), composition.dead_letter_queue(env))
@@ -67,17 +64,14 @@ def accept(record: KinesisStreamRecord, trigger: Trigger) -> IntakeResult:
     return result
 
 
-async def _record_handler(record: KinesisStreamRecord) -> str:
-    # boto3 blocks: each record runs on a thread of its own, so a batch starts its executions concurrently.
-    loop = asyncio.get_running_loop()
-    result = await loop.run_in_executor(_STARTERS, accept, record, _trigger())
-    return result.outcome.value
+def handle(event: dict[str, Any], trigger: Trigger) -> dict[str, Any]:
+    async def record_handler(record: KinesisStreamRecord) -> str:
+        # boto3 blocks: each record runs on a thread of its own, so a batch starts its executions at once.
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(_STARTERS, accept, record, trigger)
+        return result.outcome.value
 
-
-@answers_warmup(_trigger)
-@logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    with processor(records=event.get("Records", []), handler=_record_handler, lambda_context=context):
+    with processor(records=event.get("Records", []), handler=record_handler):
         results = processor.async_process()
     response: dict[str, Any] = dict(processor.response())
     outcomes = [result for status, result, _ in results if status == "success"]
@@ -91,3 +85,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         failed=len(response.get("batchItemFailures", [])),
     )
     return response
+
+
+lambda_handler = EntryPoint(handle, _trigger, logger)

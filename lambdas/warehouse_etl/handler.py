@@ -8,22 +8,19 @@ deploy and may change. A failed run commits nothing; the next one picks up every
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from ticketflow_etl.lambda_clients import WarehouseEtlClients, warehouse_etl
 from ticketflow_etl.redshift import RedshiftDataWarehouse, RedshiftTarget
 from ticketflow_etl.run import EtlReport, run_etl
 
 from ticketflow.composition import FunctionEnvironment
-from ticketflow.warmup import answers_warmup
+from ticketflow.entry_point import EntryPoint
 
 logger = Logger()
 
 
-@cache
 def _clients() -> WarehouseEtlClients:
     return warehouse_etl(FunctionEnvironment.current())
 
@@ -66,7 +63,4 @@ def handle(event: dict[str, Any], clients: WarehouseEtlClients) -> dict[str, Any
     return result
 
 
-@answers_warmup(_clients)
-@logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return handle(event, _clients())
+lambda_handler = EntryPoint(handle, _clients, logger)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from tests.event_files import STATE_AFTER_TRIAGE, TICKET_SUBMITTED, load_event
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
 from ticketflow.enrichment import InvalidModelOutputError
+from ticketflow.entry_point import EntryPoint
 from ticketflow.model import Priority, Sentiment, SentimentResult, SentimentScores, TicketSubmitted, Triage
 from ticketflow_infra.paths import STATE_MACHINE_FILE
 
@@ -132,16 +133,16 @@ def test_generate_response_needs_the_sentiment() -> None:
 
 
 def test_lambda_handlers_run_with_a_lambda_context(
-    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+    lambda_context: FakeLambdaContext,
 ) -> None:
-    # GIVEN both functions' services replaced by fakes
-    monkeypatch.setattr(detect_sentiment, "_detector", FakeDetector)
-    monkeypatch.setattr(generate_response, "_triager", FakeTriager)
+    # GIVEN both functions' entry points given fake services
+    detect = EntryPoint(detect_sentiment.handle, FakeDetector, detect_sentiment.logger)
+    respond = EntryPoint(generate_response.handle, FakeTriager, generate_response.logger)
 
     # WHEN the Lambda entry points run in sequence, as the state machine would call them
-    sentiment = detect_sentiment.lambda_handler(load_event(TICKET_SUBMITTED), lambda_context)
+    sentiment = detect(load_event(TICKET_SUBMITTED), lambda_context)
     state = load_event(TICKET_SUBMITTED) | {"sentiment": sentiment}
-    triage = generate_response.lambda_handler(state, lambda_context)
+    triage = respond(state, lambda_context)
 
     # THEN each returns its result
     assert sentiment["sentiment"] == "NEGATIVE"

@@ -11,6 +11,7 @@ from botocore.stub import ANY, Stubber
 from tests.event_files import STATE_AFTER_TRIAGE, load_event
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
 from ticketflow.archive_writer import TicketArchive
+from ticketflow.entry_point import EntryPoint
 from ticketflow.model import ProcessedTicket
 from ticketflow_infra.paths import STATE_MACHINE_FILE
 
@@ -85,13 +86,13 @@ def test_lambda_handler_archives_with_a_lambda_context(
     monkeypatch: pytest.MonkeyPatch, s3_client: S3Client, lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN the function's archive on a stubbed S3 client
-    monkeypatch.setattr(s3_writer, "_archive", lambda: TicketArchive(s3_client, BUCKET))
+    entry = EntryPoint(s3_writer.handle, lambda: TicketArchive(s3_client, BUCKET), s3_writer.logger)
     bodies: list[bytes] = []
     with Stubber(s3_client) as stubber:
         _stub_put(stubber, bodies, s3_client)
 
         # WHEN the Lambda entry point runs
-        result = s3_writer.lambda_handler(archive_payload(load_event(STATE_AFTER_TRIAGE)), lambda_context)
+        result = entry(archive_payload(load_event(STATE_AFTER_TRIAGE)), lambda_context)
 
     # THEN the key comes back
     assert result == {"key": KEY}

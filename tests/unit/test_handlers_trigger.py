@@ -15,6 +15,7 @@ from botocore.stub import ANY, Stubber
 from tests.event_files import KINESIS_BATCH, TICKET_SUBMITTED, kinesis_event, load_event
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
+from ticketflow.entry_point import EntryPoint
 from ticketflow.ingest import Intake
 from ticketflow.model import TicketSubmitted
 from ticketflow.ticket_store import NEW_ITEM, RECEIVABLE, Arrival, Condition, DynamoTicketStore, content_hash
@@ -130,33 +131,36 @@ class FakeSqs:
         return [DeadLetter(**json.loads(message["MessageBody"])) for message in self.sent]
 
 
-def _use(monkeypatch: pytest.MonkeyPatch, intake: Intake, sqs: FakeSqs | None = None) -> FakeSqs:
+Entry = EntryPoint[Any, dict[str, Any]]
+
+
+def _wire(intake: Intake, sqs: FakeSqs | None = None) -> tuple[Entry, FakeSqs]:
+    """The function's entry point built on `intake` and a dead-letter queue on `sqs` (a fresh fake)."""
     queue = sqs or FakeSqs()
     dead_letters = DeadLetterQueue(queue, QUEUE_URL)  # type: ignore[arg-type]
-    monkeypatch.setattr(trigger, "_trigger", lambda: trigger.Trigger(intake, dead_letters))
-    return queue
+    return EntryPoint(trigger.handle, lambda: trigger.Trigger(intake, dead_letters), trigger.logger), queue
 
 
 @pytest.fixture
 def stubbed(
-    monkeypatch: pytest.MonkeyPatch, sfn_client: SFNClient, dynamodb_client: DynamoDBClient
-) -> tuple[Stubber, Stubber, FakeSqs]:
+    sfn_client: SFNClient, dynamodb_client: DynamoDBClient
+) -> tuple[Stubber, Stubber, FakeSqs, Entry]:
     """The function's Intake on real boto3 clients with stubbers, for one-record batches (records run
     concurrently, so the order of two records' calls on one client is not fixed)."""
     intake = Intake(sfn_client, STATE_MACHINE_ARN, DynamoTicketStore(dynamodb_client, TABLE))
-    sqs = _use(monkeypatch, intake)
-    return Stubber(sfn_client), Stubber(dynamodb_client), sqs
+    entry, sqs = _wire(intake)
+    return Stubber(sfn_client), Stubber(dynamodb_client), sqs, entry
 
 
 def test_the_canonical_batch_starts_one_execution_per_ticket(
-    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+    lambda_context: FakeLambdaContext,
 ) -> None:
     # GIVEN the canonical two-record batch and a Step Functions fake that keeps the names it was given
     sfn, store = FakeSfn(), FakeStore()
-    sqs = _use(monkeypatch, Intake(sfn, STATE_MACHINE_ARN, store))  # type: ignore[arg-type]
+    entry, sqs = _wire(Intake(sfn, STATE_MACHINE_ARN, store))  # type: ignore[arg-type]
 
     # WHEN the function handles it
-    response = trigger.lambda_handler(load_event(KINESIS_BATCH), lambda_context)
+    response = entry(load_event(KINESIS_BATCH), lambda_context)
 
     # THEN each ticket was recorded RECEIVED and got one execution named after it; no failures, no letters
     assert sorted(store.received) == ["TKT-20250115-0042", "TKT-20250115-0043"]
@@ -166,16 +170,16 @@ def test_the_canonical_batch_starts_one_execution_per_ticket(
 
 
 def test_a_valid_record_is_recorded_received_and_started(
-    stubbed: tuple[Stubber, Stubber, FakeSqs], lambda_context: FakeLambdaContext
+    stubbed: tuple[Stubber, Stubber, FakeSqs, Entry], lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN a valid ticket, a table that takes it and Step Functions that starts it
-    sfn, dynamodb, sqs = stubbed
+    sfn, dynamodb, sqs, entry = stubbed
     dynamodb.add_response("put_item", {}, _received("TKT-20250115-0001"))
     sfn.add_response("start_execution", _started("TKT-20250115-0001"), _start("TKT-20250115-0001"))
 
     # WHEN the function handles it
     with sfn, dynamodb:
-        response = trigger.lambda_handler(kinesis_event(_ticket("TKT-20250115-0001")), lambda_context)
+        response = entry(kinesis_event(_ticket("TKT-20250115-0001")), lambda_context)
 
         # THEN a conditional RECEIVED put, then the start; the batch did not fail
         sfn.assert_no_pending_responses()
@@ -185,15 +189,15 @@ def test_a_valid_record_is_recorded_received_and_started(
 
 
 def test_an_invalid_record_is_recorded_rejected(
-    stubbed: tuple[Stubber, Stubber, FakeSqs], lambda_context: FakeLambdaContext
+    stubbed: tuple[Stubber, Stubber, FakeSqs, Entry], lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN a ticket that fails validation (no start is stubbed)
-    sfn, dynamodb, sqs = stubbed
+    sfn, dynamodb, sqs, entry = stubbed
     dynamodb.add_response("put_item", {}, _rejection("TKT-20250115-0002"))
 
     # WHEN the function handles it
     with sfn, dynamodb:
-        response = trigger.lambda_handler(kinesis_event(_invalid("TKT-20250115-0002")), lambda_context)
+        response = entry(kinesis_event(_invalid("TKT-20250115-0002")), lambda_context)
 
         # THEN it is REJECTED in the table, and the batch did not fail
         dynamodb.assert_no_pending_responses()
@@ -202,10 +206,10 @@ def test_an_invalid_record_is_recorded_rejected(
 
 
 def test_a_redelivered_record_counts_as_success(
-    stubbed: tuple[Stubber, Stubber, FakeSqs], lambda_context: FakeLambdaContext
+    stubbed: tuple[Stubber, Stubber, FakeSqs, Entry], lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN a re-delivered ticket: the table holds the same content, its execution already exists
-    sfn, dynamodb, sqs = stubbed
+    sfn, dynamodb, sqs, entry = stubbed
     data = _ticket("TKT-20250115-0001")
     digest = content_hash(TicketSubmitted.model_validate_json(data))
     dynamodb.add_client_error("put_item", "ConditionalCheckFailedException", "The conditional request failed")
@@ -216,7 +220,7 @@ def test_a_redelivered_record_counts_as_success(
 
     # WHEN the function handles it
     with sfn, dynamodb:
-        response = trigger.lambda_handler(kinesis_event(data), lambda_context)
+        response = entry(kinesis_event(data), lambda_context)
 
         sfn.assert_no_pending_responses()
         dynamodb.assert_no_pending_responses()
@@ -227,10 +231,10 @@ def test_a_redelivered_record_counts_as_success(
 
 
 def test_a_start_that_keeps_failing_is_dead_lettered_with_the_records_bytes(
-    stubbed: tuple[Stubber, Stubber, FakeSqs], lambda_context: FakeLambdaContext
+    stubbed: tuple[Stubber, Stubber, FakeSqs, Entry], lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN a ticket recorded RECEIVED whose start is still throttled after the client's retries
-    sfn, dynamodb, sqs = stubbed
+    sfn, dynamodb, sqs, entry = stubbed
     data = _ticket("TKT-20250115-0001")
     event = kinesis_event(data, partition_keys=["pk-1"])
     dynamodb.add_response("put_item", {}, _received("TKT-20250115-0001"))
@@ -238,7 +242,7 @@ def test_a_start_that_keeps_failing_is_dead_lettered_with_the_records_bytes(
 
     # WHEN the function handles it
     with sfn, dynamodb:
-        response = trigger.lambda_handler(event, lambda_context)
+        response = entry(event, lambda_context)
 
     # THEN the batch does not fail (the shard moves on); the letter carries the record whole, with the reason
     assert response == {"batchItemFailures": []}
@@ -251,16 +255,16 @@ def test_a_start_that_keeps_failing_is_dead_lettered_with_the_records_bytes(
 
 
 def test_a_table_that_keeps_failing_dead_letters_the_record_too(
-    stubbed: tuple[Stubber, Stubber, FakeSqs], lambda_context: FakeLambdaContext
+    stubbed: tuple[Stubber, Stubber, FakeSqs, Entry], lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN DynamoDB failing the RECEIVED write (no start is stubbed)
-    sfn, dynamodb, sqs = stubbed
+    sfn, dynamodb, sqs, entry = stubbed
     data = _ticket("TKT-20250115-0001")
     dynamodb.add_client_error("put_item", "ProvisionedThroughputExceededException", "slow down", 400)
 
     # WHEN the function handles it
     with sfn, dynamodb:
-        response = trigger.lambda_handler(kinesis_event(data), lambda_context)
+        response = entry(kinesis_event(data), lambda_context)
 
     # THEN the record is parked, not failed, and nothing started
     assert response == {"batchItemFailures": []}
@@ -268,7 +272,7 @@ def test_a_table_that_keeps_failing_dead_letters_the_record_too(
 
 
 def test_every_outcome_in_one_batch(
-    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+    lambda_context: FakeLambdaContext,
 ) -> None:
     # GIVEN five records: new, already started, invalid, throttled, and another ticket reusing an id
     sfn = FakeSfn(
@@ -278,7 +282,7 @@ def test_every_outcome_in_one_batch(
         }
     )
     store = FakeStore({"TKT-20250115-0005": Arrival.DIFFERENT_TICKET})
-    sqs = _use(monkeypatch, Intake(sfn, STATE_MACHINE_ARN, store))  # type: ignore[arg-type]
+    entry, sqs = _wire(Intake(sfn, STATE_MACHINE_ARN, store))  # type: ignore[arg-type]
     records = [
         _ticket("TKT-20250115-0001"),
         _ticket("TKT-20250115-0002"),
@@ -289,7 +293,7 @@ def test_every_outcome_in_one_batch(
     event = kinesis_event(*records)
 
     # WHEN the function handles the batch
-    response = trigger.lambda_handler(event, lambda_context)
+    response = entry(event, lambda_context)
 
     # THEN nothing is reported failed; the throttled record alone is dead-lettered; the invalid one and the
     # duplicate are recorded, and the duplicate never started
@@ -302,30 +306,30 @@ def test_every_outcome_in_one_batch(
 
 
 def test_a_record_is_failed_only_when_the_dead_letter_queue_fails_too(
-    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+    lambda_context: FakeLambdaContext,
 ) -> None:
     # GIVEN a batch with a good record and a throttled one, and a queue that refuses the letter
     sfn = FakeSfn({"TKT-20250115-0002": _error("ThrottlingException")})
     intake = Intake(sfn, STATE_MACHINE_ARN, FakeStore())  # type: ignore[arg-type]
-    _use(monkeypatch, intake, FakeSqs(error=_error("KmsThrottled", "SendMessage")))
+    entry, _ = _wire(intake, FakeSqs(error=_error("KmsThrottled", "SendMessage")))
     event = kinesis_event(_ticket("TKT-20250115-0001"), _ticket("TKT-20250115-0002"))
 
     # WHEN the function handles the batch
-    response = trigger.lambda_handler(event, lambda_context)
+    response = entry(event, lambda_context)
 
     # THEN the throttled record alone is reported, so the event source mapping retries it
     assert response == {"batchItemFailures": [{"itemIdentifier": _sequence_numbers(event)[1]}]}
 
 
 def test_records_that_are_not_json_are_rejected_without_a_write(
-    stubbed: tuple[Stubber, Stubber, FakeSqs], lambda_context: FakeLambdaContext
+    stubbed: tuple[Stubber, Stubber, FakeSqs, Entry], lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN a record of garbage (no ticket id to record it under; nothing is stubbed)
-    sfn, dynamodb, sqs = stubbed
+    sfn, dynamodb, sqs, entry = stubbed
 
     # WHEN the function handles it
     with sfn, dynamodb:
-        response = trigger.lambda_handler(kinesis_event(b"\x00garbage"), lambda_context)
+        response = entry(kinesis_event(b"\x00garbage"), lambda_context)
 
     # THEN it does not fail the batch, and nothing was called or dead-lettered
     assert response == {"batchItemFailures": []}
@@ -333,21 +337,22 @@ def test_records_that_are_not_json_are_rejected_without_a_write(
 
 
 def test_a_batch_that_fails_entirely_raises(
-    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+    lambda_context: FakeLambdaContext,
 ) -> None:
     # GIVEN a one-record batch whose start is throttled and whose letter is refused
     sfn = FakeSfn({"TKT-20250115-0001": _error("ThrottlingException")})
     intake = Intake(sfn, STATE_MACHINE_ARN, FakeStore())  # type: ignore[arg-type]
-    _use(monkeypatch, intake, FakeSqs(error=_error("ServiceUnavailable", "SendMessage")))
+    entry, _ = _wire(intake, FakeSqs(error=_error("ServiceUnavailable", "SendMessage")))
 
     # WHEN / THEN the invocation fails as a whole (the mapping retries, bisecting on error)
     with pytest.raises(BatchProcessingError, match="All records failed"):
-        trigger.lambda_handler(kinesis_event(_ticket("TKT-20250115-0001")), lambda_context)
+        entry(kinesis_event(_ticket("TKT-20250115-0001")), lambda_context)
 
 
 def test_an_empty_event_is_an_empty_response(lambda_context: FakeLambdaContext) -> None:
     # GIVEN / WHEN an event without records
-    response = trigger.lambda_handler({"Records": []}, lambda_context)
+    entry, _ = _wire(Intake(FakeSfn(), STATE_MACHINE_ARN, FakeStore()))  # type: ignore[arg-type]
+    response = entry({"Records": []}, lambda_context)
 
     # THEN nothing to report
     assert response == {"batchItemFailures": []}

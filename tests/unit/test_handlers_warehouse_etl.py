@@ -24,6 +24,7 @@ from tests.event_files import STATE_AFTER_TRIAGE, load_event
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
 from tests.unit.offline_clients import offline_client
 from ticketflow import composition
+from ticketflow.entry_point import EntryPoint
 from ticketflow.model import ProcessedTicket, SentimentResult, TicketSubmitted, Triage
 
 if TYPE_CHECKING:
@@ -246,14 +247,14 @@ def test_lambda_handler_runs_with_a_lambda_context(
     monkeypatch: pytest.MonkeyPatch, deps: Deps, lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN the function's clients, nothing new in the archive
-    monkeypatch.setattr(warehouse_etl, "_clients", lambda: deps.clients)
     expect_secret(deps, FILLED_IN)
     deps.s3.add_response(
         "list_objects_v2", {"IsTruncated": False}, {"Bucket": BUCKET, "Prefix": "tickets/", "Delimiter": "/"}
     )
 
     # WHEN the Lambda entry point runs
-    result = warehouse_etl.lambda_handler(SCHEDULED_EVENT, lambda_context)
+    entry = EntryPoint(warehouse_etl.handle, lambda: deps.clients, warehouse_etl.logger)
+    result = entry(SCHEDULED_EVENT, lambda_context)
 
     # THEN the counts come back
     assert (result["scanned"], result["fetched"], result["loaded"]) == (0, 0, 0)

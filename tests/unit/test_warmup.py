@@ -19,20 +19,17 @@ from ticketflow_dev.cli.deploy import warm
 from ticketflow_dev.deployed_functions import DeployedFunction
 from ticketflow_dev.prewarm import WarmTarget, prewarm
 
-# Each handler answering warm-up events, with its cached builder and the environment that builder reads.
+# Each handler answering warm-up events, with the environment its dependency's builder reads.
 HANDLERS = {
-    "detect_sentiment": ("_detector", {}),
-    "generate_response": ("_triager", {"BEDROCK_MODEL_ID": "model"}),
-    "s3_writer": ("_archive", {"BUCKET_NAME": "archive"}),
-    "warehouse_etl": (
-        "_clients",
-        {
-            "BUCKET_NAME": "archive",
-            "ARCHIVE_PREFIX": "tickets/",
-            "STAGING_PREFIX": "staging/",
-            "REDSHIFT_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:warehouse",
-        },
-    ),
+    "detect_sentiment": {},
+    "generate_response": {"BEDROCK_MODEL_ID": "model"},
+    "s3_writer": {"BUCKET_NAME": "archive"},
+    "warehouse_etl": {
+        "BUCKET_NAME": "archive",
+        "ARCHIVE_PREFIX": "tickets/",
+        "STAGING_PREFIX": "staging/",
+        "REDSHIFT_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:warehouse",
+    },
 }
 
 
@@ -72,14 +69,13 @@ def test_a_warmup_builds_the_clients_and_skips_the_handler() -> None:
 def handler_name(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A handler module with the environment its builder reads and its builder's cache emptied after."""
     name = cast(str, request.param)
-    builder, environment = HANDLERS[name]
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    for key, value in environment.items():
+    for key, value in HANDLERS[name].items():
         monkeypatch.setenv(key, value)
-    cached = getattr(load_handler(name), builder)
-    cached.cache_clear()
+    dependency = load_handler(name).lambda_handler.dependency
+    dependency.cache_clear()
     yield name
-    cached.cache_clear()
+    dependency.cache_clear()
 
 
 def test_each_handler_answers_the_warmup_with_its_clients_built(
@@ -87,14 +83,13 @@ def test_each_handler_answers_the_warmup_with_its_clients_built(
 ) -> None:
     # GIVEN a pipeline handler whose cached clients are not built yet
     module = load_handler(handler_name)
-    builder = getattr(module, HANDLERS[handler_name][0])
 
     # WHEN it gets the warm-up event (offline: building boto3 clients sends nothing)
     answer = module.lambda_handler(warmup_event(), lambda_context)
 
     # THEN it answers with its environment, and the first ticket will find its clients built
     assert answer == {WARMUP_KEY: ENVIRONMENT_ID}
-    assert builder.cache_info().currsize == 1
+    assert module.lambda_handler.dependency.cache_info().currsize == 1
 
 
 class FakeLambda:
