@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from fake_bedrock import tokens
-from fake_bedrock.triage import complete, parse_ticket, triage
+from fake_bedrock.stand_ins.triage import complete, parse_ticket, triage
 
 JsonObject = dict[str, Any]
 

@@ -22,13 +22,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-from fake_bedrock import comprehend, models
-from fake_bedrock.converse import RequestContext, converse
 from fake_bedrock.engine import JsonObject
-from fake_bedrock.errors import Service, ServiceError
 from fake_bedrock.faults import FaultConfig, FaultConfigError, FaultInjector
-from fake_bedrock.invoke import invoke_model
-from fake_bedrock.upstream import Upstream
+from fake_bedrock.protocols import comprehend, model_ids
+from fake_bedrock.protocols.converse import RequestContext, converse
+from fake_bedrock.protocols.errors import Service, ServiceError
+from fake_bedrock.protocols.invoke import invoke_model
+from fake_bedrock.upstream.client import Upstream
 
 LOG = logging.getLogger("fake_bedrock")
 _MODEL_ROUTE = re.compile(r"^/model/([^/]+)/([a-z-]+)$")
@@ -183,7 +183,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _bedrock(self, model_id: str, op: str, raw: bytes) -> None:
         def work(context: RequestContext) -> Reply:
-            model = models.resolve(model_id)
+            model = model_ids.resolve(model_id)
             if op == "converse":
                 request = _parse_json_object(raw)
                 return 200, {}, _json_bytes(converse(model, request, context, upstream=self.server.upstream))

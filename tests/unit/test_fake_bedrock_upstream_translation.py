@@ -10,13 +10,13 @@ import pytest
 
 from fake_bedrock.__main__ import load_upstream, parse_args
 from fake_bedrock.engine import BadOutput
-from fake_bedrock.upstream import (
+from fake_bedrock.upstream.client import (
     UpstreamConfig,
     UpstreamConfigError,
     error_for_status,
     transport_error,
 )
-from fake_bedrock.upstream_translate import (
+from fake_bedrock.upstream.translate import (
     MalformedCompletionError,
     chat_messages,
     chat_request,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fake_bedrock.lexicon import extract, tokenize
-from fake_bedrock.sentiment import LABELS, analyse
+from fake_bedrock.stand_ins.lexicon import extract, tokenize
+from fake_bedrock.stand_ins.sentiment import LABELS, analyse
 
 pytestmark = pytest.mark.unit
 

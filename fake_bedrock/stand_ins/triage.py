@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fake_bedrock.priority import decide, strip_instructions
-from fake_bedrock.replies import ReplyFacts, choose_playbook, draft_reply
-from fake_bedrock.sentiment import analyse
+from fake_bedrock.stand_ins.priority import decide, strip_instructions
+from fake_bedrock.stand_ins.replies import ReplyFacts, choose_playbook, draft_reply
+from fake_bedrock.stand_ins.sentiment import analyse
 
 _LABELS = {
     "ticket id": "ticket_id",

@@ -1,5 +1,5 @@
 """Forward Converse to a real model: an OpenAI-compatible chat-completions server (Ollama, llama.cpp
-server, vLLM) at `POST {base}/v1/chat/completions`, its answer translated back (`upstream_translate`).
+server, vLLM) at `POST {base}/v1/chat/completions`, its answer translated back (`translate`).
 
 Off unless configured (`--upstream-url`/`--upstream-model`, or `FAKE_BEDROCK_UPSTREAM_URL`/`_MODEL`; the
 optional `FAKE_BEDROCK_UPSTREAM_API_KEY` is sent as a Bearer token). The request is checked exactly as
@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from fake_bedrock.converse import RequestContext
 from fake_bedrock.engine import JsonObject
-from fake_bedrock.errors import ServiceError
-from fake_bedrock.upstream_translate import MalformedCompletionError, chat_request, converse_response, spoil
+from fake_bedrock.protocols.converse import RequestContext
+from fake_bedrock.protocols.errors import ServiceError
+from fake_bedrock.upstream.translate import MalformedCompletionError, chat_request, converse_response, spoil
 
 LOG = logging.getLogger("fake_bedrock.upstream")
 

@@ -17,16 +17,16 @@ from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
-from fake_bedrock.converse import (
+from fake_bedrock.engine import Completion, JsonObject, Prompt, Tool, ToolMode, Turn, digest, generate
+from fake_bedrock.protocols.converse import (
     RequestContext,
     content_blocks,
     parse_inference_limits,
     parse_max_tokens,
     parse_prompt,
 )
-from fake_bedrock.engine import Completion, JsonObject, Prompt, Tool, ToolMode, Turn, digest, generate
-from fake_bedrock.errors import ServiceError, validation
-from fake_bedrock.models import Family, ModelSpec
+from fake_bedrock.protocols.errors import ServiceError, validation
+from fake_bedrock.protocols.model_ids import Family, ModelSpec
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 TITAN_DEFAULT_MAX_TOKENS = 512

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from fake_bedrock.engine import JsonObject
-from fake_bedrock.errors import ServiceError, constraint_errors, not_null
-from fake_bedrock.sentiment import analyse
+from fake_bedrock.protocols.errors import ServiceError, constraint_errors, not_null
+from fake_bedrock.stand_ins.sentiment import analyse
 
 TARGET_PREFIX = "Comprehend_20171127."
 MAX_TEXT_BYTES = 5000

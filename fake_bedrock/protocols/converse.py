@@ -24,11 +24,11 @@ from fake_bedrock.engine import (
     digest,
     generate,
 )
-from fake_bedrock.errors import ServiceError, constraint_errors, validation
-from fake_bedrock.models import Family, ModelSpec
+from fake_bedrock.protocols.errors import ServiceError, constraint_errors, validation
+from fake_bedrock.protocols.model_ids import Family, ModelSpec
 
 if TYPE_CHECKING:
-    from fake_bedrock.upstream import Upstream
+    from fake_bedrock.upstream.client import Upstream
 
 _TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _ROLES = ("user", "assistant")
