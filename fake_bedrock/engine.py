@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,29 +17,13 @@ from typing import Any
 
 from fake_bedrock import tokens
 from fake_bedrock.stand_ins.triage import complete, parse_ticket, triage
-
-JsonObject = dict[str, Any]
+from fake_bedrock.wire import BadOutput, JsonObject, StopReason, digest
 
 
 class ToolMode(StrEnum):
     AUTO = "auto"  # the model decides
     ANY = "any"  # the model must call some tool
     TOOL = "tool"  # the model must call the named tool
-
-
-class BadOutput(StrEnum):
-    """Ways a real model's output goes wrong, injected on request."""
-
-    TEXT_INSTEAD_OF_TOOL = "text_instead_of_tool"  # prose with broken JSON where a tool call was due
-    GARBLED_TOOL_INPUT = "garbled_tool_input"  # a tool call whose input does not match the schema
-    BROKEN_JSON_TEXT = "broken_json_text"  # a plain answer that is a truncated JSON fragment
-
-
-class StopReason(StrEnum):
-    END_TURN = "end_turn"
-    TOOL_USE = "tool_use"
-    MAX_TOKENS = "max_tokens"
-    STOP_SEQUENCE = "stop_sequence"
 
 
 @dataclass(frozen=True)
@@ -97,12 +80,6 @@ def generate(prompt: Prompt, *, salt: str, bad_output: BadOutput | None = None) 
     if tool is None:
         return _text_completion(prompt, input_tokens, bad_output)
     return _tool_completion(prompt, tool, input_tokens, salt, bad_output)
-
-
-def digest(*parts: object) -> str:
-    """A stable hex digest of JSON-serialisable parts, for deterministic ids."""
-    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _input_tokens(prompt: Prompt) -> int:

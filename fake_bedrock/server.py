@@ -22,13 +22,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-from fake_bedrock.engine import JsonObject
 from fake_bedrock.faults import FaultConfig, FaultConfigError, FaultInjector
 from fake_bedrock.protocols import comprehend, model_ids
-from fake_bedrock.protocols.converse import RequestContext, converse
+from fake_bedrock.protocols.converse import converse
 from fake_bedrock.protocols.errors import Service, ServiceError
 from fake_bedrock.protocols.invoke import invoke_model
 from fake_bedrock.upstream.client import Upstream
+from fake_bedrock.wire import JsonObject, RequestContext
 
 LOG = logging.getLogger("fake_bedrock")
 _MODEL_ROUTE = re.compile(r"^/model/([^/]+)/([a-z-]+)$")

@@ -9,23 +9,13 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from fake_bedrock.engine import (
-    BadOutput,
-    Completion,
-    JsonObject,
-    Prompt,
-    Tool,
-    ToolMode,
-    Turn,
-    digest,
-    generate,
-)
+from fake_bedrock.engine import Completion, Prompt, Tool, ToolMode, Turn, generate
 from fake_bedrock.protocols.errors import ServiceError, constraint_errors, validation
 from fake_bedrock.protocols.model_ids import Family, ModelSpec
+from fake_bedrock.wire import JsonObject, RequestContext, digest
 
 if TYPE_CHECKING:
     from fake_bedrock.upstream.client import Upstream
@@ -33,14 +23,6 @@ if TYPE_CHECKING:
 _TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _ROLES = ("user", "assistant")
 _MAX_STOP_SEQUENCES = 4
-
-
-@dataclass(frozen=True)
-class RequestContext:
-    """What the server knows about a request besides its body."""
-
-    started: float  # time.perf_counter() when the request arrived
-    bad_output: BadOutput | None = None
 
 
 def converse(

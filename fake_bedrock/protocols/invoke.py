@@ -17,9 +17,8 @@ from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
-from fake_bedrock.engine import Completion, JsonObject, Prompt, Tool, ToolMode, Turn, digest, generate
+from fake_bedrock.engine import Completion, Prompt, Tool, ToolMode, Turn, generate
 from fake_bedrock.protocols.converse import (
-    RequestContext,
     content_blocks,
     parse_inference_limits,
     parse_max_tokens,
@@ -27,6 +26,7 @@ from fake_bedrock.protocols.converse import (
 )
 from fake_bedrock.protocols.errors import ServiceError, validation
 from fake_bedrock.protocols.model_ids import Family, ModelSpec
+from fake_bedrock.wire import JsonObject, RequestContext, digest
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 TITAN_DEFAULT_MAX_TOKENS = 512

@@ -30,10 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from fake_bedrock.engine import JsonObject
-from fake_bedrock.protocols.converse import RequestContext
 from fake_bedrock.protocols.errors import ServiceError
 from fake_bedrock.upstream.translate import MalformedCompletionError, chat_request, converse_response, spoil
+from fake_bedrock.wire import JsonObject, RequestContext
 
 LOG = logging.getLogger("fake_bedrock.upstream")
 

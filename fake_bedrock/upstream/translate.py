@@ -16,7 +16,8 @@ import re
 from typing import Any
 
 from fake_bedrock import tokens
-from fake_bedrock.engine import BadOutput, JsonObject, StopReason, digest, garble
+from fake_bedrock.engine import garble
+from fake_bedrock.wire import BadOutput, JsonObject, StopReason, digest
 
 _TOOL_USE_ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
 _TOOL_USE_ID_MAX = 64

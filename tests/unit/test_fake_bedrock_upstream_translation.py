@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from fake_bedrock.__main__ import load_upstream, parse_args
-from fake_bedrock.engine import BadOutput
 from fake_bedrock.upstream.client import (
     UpstreamConfig,
     UpstreamConfigError,
@@ -26,6 +25,7 @@ from fake_bedrock.upstream.translate import (
     tool_use_block,
     tool_use_id,
 )
+from fake_bedrock.wire import BadOutput
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC
 
 pytestmark = pytest.mark.unit
