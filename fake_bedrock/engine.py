@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from fake_bedrock import tokens
+from fake_bedrock.malformed import broken_json_text, garble, tool_call_as_text
 from fake_bedrock.stand_ins.triage import complete, parse_ticket, triage
 from fake_bedrock.wire import BadOutput, JsonObject, StopReason, digest
 
@@ -110,7 +111,7 @@ def _chosen_tool(prompt: Prompt) -> Tool | None:
 def _text_completion(prompt: Prompt, input_tokens: int, bad_output: BadOutput | None) -> Completion:
     text = _complete(_last_user_text(prompt) or prompt.system)
     if bad_output is not None:
-        text = '{"answer": "' + text[: max(1, len(text) // 2)]
+        text = broken_json_text(text)
     stop_reason, stop_sequence = StopReason.END_TURN, None
     for sequence in prompt.stop_sequences:
         if sequence and sequence in text:
@@ -127,8 +128,7 @@ def _tool_completion(
     arguments = fill(tool.schema, _known_values(_last_user_text(prompt)), fallback=_Fallback(prompt))
     payload = json.dumps(arguments, ensure_ascii=False)
     if bad_output in (BadOutput.TEXT_INSTEAD_OF_TOOL, BadOutput.BROKEN_JSON_TEXT):
-        text = f"Here is the {tool.name} call:\n```json\n{payload[: max(1, len(payload) // 2)]}"
-        return _text_only(prompt, text, input_tokens)
+        return _text_only(prompt, tool_call_as_text(tool.name, payload), input_tokens)
     if bad_output is BadOutput.GARBLED_TOOL_INPUT:
         arguments = garble(arguments, tool.schema, payload)
         payload = json.dumps(arguments, ensure_ascii=False)
@@ -240,18 +240,3 @@ def _fill_scalar(kind: str, schema: JsonObject, known: Any, fallback: object) ->
     text = known if isinstance(known, str) else str(fallback)
     text = text[: int(schema["maxLength"])] if "maxLength" in schema else text
     return text.ljust(int(schema.get("minLength", 0)), ".")
-
-
-def garble(arguments: JsonObject, schema: JsonObject, payload: str) -> JsonObject:
-    """Tool input that does not validate: a required field dropped and enum fields off their list."""
-    garbled = dict(arguments)
-    required = [key for key in schema.get("required", []) if key in garbled]
-    if required:
-        garbled.pop(required[-1])
-    properties: dict[str, JsonObject] = schema.get("properties", {})
-    for key, sub in properties.items():
-        if "enum" in sub and key in garbled:
-            garbled[key] = "UNSPECIFIED"
-    if garbled == arguments:
-        return {"raw_output": payload[: max(1, len(payload) // 2)]}
-    return garbled
