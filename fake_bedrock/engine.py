@@ -1,23 +1,21 @@
-"""The stand-in language model: a prompt in, a completion out, the same one every time.
+"""The generic completion engine: a prompt in, a completion out, the same one every time.
 
 Protocol modules (`converse`, `invoke`) translate their bodies into a `Prompt` and a `Completion` back;
 this module decides between text and a tool call, fills tool inputs from their JSON schema, counts tokens,
 applies `maxTokens` and stop sequences, and produces the malformed output that fault injection asks for.
-What the model *says* comes from `triage` (ticket facts, priority, reply) and `complete` (free text).
+What the model *says* is not decided here: the caller gives an `Author` (the ticket triage's is
+`local_model.TicketAuthor`), so the engine knows nothing of tickets.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from fake_bedrock import tokens
 from fake_bedrock.malformed import broken_json_text, garble, tool_call_as_text
-from fake_bedrock.stand_ins.triage import complete, parse_ticket, triage
 from fake_bedrock.wire import BadOutput, JsonObject, StopReason, digest
 
 
@@ -74,13 +72,25 @@ class Completion:
         return self.input_tokens + self.output_tokens
 
 
-def generate(prompt: Prompt, *, salt: str, bad_output: BadOutput | None = None) -> Completion:
+class Author(Protocol):
+    """What the model says; the engine only shapes it into text or a tool call."""
+
+    def complete(self, text: str) -> str:
+        """The free-text answer to `text` (the last user turn, or the system prompt without one)."""
+        ...
+
+    def known_values(self, user_text: str) -> JsonObject:
+        """Values for tool-input fields of these names, read from the last user turn."""
+        ...
+
+
+def generate(prompt: Prompt, author: Author, *, salt: str, bad_output: BadOutput | None = None) -> Completion:
     """The model's answer; `salt` (a digest of the request) makes ids deterministic per request."""
     input_tokens = _input_tokens(prompt)
     tool = _chosen_tool(prompt)
     if tool is None:
-        return _text_completion(prompt, input_tokens, bad_output)
-    return _tool_completion(prompt, tool, input_tokens, salt, bad_output)
+        return _text_completion(prompt, author, input_tokens, bad_output)
+    return _tool_completion(prompt, tool, author, input_tokens, salt=salt, bad_output=bad_output)
 
 
 def _input_tokens(prompt: Prompt) -> int:
@@ -108,8 +118,10 @@ def _chosen_tool(prompt: Prompt) -> Tool | None:
     return mentioned
 
 
-def _text_completion(prompt: Prompt, input_tokens: int, bad_output: BadOutput | None) -> Completion:
-    text = _complete(_last_user_text(prompt) or prompt.system)
+def _text_completion(
+    prompt: Prompt, author: Author, input_tokens: int, bad_output: BadOutput | None
+) -> Completion:
+    text = author.complete(_last_user_text(prompt) or prompt.system)
     if bad_output is not None:
         text = broken_json_text(text)
     stop_reason, stop_sequence = StopReason.END_TURN, None
@@ -123,9 +135,10 @@ def _text_completion(prompt: Prompt, input_tokens: int, bad_output: BadOutput | 
 
 
 def _tool_completion(
-    prompt: Prompt, tool: Tool, input_tokens: int, salt: str, bad_output: BadOutput | None
+    prompt: Prompt, tool: Tool, author: Author, input_tokens: int, *, salt: str, bad_output: BadOutput | None
 ) -> Completion:
-    arguments = fill(tool.schema, _known_values(_last_user_text(prompt)), fallback=_Fallback(prompt))
+    known = author.known_values(_last_user_text(prompt))
+    arguments = fill(tool.schema, known, fallback=_Fallback(prompt, author))
     payload = json.dumps(arguments, ensure_ascii=False)
     if bad_output in (BadOutput.TEXT_INSTEAD_OF_TOOL, BadOutput.BROKEN_JSON_TEXT):
         return _text_only(prompt, tool_call_as_text(tool.name, payload), input_tokens)
@@ -156,31 +169,12 @@ def _narration(prompt: Prompt, tool: Tool) -> str | None:
 class _Fallback:
     """The free-text answer for string fields nothing else fills, computed only if one needs it."""
 
-    def __init__(self, prompt: Prompt) -> None:
+    def __init__(self, prompt: Prompt, author: Author) -> None:
         self._prompt = prompt
+        self._author = author
 
     def __str__(self) -> str:
-        return _complete(_last_user_text(self._prompt) or self._prompt.system)
-
-
-# The content decisions are pure functions of the text, so a retried request (the usual answer to an
-# injected fault) is served from these caches.
-@functools.lru_cache(maxsize=512)
-def _complete(text: str) -> str:
-    return complete(text)
-
-
-@functools.lru_cache(maxsize=512)
-def _known_values_cached(user_text: str) -> tuple[tuple[str, Any], ...]:
-    facts = parse_ticket(user_text)
-    draft = triage(facts)
-    known = {**dataclasses.asdict(facts), **dataclasses.asdict(draft)}
-    return tuple((name, value) for name, value in known.items() if value not in ("", None))
-
-
-def _known_values(user_text: str) -> JsonObject:
-    """Values a model would put into fields of these names: the ticket's facts and its triage."""
-    return dict(_known_values_cached(user_text))
+        return self._author.complete(_last_user_text(self._prompt) or self._prompt.system)
 
 
 def fill(schema: JsonObject, known: JsonObject, *, fallback: object, name: str = "", depth: int = 0) -> Any:

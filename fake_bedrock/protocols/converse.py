@@ -12,7 +12,8 @@ import time
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from fake_bedrock.engine import Completion, Prompt, Tool, ToolMode, Turn, generate
+from fake_bedrock.engine import Completion, Prompt, Tool, ToolMode, Turn
+from fake_bedrock.local_model import generate
 from fake_bedrock.protocols.errors import ServiceError, constraint_errors, validation
 from fake_bedrock.protocols.model_ids import Family, ModelSpec
 from fake_bedrock.wire import JsonObject, RequestContext, digest

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
-from fake_bedrock.engine import Completion, Prompt, Tool, ToolMode, Turn, generate
+from fake_bedrock.engine import Completion, Prompt, Tool, ToolMode, Turn
+from fake_bedrock.local_model import generate
 from fake_bedrock.protocols.converse import (
     content_blocks,
     parse_inference_limits,

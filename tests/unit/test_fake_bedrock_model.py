@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from fake_bedrock import tokens
-from fake_bedrock.engine import Prompt, Tool, ToolMode, Turn, fill, generate
+from fake_bedrock.engine import Prompt, Tool, ToolMode, Turn, fill
+from fake_bedrock.local_model import generate
 from fake_bedrock.malformed import garble
 from fake_bedrock.protocols import model_ids as models
 from fake_bedrock.protocols.converse import parse_prompt
