@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from fake_bedrock.backend import ConverseRequest
 from fake_bedrock.protocols.errors import ServiceError
 from fake_bedrock.upstream.translate import MalformedCompletionError, chat_request, converse_response, spoil
 from fake_bedrock.wire import JsonObject, RequestContext
@@ -87,12 +88,13 @@ class UpstreamConfig:
 
 
 class Upstream:
-    """Answers Converse requests (already validated) through the upstream chat-completions server."""
+    """The Converse backend that answers through the upstream chat-completions server."""
 
     def __init__(self, config: UpstreamConfig) -> None:
         self.config = config
 
-    def converse(self, body: JsonObject, context: RequestContext) -> JsonObject:
+    def converse(self, request: ConverseRequest, context: RequestContext) -> JsonObject:
+        body = request.body
         completion = self._post(chat_request(body, self.config.model))
         latency_ms = round((time.perf_counter() - context.started) * 1000)
         try:
