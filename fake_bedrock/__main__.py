@@ -14,7 +14,7 @@ from types import FrameType
 
 from fake_bedrock.faults import ENV_VAR, FaultConfig, FaultConfigError
 from fake_bedrock.server import LOG, make_server
-from fake_bedrock.upstream import (
+from fake_bedrock.upstream.client import (
     API_KEY_ENV_VAR,
     DEFAULT_TIMEOUT_S,
     MODEL_ENV_VAR,

@@ -1,46 +1,28 @@
-"""The stand-in language model: a prompt in, a completion out, the same one every time.
+"""The generic completion engine: a prompt in, a completion out, the same one every time.
 
 Protocol modules (`converse`, `invoke`) translate their bodies into a `Prompt` and a `Completion` back;
 this module decides between text and a tool call, fills tool inputs from their JSON schema, counts tokens,
 applies `maxTokens` and stop sequences, and produces the malformed output that fault injection asks for.
-What the model *says* comes from `triage` (ticket facts, priority, reply) and `complete` (free text).
+What the model *says* is not decided here: the caller gives an `Author` (the ticket triage's is
+`local_model.TicketAuthor`), so the engine knows nothing of tickets.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import hashlib
 import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from fake_bedrock import tokens
-from fake_bedrock.triage import complete, parse_ticket, triage
-
-JsonObject = dict[str, Any]
+from fake_bedrock.malformed import broken_json_text, garble, tool_call_as_text
+from fake_bedrock.wire import BadOutput, JsonObject, StopReason, digest
 
 
 class ToolMode(StrEnum):
     AUTO = "auto"  # the model decides
     ANY = "any"  # the model must call some tool
     TOOL = "tool"  # the model must call the named tool
-
-
-class BadOutput(StrEnum):
-    """Ways a real model's output goes wrong, injected on request."""
-
-    TEXT_INSTEAD_OF_TOOL = "text_instead_of_tool"  # prose with broken JSON where a tool call was due
-    GARBLED_TOOL_INPUT = "garbled_tool_input"  # a tool call whose input does not match the schema
-    BROKEN_JSON_TEXT = "broken_json_text"  # a plain answer that is a truncated JSON fragment
-
-
-class StopReason(StrEnum):
-    END_TURN = "end_turn"
-    TOOL_USE = "tool_use"
-    MAX_TOKENS = "max_tokens"
-    STOP_SEQUENCE = "stop_sequence"
 
 
 @dataclass(frozen=True)
@@ -90,19 +72,25 @@ class Completion:
         return self.input_tokens + self.output_tokens
 
 
-def generate(prompt: Prompt, *, salt: str, bad_output: BadOutput | None = None) -> Completion:
+class Author(Protocol):
+    """What the model says; the engine only shapes it into text or a tool call."""
+
+    def complete(self, text: str) -> str:
+        """The free-text answer to `text` (the last user turn, or the system prompt without one)."""
+        ...
+
+    def known_values(self, user_text: str) -> JsonObject:
+        """Values for tool-input fields of these names, read from the last user turn."""
+        ...
+
+
+def generate(prompt: Prompt, author: Author, *, salt: str, bad_output: BadOutput | None = None) -> Completion:
     """The model's answer; `salt` (a digest of the request) makes ids deterministic per request."""
     input_tokens = _input_tokens(prompt)
     tool = _chosen_tool(prompt)
     if tool is None:
-        return _text_completion(prompt, input_tokens, bad_output)
-    return _tool_completion(prompt, tool, input_tokens, salt, bad_output)
-
-
-def digest(*parts: object) -> str:
-    """A stable hex digest of JSON-serialisable parts, for deterministic ids."""
-    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return _text_completion(prompt, author, input_tokens, bad_output)
+    return _tool_completion(prompt, tool, author, input_tokens, salt=salt, bad_output=bad_output)
 
 
 def _input_tokens(prompt: Prompt) -> int:
@@ -130,10 +118,12 @@ def _chosen_tool(prompt: Prompt) -> Tool | None:
     return mentioned
 
 
-def _text_completion(prompt: Prompt, input_tokens: int, bad_output: BadOutput | None) -> Completion:
-    text = _complete(_last_user_text(prompt) or prompt.system)
+def _text_completion(
+    prompt: Prompt, author: Author, input_tokens: int, bad_output: BadOutput | None
+) -> Completion:
+    text = author.complete(_last_user_text(prompt) or prompt.system)
     if bad_output is not None:
-        text = '{"answer": "' + text[: max(1, len(text) // 2)]
+        text = broken_json_text(text)
     stop_reason, stop_sequence = StopReason.END_TURN, None
     for sequence in prompt.stop_sequences:
         if sequence and sequence in text:
@@ -145,13 +135,13 @@ def _text_completion(prompt: Prompt, input_tokens: int, bad_output: BadOutput | 
 
 
 def _tool_completion(
-    prompt: Prompt, tool: Tool, input_tokens: int, salt: str, bad_output: BadOutput | None
+    prompt: Prompt, tool: Tool, author: Author, input_tokens: int, *, salt: str, bad_output: BadOutput | None
 ) -> Completion:
-    arguments = fill(tool.schema, _known_values(_last_user_text(prompt)), fallback=_Fallback(prompt))
+    known = author.known_values(_last_user_text(prompt))
+    arguments = fill(tool.schema, known, fallback=_Fallback(prompt, author))
     payload = json.dumps(arguments, ensure_ascii=False)
     if bad_output in (BadOutput.TEXT_INSTEAD_OF_TOOL, BadOutput.BROKEN_JSON_TEXT):
-        text = f"Here is the {tool.name} call:\n```json\n{payload[: max(1, len(payload) // 2)]}"
-        return _text_only(prompt, text, input_tokens)
+        return _text_only(prompt, tool_call_as_text(tool.name, payload), input_tokens)
     if bad_output is BadOutput.GARBLED_TOOL_INPUT:
         arguments = garble(arguments, tool.schema, payload)
         payload = json.dumps(arguments, ensure_ascii=False)
@@ -179,31 +169,12 @@ def _narration(prompt: Prompt, tool: Tool) -> str | None:
 class _Fallback:
     """The free-text answer for string fields nothing else fills, computed only if one needs it."""
 
-    def __init__(self, prompt: Prompt) -> None:
+    def __init__(self, prompt: Prompt, author: Author) -> None:
         self._prompt = prompt
+        self._author = author
 
     def __str__(self) -> str:
-        return _complete(_last_user_text(self._prompt) or self._prompt.system)
-
-
-# The content decisions are pure functions of the text, so a retried request (the usual answer to an
-# injected fault) is served from these caches.
-@functools.lru_cache(maxsize=512)
-def _complete(text: str) -> str:
-    return complete(text)
-
-
-@functools.lru_cache(maxsize=512)
-def _known_values_cached(user_text: str) -> tuple[tuple[str, Any], ...]:
-    facts = parse_ticket(user_text)
-    draft = triage(facts)
-    known = {**dataclasses.asdict(facts), **dataclasses.asdict(draft)}
-    return tuple((name, value) for name, value in known.items() if value not in ("", None))
-
-
-def _known_values(user_text: str) -> JsonObject:
-    """Values a model would put into fields of these names: the ticket's facts and its triage."""
-    return dict(_known_values_cached(user_text))
+        return self._author.complete(_last_user_text(self._prompt) or self._prompt.system)
 
 
 def fill(schema: JsonObject, known: JsonObject, *, fallback: object, name: str = "", depth: int = 0) -> Any:
@@ -263,18 +234,3 @@ def _fill_scalar(kind: str, schema: JsonObject, known: Any, fallback: object) ->
     text = known if isinstance(known, str) else str(fallback)
     text = text[: int(schema["maxLength"])] if "maxLength" in schema else text
     return text.ljust(int(schema.get("minLength", 0)), ".")
-
-
-def garble(arguments: JsonObject, schema: JsonObject, payload: str) -> JsonObject:
-    """Tool input that does not validate: a required field dropped and enum fields off their list."""
-    garbled = dict(arguments)
-    required = [key for key in schema.get("required", []) if key in garbled]
-    if required:
-        garbled.pop(required[-1])
-    properties: dict[str, JsonObject] = schema.get("properties", {})
-    for key, sub in properties.items():
-        if "enum" in sub and key in garbled:
-            garbled[key] = "UNSPECIFIED"
-    if garbled == arguments:
-        return {"raw_output": payload[: max(1, len(payload) // 2)]}
-    return garbled

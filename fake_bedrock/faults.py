@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from fake_bedrock.engine import BadOutput
-from fake_bedrock.errors import EQUIVALENT, INJECTABLE, Service, ServiceError, translate_code
+from fake_bedrock.protocols.errors import EQUIVALENT, INJECTABLE, Service, ServiceError, translate_code
+from fake_bedrock.wire import BadOutput
 
 OPERATION_SERVICE: dict[str, Service] = {
     "converse": Service.BEDROCK,

@@ -22,13 +22,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-from fake_bedrock import comprehend, models
-from fake_bedrock.converse import RequestContext, converse
-from fake_bedrock.engine import JsonObject
-from fake_bedrock.errors import Service, ServiceError
+from fake_bedrock.backend import Backend
 from fake_bedrock.faults import FaultConfig, FaultConfigError, FaultInjector
-from fake_bedrock.invoke import invoke_model
-from fake_bedrock.upstream import Upstream
+from fake_bedrock.local_model import LocalModel, generate
+from fake_bedrock.protocols import comprehend, model_ids
+from fake_bedrock.protocols.converse import converse
+from fake_bedrock.protocols.errors import Service, ServiceError
+from fake_bedrock.protocols.invoke import invoke_model
+from fake_bedrock.wire import JsonObject, RequestContext
 
 LOG = logging.getLogger("fake_bedrock")
 _MODEL_ROUTE = re.compile(r"^/model/([^/]+)/([a-z-]+)$")
@@ -60,12 +61,13 @@ class FakeBedrockServer(ThreadingHTTPServer):
         *,
         admin: bool = False,
         faults: FaultConfig | None = None,
-        upstream: Upstream | None = None,
+        upstream: Backend | None = None,
     ) -> None:
         super().__init__(address, Handler)
         self.admin = admin
         self.injector = FaultInjector(faults)
-        self.upstream = upstream  # when set, Converse is answered by a real model (fake_bedrock.upstream)
+        # Converse is answered by a real model when one is configured (fake_bedrock.upstream), else locally.
+        self.converse_backend: Backend = upstream if upstream is not None else LocalModel()
 
     @property
     def url(self) -> str:
@@ -183,11 +185,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def _bedrock(self, model_id: str, op: str, raw: bytes) -> None:
         def work(context: RequestContext) -> Reply:
-            model = models.resolve(model_id)
+            model = model_ids.resolve(model_id)
             if op == "converse":
                 request = _parse_json_object(raw)
-                return 200, {}, _json_bytes(converse(model, request, context, upstream=self.server.upstream))
-            body, completion = invoke_model(model, raw, context)
+                return 200, {}, _json_bytes(converse(model, request, context, self.server.converse_backend))
+            body, completion = invoke_model(model, raw, context, generate)
             headers = {
                 "X-Amzn-Bedrock-Input-Token-Count": str(completion.input_tokens),
                 "X-Amzn-Bedrock-Output-Token-Count": str(completion.output_tokens),
@@ -252,7 +254,7 @@ def make_server(
     *,
     admin: bool = False,
     faults: FaultConfig | None = None,
-    upstream: Upstream | None = None,
+    upstream: Backend | None = None,
 ) -> FakeBedrockServer:
     return FakeBedrockServer((host, port), admin=admin, faults=faults, upstream=upstream)
 
@@ -264,7 +266,7 @@ def serve_in_background(
     *,
     admin: bool = False,
     faults: FaultConfig | None = None,
-    upstream: Upstream | None = None,
+    upstream: Backend | None = None,
 ) -> Iterator[FakeBedrockServer]:
     """Run a server in a daemon thread (port 0: an ephemeral port) and stop it on exit; for tests."""
     server = make_server(host, port, admin=admin, faults=faults, upstream=upstream)

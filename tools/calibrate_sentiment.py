@@ -2,12 +2,12 @@
 
     python tools/calibrate_sentiment.py [../shared/data/labelled_tickets_dev.jsonl] [--write]
 
-The features come from `fake_bedrock.lexicon` (a fixed support-ticket lexicon); only the weights of a
-small multinomial logistic model over them are fitted, against Comprehend's soft scores, with an L2
+The features come from `fake_bedrock.stand_ins.lexicon` (a fixed support-ticket lexicon); only the weights
+of a small multinomial logistic model over them are fitted, against Comprehend's soft scores, with an L2
 penalty chosen before looking at the folds. Cross-validated figures (5-fold, leave-one-product-out, and
 with `--loo` leave-one-out) fit on the training folds only. They measure the fitted weights, not the
 choice of lexicon words, which was made by reading the same tickets: expect unseen data to score a little
-lower. `--write` rewrites the WEIGHTS block in fake_bedrock/sentiment_weights.py.
+lower. `--write` rewrites the WEIGHTS block in fake_bedrock/stand_ins/sentiment_weights.py.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fake_bedrock.lexicon import FEATURE_NAMES, extract  # noqa: E402
-from fake_bedrock.priority import decide  # noqa: E402
+from fake_bedrock.stand_ins.lexicon import FEATURE_NAMES, extract  # noqa: E402
+from fake_bedrock.stand_ins.priority import decide  # noqa: E402
 
 CLASSES = ("Positive", "Negative", "Neutral", "Mixed")
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "labelled_tickets_dev.jsonl"
@@ -94,8 +94,8 @@ def cross_validate(
 ) -> tuple[float, float]:
     """(sentiment accuracy, end-to-end priority accuracy) with weights fitted on the training folds only.
 
-    The priority uses the rules of fake_bedrock.priority (nothing fitted) fed with the held-out predicted
-    sentiment, as in the pipeline, so sentiment errors propagate.
+    The priority uses the rules of fake_bedrock.stand_ins.priority (nothing fitted) fed with the held-out
+    predicted sentiment, as in the pipeline, so sentiment errors propagate.
     """
     sentiment_hits = priority_hits = 0
     for fold in sorted(set(folds)):
@@ -151,7 +151,7 @@ def main(argv: list[str]) -> None:
     say(f"features: {(*FEATURE_NAMES, 'bias')}")
     say(block)
     if "--write" in argv:
-        target = ROOT / "fake_bedrock" / "sentiment_weights.py"
+        target = ROOT / "fake_bedrock" / "stand_ins" / "sentiment_weights.py"
         header = (
             '"""Weights of the Comprehend stand-in, fitted by tools/calibrate_sentiment.py; do not edit."""'
             "\n\n"

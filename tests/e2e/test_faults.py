@@ -31,8 +31,8 @@ ERROR_RATE = 0.3
 SEED = 20261126
 DEADLINE = 600.0
 AI_OPERATIONS = ("converse", "detect_sentiment")
-# The errors fault injection raises (fake_bedrock.errors.INJECTABLE); a FAILED ticket's reason names one, or
-# the model output that did not validate.
+# The errors fault injection raises (fake_bedrock.protocols.errors.INJECTABLE); a FAILED ticket's reason
+# names one, or the model output that did not validate.
 FAILURE_NAMES = (
     "ThrottlingException",
     "ModelTimeoutException",

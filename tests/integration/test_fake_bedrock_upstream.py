@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from fake_bedrock.server import FakeBedrockServer, serve_in_background
-from fake_bedrock.upstream import Upstream, UpstreamConfig
+from fake_bedrock.upstream.client import Upstream, UpstreamConfig
 from tests.integration.fake_bedrock_clients import TICKET_ID, aws_client, negative, outage_ticket
 from ticketflow.enrichment import BedrockTriage, InvalidModelOutputError
 from ticketflow.model import Priority

@@ -12,8 +12,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from fake_bedrock.sentiment import analyse
-from fake_bedrock.triage import parse_ticket, triage
+from fake_bedrock.stand_ins.sentiment import analyse
+from fake_bedrock.stand_ins.triage import parse_ticket, triage
 from ticketflow_dev.cli import eval as eval_cli
 from ticketflow_infra.settings import Settings
 

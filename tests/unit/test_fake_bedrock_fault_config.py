@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from fake_bedrock.__main__ import load_faults
-from fake_bedrock.comprehend import batch_detect_sentiment, detect_sentiment
-from fake_bedrock.errors import Service, ServiceError
 from fake_bedrock.faults import FaultConfig, FaultConfigError, FaultInjector, Latency
+from fake_bedrock.protocols.comprehend import batch_detect_sentiment, detect_sentiment
+from fake_bedrock.protocols.errors import Service, ServiceError
 from ticketflow_dev.fake_bedrock_admin import operation_rule, with_rule
 
 

@@ -6,10 +6,14 @@ from typing import Any
 
 import pytest
 
-from fake_bedrock import models, tokens
-from fake_bedrock.converse import parse_prompt
-from fake_bedrock.engine import BadOutput, Prompt, StopReason, Tool, ToolMode, Turn, fill, garble, generate
-from fake_bedrock.errors import ServiceError
+from fake_bedrock import tokens
+from fake_bedrock.engine import Prompt, Tool, ToolMode, Turn, fill
+from fake_bedrock.local_model import generate
+from fake_bedrock.malformed import garble
+from fake_bedrock.protocols import model_ids as models
+from fake_bedrock.protocols.converse import parse_prompt
+from fake_bedrock.protocols.errors import ServiceError
+from fake_bedrock.wire import BadOutput, StopReason
 
 TRIAGE_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 
 from fake_bedrock.__main__ import load_upstream, parse_args
-from fake_bedrock.engine import BadOutput
-from fake_bedrock.upstream import (
+from fake_bedrock.upstream.client import (
     UpstreamConfig,
     UpstreamConfigError,
     error_for_status,
     transport_error,
 )
-from fake_bedrock.upstream_translate import (
+from fake_bedrock.upstream.translate import (
     MalformedCompletionError,
     chat_messages,
     chat_request,
@@ -26,6 +25,7 @@ from fake_bedrock.upstream_translate import (
     tool_use_block,
     tool_use_id,
 )
+from fake_bedrock.wire import BadOutput
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC
 
 TRIAGE_INPUT = {"customer_response": "Hi Ana", "priority": "HIGH", "priority_reasoning": "Outage."}

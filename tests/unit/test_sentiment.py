@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fake_bedrock.lexicon import extract, tokenize
-from fake_bedrock.sentiment import LABELS, analyse
+from fake_bedrock.stand_ins.lexicon import extract, tokenize
+from fake_bedrock.stand_ins.sentiment import LABELS, analyse
 
 DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "data" / "labelled_tickets_dev.jsonl"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from fake_bedrock.priority import decide, strip_instructions
-from fake_bedrock.replies import PLAYBOOKS, RESPONSE_TIMES, choose_playbook
-from fake_bedrock.triage import TicketFacts, complete, parse_ticket, triage
+from fake_bedrock.stand_ins.priority import decide, strip_instructions
+from fake_bedrock.stand_ins.replies import PLAYBOOKS, RESPONSE_TIMES, choose_playbook
+from fake_bedrock.stand_ins.triage import TicketFacts, complete, parse_ticket, triage
 from ticketflow.model import SentimentResult, TicketSubmitted
 from ticketflow.prompts import MAX_REPLY_WORDS, triage_user_message
 

@@ -8,12 +8,14 @@ separate service with its own image.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from fake_bedrock.priority import decide, strip_instructions
-from fake_bedrock.replies import ReplyFacts, choose_playbook, draft_reply
-from fake_bedrock.sentiment import analyse
+from fake_bedrock.stand_ins.priority import decide, strip_instructions
+from fake_bedrock.stand_ins.replies import ReplyFacts, choose_playbook, draft_reply
+from fake_bedrock.stand_ins.sentiment import analyse
 
 _LABELS = {
     "ticket id": "ticket_id",
@@ -92,6 +94,13 @@ def triage(facts: TicketFacts) -> TriageDraft:
         )
     )
     return TriageDraft(decision.priority, decision.reasoning, reply)
+
+
+def known_values(user_text: str) -> dict[str, Any]:
+    """Values a model would put into tool-input fields of these names: the ticket's facts and its triage."""
+    facts = parse_ticket(user_text)
+    known = {**dataclasses.asdict(facts), **dataclasses.asdict(triage(facts))}
+    return {name: value for name, value in known.items() if value not in ("", None)}
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")

@@ -17,16 +17,17 @@ from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
-from fake_bedrock.converse import (
-    RequestContext,
+from fake_bedrock.backend import Generate
+from fake_bedrock.engine import Completion, Prompt, Tool, ToolMode, Turn
+from fake_bedrock.protocols.converse import (
     content_blocks,
     parse_inference_limits,
     parse_max_tokens,
     parse_prompt,
 )
-from fake_bedrock.engine import Completion, JsonObject, Prompt, Tool, ToolMode, Turn, digest, generate
-from fake_bedrock.errors import ServiceError, validation
-from fake_bedrock.models import Family, ModelSpec
+from fake_bedrock.protocols.errors import ServiceError, validation
+from fake_bedrock.protocols.model_ids import Family, ModelSpec
+from fake_bedrock.wire import JsonObject, RequestContext, digest
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 TITAN_DEFAULT_MAX_TOKENS = 512
@@ -55,8 +56,11 @@ def malformed(detail: str) -> ServiceError:
     return validation(f"Malformed input request: #: {detail}, please reformat your input and try again.")
 
 
-def invoke_model(model: ModelSpec, raw_body: bytes, context: RequestContext) -> tuple[JsonObject, Completion]:
-    """The response body and the completion (the server turns its token counts into headers)."""
+def invoke_model(
+    model: ModelSpec, raw_body: bytes, context: RequestContext, generate: Generate
+) -> tuple[JsonObject, Completion]:
+    """The response body and the completion `generate` made (the server turns its token counts into
+    headers)."""
     try:
         body = json.loads(raw_body or b"null")
     except (ValueError, UnicodeDecodeError) as error:
@@ -64,7 +68,7 @@ def invoke_model(model: ModelSpec, raw_body: bytes, context: RequestContext) -> 
     if not isinstance(body, dict):
         raise malformed("expected type: JSONObject, found: " + type(body).__name__)
     handler = _HANDLERS[model.family]
-    return handler(model, body, context)
+    return handler(model, body, context, generate)
 
 
 def _check_keys(body: JsonObject, allowed: frozenset[str], required: tuple[str, ...]) -> None:
@@ -83,7 +87,9 @@ def _salted(model: ModelSpec, body: JsonObject) -> str:
 # --- Amazon Nova ---------------------------------------------------------------------------------------
 
 
-def _nova(model: ModelSpec, body: JsonObject, context: RequestContext) -> tuple[JsonObject, Completion]:
+def _nova(
+    model: ModelSpec, body: JsonObject, context: RequestContext, generate: Generate
+) -> tuple[JsonObject, Completion]:
     _check_keys(body, _NOVA_KEYS, ("messages",))
     if body.get("schemaVersion", "messages-v1") != "messages-v1":
         raise malformed(f"schemaVersion: {body['schemaVersion']} is not a valid enum value")
@@ -111,7 +117,9 @@ def _nova(model: ModelSpec, body: JsonObject, context: RequestContext) -> tuple[
 # --- Anthropic Claude ----------------------------------------------------------------------------------
 
 
-def _claude(model: ModelSpec, body: JsonObject, context: RequestContext) -> tuple[JsonObject, Completion]:
+def _claude(
+    model: ModelSpec, body: JsonObject, context: RequestContext, generate: Generate
+) -> tuple[JsonObject, Completion]:
     _check_keys(body, _CLAUDE_KEYS, ("anthropic_version", "max_tokens", "messages"))
     if body["anthropic_version"] != ANTHROPIC_VERSION:
         raise malformed(f"anthropic_version: {body['anthropic_version']} is not a valid enum value")
@@ -215,7 +223,9 @@ def _claude_tool_choice(choice: Any, tools: tuple[Tool, ...]) -> tuple[ToolMode 
 # --- Amazon Titan Text ---------------------------------------------------------------------------------
 
 
-def _titan(model: ModelSpec, body: JsonObject, context: RequestContext) -> tuple[JsonObject, Completion]:
+def _titan(
+    model: ModelSpec, body: JsonObject, context: RequestContext, generate: Generate
+) -> tuple[JsonObject, Completion]:
     _check_keys(body, _TITAN_KEYS, ("inputText",))
     config = body.get("textGenerationConfig") or {}
     max_tokens = config.get("maxTokenCount", min(TITAN_DEFAULT_MAX_TOKENS, model.max_output_tokens))
@@ -246,7 +256,8 @@ def _titan(model: ModelSpec, body: JsonObject, context: RequestContext) -> tuple
     return response, completion
 
 
-_HANDLERS: dict[Family, Callable[[ModelSpec, JsonObject, RequestContext], tuple[JsonObject, Completion]]] = {
+_Handler = Callable[[ModelSpec, JsonObject, RequestContext, Generate], tuple[JsonObject, Completion]]
+_HANDLERS: dict[Family, _Handler] = {
     Family.NOVA: _nova,
     Family.CLAUDE: _claude,
     Family.TITAN: _titan,

@@ -1,5 +1,5 @@
 """Forward Converse to a real model: an OpenAI-compatible chat-completions server (Ollama, llama.cpp
-server, vLLM) at `POST {base}/v1/chat/completions`, its answer translated back (`upstream_translate`).
+server, vLLM) at `POST {base}/v1/chat/completions`, its answer translated back (`translate`).
 
 Off unless configured (`--upstream-url`/`--upstream-model`, or `FAKE_BEDROCK_UPSTREAM_URL`/`_MODEL`; the
 optional `FAKE_BEDROCK_UPSTREAM_API_KEY` is sent as a Bearer token). The request is checked exactly as
@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from fake_bedrock.converse import RequestContext
-from fake_bedrock.engine import JsonObject
-from fake_bedrock.errors import ServiceError
-from fake_bedrock.upstream_translate import MalformedCompletionError, chat_request, converse_response, spoil
+from fake_bedrock.backend import ConverseRequest
+from fake_bedrock.protocols.errors import ServiceError
+from fake_bedrock.upstream.translate import MalformedCompletionError, chat_request, converse_response, spoil
+from fake_bedrock.wire import JsonObject, RequestContext
 
 LOG = logging.getLogger("fake_bedrock.upstream")
 
@@ -88,12 +88,13 @@ class UpstreamConfig:
 
 
 class Upstream:
-    """Answers Converse requests (already validated) through the upstream chat-completions server."""
+    """The Converse backend that answers through the upstream chat-completions server."""
 
     def __init__(self, config: UpstreamConfig) -> None:
         self.config = config
 
-    def converse(self, body: JsonObject, context: RequestContext) -> JsonObject:
+    def converse(self, request: ConverseRequest, context: RequestContext) -> JsonObject:
+        body = request.body
         completion = self._post(chat_request(body, self.config.model))
         latency_ms = round((time.perf_counter() - context.started) * 1000)
         try:

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fake_bedrock.engine import JsonObject
-from fake_bedrock.errors import ServiceError, constraint_errors, not_null
-from fake_bedrock.sentiment import analyse
+from fake_bedrock.protocols.errors import ServiceError, constraint_errors, not_null
+from fake_bedrock.stand_ins.sentiment import analyse
+from fake_bedrock.wire import JsonObject
 
 TARGET_PREFIX = "Comprehend_20171127."
 MAX_TEXT_BYTES = 5000

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import math
 
-from fake_bedrock.lexicon import FEATURE_NAMES, extract
-from fake_bedrock.sentiment_weights import FEATURES, WEIGHTS
+from fake_bedrock.stand_ins.lexicon import FEATURE_NAMES, extract
+from fake_bedrock.stand_ins.sentiment_weights import FEATURES, WEIGHTS
 
 LABELS = ("Positive", "Negative", "Neutral", "Mixed")
 
 if (*FEATURE_NAMES, "bias") != FEATURES:  # pragma: no cover - guards a stale weights file at import
-    raise ImportError("fake_bedrock.sentiment_weights does not match the lexicon's features; recalibrate")
+    raise ImportError(
+        "fake_bedrock.stand_ins.sentiment_weights does not match the lexicon's features; recalibrate"
+    )
 
 
 def scores_for(features: tuple[float, ...]) -> dict[str, float]:

@@ -2,54 +2,35 @@
 
 The checks are the ones the real service makes before a model sees the request (messages start with a
 user turn and alternate, blocks are not empty, `maxTokens` within the model's limit, tool names and
-`toolChoice` consistent, tool blocks only with a `toolConfig`), with the real service's messages.
+`toolChoice` consistent, tool blocks only with a `toolConfig`), with the real service's messages. Then the
+backend it is given answers: the local model or the upstream, which this module does not know.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from fake_bedrock.engine import (
-    BadOutput,
-    Completion,
-    JsonObject,
-    Prompt,
-    Tool,
-    ToolMode,
-    Turn,
-    digest,
-    generate,
-)
-from fake_bedrock.errors import ServiceError, constraint_errors, validation
-from fake_bedrock.models import Family, ModelSpec
-
-if TYPE_CHECKING:
-    from fake_bedrock.upstream import Upstream
+from fake_bedrock.backend import Backend, ConverseRequest
+from fake_bedrock.engine import Completion, Prompt, Tool, ToolMode, Turn
+from fake_bedrock.protocols.errors import ServiceError, constraint_errors, validation
+from fake_bedrock.protocols.model_ids import Family, ModelSpec
+from fake_bedrock.wire import JsonObject, RequestContext
 
 _TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _ROLES = ("user", "assistant")
 _MAX_STOP_SEQUENCES = 4
 
 
-@dataclass(frozen=True)
-class RequestContext:
-    """What the server knows about a request besides its body."""
-
-    started: float  # time.perf_counter() when the request arrived
-    bad_output: BadOutput | None = None
+def converse(model: ModelSpec, body: JsonObject, context: RequestContext, backend: Backend) -> JsonObject:
+    prompt = parse_prompt(model, body)  # the service's checks, whichever backend answers
+    return backend.converse(ConverseRequest(model.model_id, body, prompt), context)
 
 
-def converse(
-    model: ModelSpec, body: JsonObject, context: RequestContext, *, upstream: Upstream | None = None
-) -> JsonObject:
-    prompt = parse_prompt(model, body)  # the service's checks, whichever model answers
-    if upstream is not None:
-        return upstream.converse(body, context)
-    completion = generate(prompt, salt=digest(model.model_id, body), bad_output=context.bad_output)
+def completion_response(completion: Completion, context: RequestContext) -> JsonObject:
+    """The Converse response body for a completion of the local model."""
     return {
         "output": {"message": {"role": "assistant", "content": content_blocks(completion)}},
         "stopReason": completion.stop_reason.value,

@@ -16,7 +16,8 @@ import re
 from typing import Any
 
 from fake_bedrock import tokens
-from fake_bedrock.engine import BadOutput, JsonObject, StopReason, digest, garble
+from fake_bedrock.malformed import broken_json_text, garble, tool_call_as_text
+from fake_bedrock.wire import BadOutput, JsonObject, StopReason, digest
 
 _TOOL_USE_ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
 _TOOL_USE_ID_MAX = 64
@@ -252,10 +253,9 @@ def spoil(response: JsonObject, bad_output: BadOutput, request: JsonObject) -> J
         return _with_content(response, spoiled, response["stopReason"])
     if tool_uses:
         payload = json.dumps(tool_uses[0]["input"], ensure_ascii=False)
-        text = f"Here is the {tool_uses[0]['name']} call:\n```json\n{payload[: max(1, len(payload) // 2)]}"
+        text = tool_call_as_text(tool_uses[0]["name"], payload)
     else:
-        whole = "".join(str(b.get("text", "")) for b in blocks)
-        text = '{"answer": "' + whole[: max(1, len(whole) // 2)]
+        text = broken_json_text("".join(str(b.get("text", "")) for b in blocks))
     return _with_content(response, [{"text": text}], StopReason.END_TURN.value)
 
 

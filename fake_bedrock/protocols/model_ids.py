@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from fake_bedrock.errors import ServiceError, validation
+from fake_bedrock.protocols.errors import ServiceError, validation
 
 
 class Family(StrEnum):
