@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from botocore.exceptions import ClientError
 
-from fake_bedrock.server import FakeBedrockServer, serve_in_background
-from tests.integration.fake_bedrock_clients import aws_client, negative, outage_ticket
+from fake_bedrock.server import FakeBedrockServer
+from tests.integration.fake_bedrock_clients import negative, outage_ticket
 from ticketflow.enrichment import BedrockTriage, ComprehendSentiment, parse_triage
 from ticketflow.model import Priority
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC, triage_user_message
@@ -25,22 +24,6 @@ from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC
 NOVA = "us.amazon.nova-pro-v1:0"
 CLAUDE = "anthropic.claude-3-5-haiku-20241022-v1:0"
 TITAN = "amazon.titan-text-express-v1"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeBedrockServer]:
-    with serve_in_background() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def bedrock(server: FakeBedrockServer) -> Any:
-    return aws_client("bedrock-runtime", server.url)
-
-
-@pytest.fixture(scope="module")
-def comprehend(server: FakeBedrockServer) -> Any:
-    return aws_client("comprehend", server.url)
 
 
 def _user(text: str) -> list[dict[str, Any]]:

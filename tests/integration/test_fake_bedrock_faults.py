@@ -20,7 +20,6 @@ from botocore.exceptions import ClientError
 from typer.testing import CliRunner
 
 from fake_bedrock.server import FakeBedrockServer, serve_in_background
-from tests.integration.fake_bedrock_clients import aws_client
 from ticketflow.enrichment import InvalidModelOutputError, parse_triage
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC
 from ticketflow_dev import fake_bedrock_admin as client
@@ -36,28 +35,12 @@ TICKET_MESSAGE = (
 )
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeBedrockServer]:
-    with serve_in_background(admin=True) as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
 def no_faults_left_behind(server: FakeBedrockServer) -> Iterator[None]:
     client.clear_faults(server.url)
     client.reset_stats(server.url)
     yield
     client.clear_faults(server.url)
-
-
-@pytest.fixture(scope="module")
-def bedrock(server: FakeBedrockServer) -> Any:
-    return aws_client("bedrock-runtime", server.url)
-
-
-@pytest.fixture(scope="module")
-def comprehend(server: FakeBedrockServer) -> Any:
-    return aws_client("comprehend", server.url)
 
 
 def _triage_call(bedrock: Any) -> dict[str, Any]:

@@ -140,11 +140,6 @@ def server(openai_module: FakeOpenAI) -> Iterator[FakeBedrockServer]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def bedrock(server: FakeBedrockServer) -> Any:
-    return aws_client("bedrock-runtime", server.url)
-
-
 def _hello(bedrock: Any, **kwargs: Any) -> dict[str, Any]:
     result: dict[str, Any] = bedrock.converse(
         modelId=NOVA, messages=[{"role": "user", "content": [{"text": "Say hello."}]}], **kwargs

@@ -6,20 +6,9 @@ from typing import Any, cast
 
 import pytest
 
+from tests.unit.fakes import FakeClock
 from ticketflow_dev import generator
 from ticketflow_dev.bench.pacing import BUFFER_SECONDS, submit_paced
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.now += seconds
 
 
 class RecordingKinesis:
@@ -38,7 +27,7 @@ class RecordingKinesis:
 @pytest.mark.parametrize(("rate", "count"), [(10.0, 25), (50.0, 120), (3.0, 7)])
 def test_tickets_are_put_no_sooner_than_due_and_at_most_a_tick_late(rate: float, count: int) -> None:
     # GIVEN a stream that accepts everything, on a clock the pacing advances by sleeping
-    clock = FakeClock()
+    clock = FakeClock(start=0.0)
     kinesis = RecordingKinesis(clock)
     tickets = list(generator.tickets(count, seed=1))
 
@@ -57,7 +46,7 @@ def test_tickets_are_put_no_sooner_than_due_and_at_most_a_tick_late(rate: float,
 
 def test_at_high_rates_each_put_carries_a_ticks_worth() -> None:
     # GIVEN 200 tickets at 100 per second
-    clock = FakeClock()
+    clock = FakeClock(start=0.0)
     kinesis = RecordingKinesis(clock)
 
     # WHEN paced
@@ -77,7 +66,7 @@ def test_at_high_rates_each_put_carries_a_ticks_worth() -> None:
 
 def test_a_burst_is_put_at_once_and_a_rate_must_be_positive() -> None:
     # GIVEN 30 tickets
-    clock = FakeClock()
+    clock = FakeClock(start=0.0)
     kinesis = RecordingKinesis(clock)
     tickets = list(generator.tickets(30, seed=3))
 
@@ -90,3 +79,22 @@ def test_a_burst_is_put_at_once_and_a_rate_must_be_positive() -> None:
     with pytest.raises(ValueError, match="above zero"):
         submit_paced(cast(Any, kinesis), "s", tickets, rate=0.0, clock=clock, sleep=clock.sleep)
     assert len(kinesis.calls) == 1
+
+
+def test_a_clock_far_from_zero_paces_without_spinning() -> None:
+    # GIVEN a clock at 100 s, as a monotonic clock is, where float rounding puts a woken tick a hair early
+    clock = FakeClock(start=100.0)
+    kinesis = RecordingKinesis(clock)
+
+    def sleep(seconds: float) -> None:
+        # 25 tickets at 10/s take 25 ticks; far more sleeps means it spins on sleeps too short to pass one.
+        assert len(clock.sleeps) < 100, f"spinning: {clock.sleeps[-3:]}"
+        clock.sleep(seconds)
+
+    # WHEN 25 tickets are paced at 10 per second
+    tickets = list(generator.tickets(25, seed=3))
+    submitted = submit_paced(cast(Any, kinesis), "s", tickets, rate=10.0, clock=clock, sleep=sleep)
+
+    # THEN all went out, one put per tick, without spinning
+    assert len(submitted) == 25
+    assert len(kinesis.calls) == 25

@@ -12,6 +12,7 @@ from typing import Any, cast
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.unit.fakes import FakeLambda
 from ticketflow_dev.code_push import PushError, changed, code_sha256, select, source_fingerprint
 from ticketflow_dev.deployed_functions import DeployedFunction, StackNotDeployedError, deployed_functions
 from ticketflow_infra.bundling import SOURCE_METADATA, function_zip
@@ -123,16 +124,18 @@ class FakeCloudFormation:
         }
 
 
-class FakeLambda:
-    def get_function(self, *, FunctionName: str) -> dict[str, Any]:  # noqa: N803 (boto3's names)
-        concurrency = {"Concurrency": {"ReservedConcurrentExecutions": 4}} if "Writer" in FunctionName else {}
-        return {"Configuration": {"CodeSha256": f"sha-of-{FunctionName}"}, **concurrency}
+# The writer is reserved (4 at once), the trigger is not.
+LAMBDA = FakeLambda(reserved=frozenset({"Ticketflow-Writer1-X"}))
 
 
 def test_deployed_functions_come_from_the_stack_with_their_folder_code_and_concurrency() -> None:
     # GIVEN a stack with two functions (one naming its folder, one unreserved) and a table
     # WHEN its functions are listed
-    functions = deployed_functions(cast(Any, FakeCloudFormation()), cast(Any, FakeLambda()), "Ticketflow")
+    functions = deployed_functions(
+        cast(Any, FakeCloudFormation()),
+        cast(Any, LAMBDA),
+        "Ticketflow",
+    )
 
     # THEN both functions are there with what the stack and Lambda say; the unreserved one warms one worker
     assert functions == [
@@ -152,7 +155,11 @@ def test_a_stack_that_is_not_deployed_says_to_deploy() -> None:
     # WHEN its functions are listed
     # THEN the error says to deploy first
     with pytest.raises(StackNotDeployedError, match="run `ticketflow deploy` first"):
-        deployed_functions(cast(Any, FakeCloudFormation(missing)), cast(Any, FakeLambda()), "Ticketflow")
+        deployed_functions(
+            cast(Any, FakeCloudFormation(missing)),
+            cast(Any, LAMBDA),
+            "Ticketflow",
+        )
 
 
 def test_the_source_fingerprint_changes_when_a_source_is_saved(tmp_path: Path) -> None:

@@ -12,12 +12,12 @@ from botocore.exceptions import ClientError
 from typer.testing import CliRunner
 
 from tests.event_files import TICKET_SUBMITTED, load_event
+from tests.unit.fakes import QUEUE_URL, FakeSqs
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow_dev.cli import common, dlq
 from ticketflow_dev.dead_letter_inbox import DeadLetterInbox
 from ticketflow_infra.outputs import OutputsNotFoundError, StackOutputs
 
-QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/dead-letters"
 STREAM = "tickets-stream"
 WIDE = {"COLUMNS": "250"}
 STACK_RESOURCES = dlq.resources  # before the autouse fixture replaces it
@@ -28,49 +28,6 @@ ON_FAILURE_RECORD = json.dumps(
 
 def _ticket(ticket_id: str) -> bytes:
     return json.dumps(load_event(TICKET_SUBMITTED) | {"ticketId": ticket_id}).encode("utf-8")
-
-
-class FakeSqs:
-    """One queue: a message is visible, in flight (received, until released or deleted), or gone."""
-
-    def __init__(self) -> None:
-        self.bodies: dict[str, str] = {}  # message id → body, in arrival order
-        self.in_flight: dict[str, str] = {}  # receipt handle → message id
-        self.visibility_timeouts: list[int] = []
-        self._receipts = 0
-
-    def send_message(self, *, QueueUrl: str, MessageBody: str) -> dict[str, Any]:  # noqa: N803 (boto3's names)
-        assert QueueUrl == QUEUE_URL
-        message_id = f"m-{len(self.bodies) + 1:02d}"
-        self.bodies[message_id] = MessageBody
-        return {"MessageId": message_id}
-
-    def receive_message(self, **request: Any) -> dict[str, Any]:
-        assert request["QueueUrl"] == QUEUE_URL
-        assert request["MaxNumberOfMessages"] <= 10
-        self.visibility_timeouts.append(request["VisibilityTimeout"])
-        hidden = set(self.in_flight.values())
-        visible = [m for m in self.bodies if m not in hidden][: request["MaxNumberOfMessages"]]
-        messages = []
-        for message_id in visible:
-            self._receipts += 1
-            handle = f"rh-{self._receipts}"
-            self.in_flight[handle] = message_id
-            messages.append(
-                {"MessageId": message_id, "ReceiptHandle": handle, "Body": self.bodies[message_id]}
-            )
-        return {"Messages": messages} if messages else {}
-
-    def change_message_visibility(self, *, QueueUrl: str, ReceiptHandle: str, VisibilityTimeout: int) -> None:  # noqa: N803
-        assert (QueueUrl, VisibilityTimeout) == (QUEUE_URL, 0)
-        del self.in_flight[ReceiptHandle]
-
-    def delete_message(self, *, QueueUrl: str, ReceiptHandle: str) -> None:  # noqa: N803
-        assert QueueUrl == QUEUE_URL
-        del self.bodies[self.in_flight.pop(ReceiptHandle)]
-
-    def visible(self) -> list[str]:
-        return [m for m in self.bodies if m not in set(self.in_flight.values())]
 
 
 class FakeKinesis:
@@ -290,7 +247,7 @@ def test_the_letter_is_deleted_only_after_the_put(resources: dlq.DeadLetterResou
     resources_with_check = dlq.DeadLetterResources(queue, CheckingKinesis(), STREAM)  # type: ignore[arg-type]
 
     # WHEN it is replayed
-    report = dlq._replay(resources_with_check, None)
+    report = dlq.replay_letters(resources_with_check, None)
 
     # THEN the put came first, then the delete
     assert order == ["put while queued=True"]

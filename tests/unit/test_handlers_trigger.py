@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from tests.event_files import KINESIS_BATCH, TICKET_SUBMITTED, kinesis_event, load_event
+from tests.unit.fakes import QUEUE_URL, FakeSqs
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow.entry_point import EntryPoint
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 trigger = load_handler("trigger_sfn")
 STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:TicketFlow"
 TABLE = "tickets-table"
-QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/dead-letters"
 
 
 def _ticket(ticket_id: str, **data: str) -> bytes:
@@ -113,25 +113,12 @@ class FakeStore:
         self.rejected.append(ticket_id)
 
 
-class FakeSqs:
-    """SendMessage kept (or refused with `error`): the letters the trigger sent."""
-
-    def __init__(self, error: ClientError | None = None) -> None:
-        self.sent: list[dict[str, Any]] = []
-        self._error = error
-
-    def send_message(self, **kwargs: Any) -> dict[str, Any]:
-        if self._error is not None:
-            raise self._error
-        self.sent.append(kwargs)
-        return {"MessageId": f"m-{len(self.sent)}", "MD5OfMessageBody": "x"}
-
-    def letters(self) -> list[DeadLetter]:
-        assert all(message["QueueUrl"] == QUEUE_URL for message in self.sent)
-        return [DeadLetter(**json.loads(message["MessageBody"])) for message in self.sent]
-
-
 Entry = EntryPoint[Any, dict[str, Any]]
+
+
+def letters(sqs: FakeSqs) -> list[DeadLetter]:
+    """The letters the trigger sent."""
+    return [DeadLetter(**body) for body in sqs.sent_bodies()]
 
 
 def _wire(intake: Intake, sqs: FakeSqs | None = None) -> tuple[Entry, FakeSqs]:
@@ -246,7 +233,7 @@ def test_a_start_that_keeps_failing_is_dead_lettered_with_the_records_bytes(
 
     # THEN the batch does not fail (the shard moves on); the letter carries the record whole, with the reason
     assert response == {"batchItemFailures": []}
-    [letter] = sqs.letters()
+    [letter] = letters(sqs)
     assert letter.record_bytes() == data
     assert letter.partition_key == "pk-1"
     assert letter.sequence_number == _sequence_numbers(event)[0]
@@ -268,7 +255,7 @@ def test_a_table_that_keeps_failing_dead_letters_the_record_too(
 
     # THEN the record is parked, not failed, and nothing started
     assert response == {"batchItemFailures": []}
-    assert [letter.record_bytes() for letter in sqs.letters()] == [data]
+    assert [letter.record_bytes() for letter in letters(sqs)] == [data]
 
 
 def test_every_outcome_in_one_batch(
@@ -298,7 +285,7 @@ def test_every_outcome_in_one_batch(
     # THEN nothing is reported failed; the throttled record alone is dead-lettered; the invalid one and the
     # duplicate are recorded, and the duplicate never started
     assert response == {"batchItemFailures": []}
-    [letter] = sqs.letters()
+    [letter] = letters(sqs)
     assert (letter.record_bytes(), letter.sequence_number) == (records[3], _sequence_numbers(event)[3])
     assert store.rejected == ["TKT-20250115-0003"]
     assert store.duplicates == ["TKT-20250115-0005"]

@@ -6,22 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.unit.fakes import FakeClock
 from ticketflow_dev.polling import WaitTimeoutError, wait_until
-
-
-class FakeClock:
-    """A monotonic clock that only moves when the helper sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def states(*values: object) -> Iterator[object]:

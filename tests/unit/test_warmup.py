@@ -3,9 +3,6 @@ invocations each function gets after a deploy."""
 
 from __future__ import annotations
 
-import io
-import json
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -13,6 +10,7 @@ import pytest
 import typer
 
 from tests.event_files import TICKET_SUBMITTED, load_event
+from tests.unit.fakes import FakeLambda
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
 from ticketflow.warmup import ENVIRONMENT_ID, WARMUP_KEY, answers_warmup, is_warmup, warmup_event
 from ticketflow_dev.cli.deploy import warm
@@ -90,23 +88,6 @@ def test_each_handler_answers_the_warmup_with_its_clients_built(
     # THEN it answers with its environment, and the first ticket will find its clients built
     assert answer == {WARMUP_KEY: ENVIRONMENT_ID}
     assert module.lambda_handler.dependency.cache_info().currsize == 1
-
-
-class FakeLambda:
-    """Answers invoke like Lambda: each function's answers in turn (a payload, or a FunctionError)."""
-
-    def __init__(self, answers: dict[str, list[Any]]) -> None:
-        self._answers = {name: iter(payloads) for name, payloads in answers.items()}
-        self.invoked: Counter[str] = Counter()
-
-    def invoke(self, *, FunctionName: str, Payload: str) -> dict[str, Any]:  # noqa: N803 (boto3's names)
-        assert json.loads(Payload) == warmup_event()
-        self.invoked[FunctionName] += 1
-        answer = next(self._answers[FunctionName])
-        response: dict[str, Any] = {"Payload": io.BytesIO(json.dumps(answer).encode())}
-        if isinstance(answer, dict) and "errorMessage" in answer:
-            response["FunctionError"] = "Unhandled"
-        return response
 
 
 def test_prewarm_invokes_each_function_as_often_as_it_may_run() -> None:

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
 
 
+_ROUNDING = 1e-9
+
+
 def submit_paced(
     kinesis: KinesisClient,
     stream_name: str,
@@ -39,7 +42,9 @@ def submit_paced(
     started = clock()
     submitted: list[producer.Submitted] = []
     while len(submitted) < len(tickets):
-        due = math.floor((clock() - started) * rate) + 1
+        # The epsilon absorbs float rounding: woken exactly at a tick, `clock() - started` can fall a hair
+        # short of it, which left that tick's tickets undue and the loop spinning on zero-length sleeps.
+        due = math.floor((clock() - started) * rate + _ROUNDING) + 1
         end = min(len(tickets), due, len(submitted) + producer.MAX_RECORDS_PER_PUT)
         submitted += producer.put_batch(kinesis, stream_name, tickets[len(submitted) : end], timeout=60.0)
         # Pacing, not waiting for a condition: sleep until the next tick at which a ticket is due.

@@ -123,7 +123,7 @@ def replay_command(
     wanted = set(message_ids or [])
     if replay_all == bool(wanted):
         fail("pass either --all or one or more --message-id")
-    report = _replay(resources(), wanted if not replay_all else None)
+    report = replay_letters(resources(), wanted if not replay_all else None)
     missing = sorted(wanted - report.seen)
     if missing:
         console.print(f"[red]not in the queue:[/red] {escape(', '.join(missing))}")
@@ -140,7 +140,7 @@ class ReplayReport:
     failures: int = 0
 
 
-def _replay(resources: DeadLetterResources, wanted: set[str] | None) -> ReplayReport:
+def replay_letters(resources: DeadLetterResources, wanted: set[str] | None) -> ReplayReport:
     """Replays the wanted letters (all when `wanted` is None). Every letter it received and did not delete
     is released at the end, not at once: released early, it would come back in the next receive and end
     the reading before the rest of the queue was seen."""
