@@ -35,12 +35,12 @@ TARGETS = {
 }
 
 
-def _resolve(target: WheelTarget, tmp_path: Path) -> dict[str, str]:
+def _resolve(target: WheelTarget, tmp_path: Path, requirements: Path = LAMBDA_REQUIREMENTS) -> dict[str, str]:
     report = tmp_path / "report.json"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--dry-run",
          "--ignore-installed", "--no-deps", "--target", str(tmp_path / "target"), "--report", str(report),
-         *target.pip_args(), "--requirement", str(LAMBDA_REQUIREMENTS)],
+         *target.pip_args(), "--requirement", str(requirements)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     picked = json.loads(report.read_text(encoding="utf-8"))["install"]
@@ -48,6 +48,12 @@ def _resolve(target: WheelTarget, tmp_path: Path) -> dict[str, str]:
         canonicalize_name(item["metadata"]["name"]): item["download_info"]["url"].rsplit("/", 1)[1]
         for item in picked
     }
+
+
+def _assert_fit(target: WheelTarget, wheels: dict[str, str]) -> None:
+    for package, filename in wheels.items():
+        tags = filename.removesuffix(".whl").split("-", 2)[2]
+        assert accepts(target, tags), f"{package}: {filename} does not fit {target.label}"
 
 
 @pytest.mark.parametrize("name", TARGETS)
@@ -65,8 +71,29 @@ def test_every_lambda_dependency_resolves_to_a_wheel_of_the_target(name: str, tm
         if line and not line.startswith("#")
     ]
     assert sorted(wheels) == sorted(required)
-    for package, filename in wheels.items():
-        tags = filename.removesuffix(".whl").split("-", 2)[2]
-        assert accepts(target, tags), f"{package}: {filename} does not fit {target.label}"
+    _assert_fit(target, wheels)
     major, minor = target.python_version
     assert f"-cp{major}{minor}-" in wheels["pydantic-core"]
+
+
+# The project's own venvs (`make install`, the emulator's) install from wheels alone on the platforms this
+# machine is not: nothing pinned needs a compiler or a platform it has no wheel for.
+OTHER_MACHINES = ("macOS arm64, 3.13", "Linux aarch64, 3.13")
+VENV_REQUIREMENTS = ("dev.txt", "emulator.txt")
+
+
+@pytest.mark.parametrize("requirements", VENV_REQUIREMENTS)
+@pytest.mark.parametrize("name", OTHER_MACHINES)
+def test_the_project_venvs_install_from_wheels_on_other_machines(
+    name: str, requirements: str, tmp_path: Path
+) -> None:
+    # GIVEN another machine's interpreter, and a pinned requirements file of the project's
+    target = TARGETS[name]()
+    pinned = LAMBDA_REQUIREMENTS.parent / requirements
+
+    # WHEN pip resolves it for that interpreter, wheels only
+    wheels = _resolve(target, tmp_path, pinned)
+
+    # THEN every pin has a wheel that fits it
+    assert len(wheels) == len([line for line in pinned.read_text().splitlines() if "==" in line])
+    _assert_fit(target, wheels)
