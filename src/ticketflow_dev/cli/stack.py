@@ -29,7 +29,7 @@ def _progress(title: str) -> Iterator[Callable[[str, str], None]]:
     with console.status(title) as spinner:
 
         def report(service: str, message: str) -> None:
-            console.print(f"  [bold]{service}[/]: {escape(message)}")
+            console.print(f"  [bold]{service}[/]: {escape(message)}", soft_wrap=True)
             spinner.update(f"{title} [dim]{service}: {escape(message)}[/]")
 
         yield report

@@ -160,7 +160,7 @@ class EmulatorService(Service):
             for line in proc.stdout:
                 out.write(line)
                 if report is not None and line.startswith(("Collecting ", "Installing collected")):
-                    report(line.strip()[:100])
+                    report(line.split(" (from ", 1)[0].strip()[:100])  # not pip's "(from -r <path> (line N))"
         if proc.returncode != 0:
             raise StackError(
                 f"building the emulator's virtualenv failed ({' '.join(argv[:3])} ...): see {log}"
