@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -187,11 +188,21 @@ def _fetch_chunk(bucket: str, keys: list[str]) -> list[FetchedObject]:
     return list(_fetch_threads(_process_client, bucket, keys, _process_threads))
 
 
+def _start_context() -> multiprocessing.context.BaseContext:
+    """How fetch processes start. Linux: forkserver with this module preloaded, so workers start with boto3
+    imported, forked from a clean single-threaded server (a plain fork of this threaded process risks a
+    deadlock, and Python 3.12+ warns of it). Elsewhere the platform's default: spawn on macOS, where fork
+    is unsafe."""
+    if sys.platform == "linux" and "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context()
+
+
 def _process_pool(spec: ProcessFetch, max_workers: int) -> Executor | None:
     """A process pool for fetching, or None where one cannot start (no working semaphores, e.g. Lambda)."""
-    methods = multiprocessing.get_all_start_methods()
-    # fork: the workers start with this module already imported instead of importing boto3 afresh
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    context = _start_context()
     threads = max(1, max_workers // spec.processes)
     try:
         return ProcessPoolExecutor(
