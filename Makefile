@@ -21,7 +21,7 @@ PROGRESS = $(BIN)/python tools/install_progress.py
 
 $(STAMPS)/venv: requirements/dev.txt pyproject.toml tools/toolchain.sh
 	@python=$$(tools/toolchain.sh python $(PYTHON)) || exit 1; \
-	if ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12), (3, 13)))' 2>/dev/null; then \
+	if ! tools/toolchain.sh python $(BIN)/python >/dev/null 2>&1; then \
 		echo "==> creating $(VENV) with $$python ($$($$python --version))"; \
 		rm -rf $(VENV) && $$python -m venv $(VENV); \
 	fi
@@ -31,7 +31,7 @@ $(STAMPS)/venv: requirements/dev.txt pyproject.toml tools/toolchain.sh
 	@$(BIN)/python $(PIP_INSTALL) --quiet --no-deps -e .
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/node: package.json package-lock.json tools/toolchain.sh $(STAMPS)/venv
+$(STAMPS)/node: package.json package-lock.json tools/toolchain.sh | $(STAMPS)/venv
 	@tools/toolchain.sh node
 	@$(PROGRESS) --what "the CDK CLI (node_modules: aws-cdk from package-lock.json)" --expect "20-60 s" \
 		--log .ticketflow/logs/install-node.log -- npm ci --no-audit --no-fund --loglevel=error
@@ -116,7 +116,7 @@ bench-dev-loop: install ## Benchmark the dev loop on the running stack: deploy, 
 	$(BIN)/python tools/bench_dev_loop.py
 
 AUDIT := .ticketflow/venvs/audit
-$(STAMPS)/audit: requirements/audit.txt $(STAMPS)/venv
+$(STAMPS)/audit: requirements/audit.txt | $(STAMPS)/venv
 	@test -x $(AUDIT)/bin/python || $(BIN)/python -m venv $(AUDIT)
 	$(AUDIT)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/audit.txt
 	@mkdir -p $(STAMPS) && touch $@

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ticketflow_dev.deploy import CDK_BIN
 from ticketflow_dev.local.emulator import emulator_python
 from ticketflow_dev.local.processes import port_holder, port_is_free
 from ticketflow_dev.local.supervisor import status
 from ticketflow_infra.bundling import build_shared_code, function_asset
 from ticketflow_infra.function_platform import FunctionPlatform, function_platform
-from ticketflow_infra.paths import LAMBDAS_DIR, REPO_ROOT
+from ticketflow_infra.paths import LAMBDAS_DIR
 from ticketflow_infra.settings import Settings
 from ticketflow_infra.wheel_target import UnsupportedPlatformError, WheelTarget
 
@@ -30,7 +31,6 @@ SUPPORTED_PYTHON = ((3, 11), (3, 12), (3, 13))
 NODE_MIN = 20
 DISK_NEEDED = 3 * 1024**3  # a first install: ~1.5 GB of venvs and node_modules, builds, the emulator's state
 DISK_LOW = 1024**3
-CDK_BIN = REPO_ROOT / "node_modules" / ".bin" / "cdk"
 _IMPORT_TIMEOUT = 120
 
 
