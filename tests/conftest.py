@@ -1,7 +1,9 @@
 """Shared fixtures (`local_stack`: the local services for a session) and the test tiers.
 
 A test's tier is its folder under tests/ (unit, integration, e2e), marked here once for every test in it, so
-`pytest -m unit` selects by folder and no file repeats its tier.
+`pytest -m unit` selects by folder and no file repeats its tier. The services come from the stack target
+`TICKETFLOW_STACK` names (embedded, external, containers); a test marked `restarts_stack` is skipped on a
+target that does not start and stop them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ticketflow_dev.local import down, up
+from ticketflow_dev.targets import Target, stack_target
 from ticketflow_infra.settings import Settings
 
 TIERS = ("unit", "integration", "e2e")
@@ -21,18 +23,26 @@ TESTS_DIR = Path(__file__).parent
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    target = stack_target(Settings.load())
+    cannot_restart = pytest.mark.skip(
+        reason=f"TICKETFLOW_STACK={target.name}: this target does not stop or start the services"
+    )
     for item in items:
         folder = item.path.relative_to(TESTS_DIR).parts[0]
         if folder not in TIERS:
             raise pytest.UsageError(f"{item.nodeid}: a test lives in one of tests/{{{','.join(TIERS)}}}/")
         item.add_marker(folder)
+        if item.get_closest_marker("restarts_stack") and not target.controls_processes:
+            item.add_marker(cannot_restart)
 
 
 @dataclass(frozen=True)
 class LocalStack:
-    """Where the running local services answer; built from the same Settings the stack was started with."""
+    """Where the running local services answer (the functions' runtime resolved), and the target that
+    brought them up."""
 
     settings: Settings
+    target: Target
 
     @property
     def emulator_url(self) -> str:
@@ -50,11 +60,12 @@ class LocalStack:
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[LocalStack]:
     """The local stack per `TICKETFLOW_*` settings (environment, then .env). Services already running are
-    reused and left running; the ones this session started are stopped at its end."""
-    settings = Settings.load()
-    started = [service.name for service in up(settings) if service.started]
+    reused and left running; what this session started is stopped (or removed) at its end."""
+    target = stack_target(Settings.load())
+    if (reason := target.unavailable()) is not None:
+        pytest.skip(reason)
+    running = target.up()
     try:
-        yield LocalStack(settings)
+        yield LocalStack(running.settings, target)
     finally:
-        if started:
-            down(settings, only=started)
+        target.release(running)

@@ -8,12 +8,20 @@ from pathlib import Path
 from typing import Literal
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 Profile = Literal["local", "aws"]
 FunctionsRunOn = Literal["emulator", "lambda"]
 Architecture = Literal["x86_64", "arm64"]
+# Where the local services come from: `embedded` (the CLI starts and supervises them), `external` (whatever
+# answers at the configured endpoints: docker compose, a shared box; never started or stopped), `containers`
+# (a test session starts them with testcontainers and removes them at its end).
+StackTarget = Literal["embedded", "external", "containers"]
 ENV_PREFIX = "TICKETFLOW_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value it cannot take; the message names the variable and what it accepts."""
 
 
 class Settings(BaseModel):
@@ -22,6 +30,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     profile: Profile = "local"
+    stack: StackTarget = "embedded"
     region: str = "us-east-1"
     stack_name: str = "Ticketflow"
     bedrock_model_id: str = "us.amazon.nova-pro-v1:0"
@@ -57,7 +66,21 @@ class Settings(BaseModel):
                 if key.startswith(ENV_PREFIX) and field in cls.model_fields and value is not None:
                     merged[field] = value
         merged.update({key: value for key, value in explicit.items() if value is not None})
-        return cls.model_validate(merged)
+        try:
+            return cls.model_validate(merged)
+        except ValidationError as error:
+            problems = [
+                f"{ENV_PREFIX}{'_'.join(map(str, problem['loc'])).upper()}={problem.get('input')!r}: "
+                f"{problem['msg']}"
+                for problem in error.errors()
+            ]
+            raise SettingsError("; ".join(problems) + " (environment or .env)") from None
+
+    def as_environment(self) -> dict[str, str]:
+        """Every setting as `TICKETFLOW_<FIELD>`, so that a child process (the CDK app) loads these, not its
+        own reading of the environment and `.env`."""
+        values: dict[str, object] = self.model_dump(exclude_none=True) | {"home": self.home.absolute()}
+        return {f"{ENV_PREFIX}{field.upper()}": str(value) for field, value in values.items()}
 
     @property
     def emulator_url(self) -> str:

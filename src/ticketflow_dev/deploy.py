@@ -39,10 +39,9 @@ def outputs_file(settings: Settings) -> Path:
 def cdk_environment(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
-    env["TICKETFLOW_PROFILE"] = settings.profile
+    # The app synthesizes what these settings say (stack name, ports, the functions' interpreter, ...).
+    env |= settings.as_environment()
     env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = settings.region
-    if settings.function_python is not None:  # the app bundles wheels for the interpreter that runs them
-        env["TICKETFLOW_FUNCTION_PYTHON"] = settings.function_python
     if settings.profile == "local":
         for name in [*_DROPPED, *(k for k in env if k.startswith("AWS_ENDPOINT_URL"))]:
             env.pop(name, None)

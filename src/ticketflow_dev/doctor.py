@@ -19,7 +19,7 @@ from typing import Literal
 from ticketflow_dev.deploy import CDK_BIN
 from ticketflow_dev.local.emulator import emulator_python
 from ticketflow_dev.local.processes import port_holder, port_is_free
-from ticketflow_dev.local.supervisor import status
+from ticketflow_dev.targets import Target, TargetError, stack_target
 from ticketflow_infra.bundling import build_shared_code, function_asset
 from ticketflow_infra.function_platform import FunctionPlatform, function_platform
 from ticketflow_infra.paths import LAMBDAS_DIR
@@ -106,6 +106,35 @@ def check_ports(
                 )
             )
     return findings
+
+
+def check_stack(target: Target) -> list[Finding]:
+    """Embedded: the ports its services need. External: that each service answers. Containers: Docker."""
+    if target.name == "containers":
+        reason = target.unavailable()
+        if reason is None:
+            return [Finding("docker", "ok", "a Docker engine answers (containers target)")]
+        return [Finding("docker", "fail", reason, "start Docker, or use TICKETFLOW_STACK=embedded")]
+    if not target.controls_processes:
+        return [
+            Finding(service.name, "ok", f"answers at {service.url} (external)")
+            if service.state == "healthy"
+            else Finding(
+                service.name,
+                "fail",
+                f"no answer at {service.url}: {service.detail}",
+                "start it (with Docker: docker compose up -d --wait), or point TICKETFLOW_*_PORT at it",
+            )
+            for service in target.status()
+        ]
+    settings = target.settings
+    ports = {
+        "emulator": (settings.emulator_port, "TICKETFLOW_EMULATOR_PORT"),
+        "warehouse": (settings.warehouse_port, "TICKETFLOW_WAREHOUSE_PORT"),
+        "fake_bedrock": (settings.fake_bedrock_port, "TICKETFLOW_FAKE_BEDROCK_PORT"),
+    }
+    running = {service.name for service in target.status() if service.state != "stopped"}
+    return check_ports(ports, settings.bind_host, running, port_is_free, port_holder)
 
 
 def check_disk(path: Path, free_bytes: int) -> Finding:
@@ -211,17 +240,17 @@ def run_checks(
 
     add(check_python(tuple(sys.version_info[:2]), sys.implementation.name, sys.executable))
     add(check_node(_output), check_cdk_cli(CDK_BIN))
-    ports = {
-        "emulator": (settings.emulator_port, "TICKETFLOW_EMULATOR_PORT"),
-        "warehouse": (settings.warehouse_port, "TICKETFLOW_WAREHOUSE_PORT"),
-        "fake_bedrock": (settings.fake_bedrock_port, "TICKETFLOW_FAKE_BEDROCK_PORT"),
-    }
-    running = {service.name for service in status(settings) if service.state != "stopped"}
-    add(*check_ports(ports, settings.bind_host, running, port_is_free, port_holder))
+    target = stack_target(settings)
+    add(*check_stack(target))
     home = _existing(settings.home)
     add(check_disk(home, shutil.disk_usage(home).free))
-    python = emulator_python(settings)
-    add(check_emulator_venv(python, _output))
+    if target.controls_processes:
+        add(check_emulator_venv(emulator_python(settings), _output))
+    try:
+        settings = target.function_settings()
+    except TargetError as error:
+        add(Finding("platform", "fail", str(error), "set TICKETFLOW_FUNCTION_PYTHON (environment or .env)"))
+        return findings
     platform = check_platform(settings)
     if isinstance(platform, Finding):
         add(platform)

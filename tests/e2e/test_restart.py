@@ -17,13 +17,14 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import archived_objects, archived_ticket, execution_arn, fresh_tickets, raw_item
 from ticketflow.model import TicketSubmitted
 from ticketflow_dev import fake_bedrock_admin as faults
 from ticketflow_dev import producer
-from ticketflow_dev.local import down, up
 from ticketflow_dev.polling import wait_until
 from ticketflow_dev.reconcile import Reconciler
 
@@ -33,6 +34,7 @@ SLOW_CONVERSE_MS = 2000
 MIN_RUNNING_AT_STOP = 4
 
 
+@pytest.mark.restarts_stack
 def test_no_ticket_is_lost_across_a_restart_and_every_one_ends_final(
     deployed_stack: DeployedStack, local_stack: LocalStack, fake_bedrock: str
 ) -> None:
@@ -67,10 +69,10 @@ def test_no_ticket_is_lost_across_a_restart_and_every_one_ends_final(
     progress: list[str] = []
     began = time.monotonic()
     try:
-        down(local_stack.settings, progress=lambda service, message: progress.append(f"{service}: {message}"))
+        local_stack.target.down(progress=lambda service, message: progress.append(f"{service}: {message}"))
         stopped = time.monotonic() - began
     finally:
-        up(local_stack.settings, progress=lambda service, message: progress.append(f"{service}: {message}"))
+        local_stack.target.up(progress=lambda service, message: progress.append(f"{service}: {message}"))
     restarted = time.monotonic() - began
     print(  # noqa: T201 - what happened, for `pytest -s`
         f"\n{len(processing)} tickets PROCESSING at the stop; stopped in {stopped:.1f} s, "

@@ -162,3 +162,17 @@ def test_reserved_concurrency_from_the_template_is_applied_by_physical_name(
         # THEN exactly the limited functions got their limit
         lambda_stub.assert_no_pending_responses()
     assert applied == {"ticketflow-detect": 4, "ticketflow-generate": 2}
+
+
+def test_the_cdk_app_loads_exactly_the_callers_settings(tmp_path: Path) -> None:
+    # GIVEN settings that differ from what the shell and a .env say (a test's own stack name and ports)
+    settings = Settings(stack_name="TicketflowOther", fake_bedrock_port=24580, stack="external")
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("TICKETFLOW_STACK_NAME=FromFile\nTICKETFLOW_FAKE_BEDROCK_PORT=4580\n")
+    shell = dict(USER_ENVIRONMENT) | {"TICKETFLOW_STACK_NAME": "FromShell"}
+
+    # WHEN the CDK app loads its settings from the environment the CLI runs it with
+    loaded = Settings.load(environ=cdk_environment(settings, base=shell), dotenv=dotenv)
+
+    # THEN it sees the caller's settings, the home made absolute (the app runs in infra/)
+    assert loaded == settings.model_copy(update={"home": settings.home.absolute()})

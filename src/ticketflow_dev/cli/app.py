@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 
 from ticketflow_dev.cli import bench, demo, deploy, dlq, doctor, etl, eval, faults, push, stack, tickets
+from ticketflow_infra.settings import SettingsError
 
 app = typer.Typer(help="Develop, test and ship the ticketflow support-ticket pipeline.", no_args_is_help=True)
 app.command()(doctor.doctor)
@@ -27,4 +30,8 @@ app.add_typer(faults.app, name="faults", help="Inject faults into fake_bedrock: 
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SettingsError as error:  # raised wherever settings are first read; one message, no traceback
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
+        raise SystemExit(2) from None

@@ -12,7 +12,7 @@ from rich.table import Table
 from ticketflow_dev.bench.runner import Level
 from ticketflow_dev.bench.session import run_bench
 from ticketflow_dev.cli.common import console, deployed, fail, settings, step, write_report
-from ticketflow_dev.local.supervisor import status
+from ticketflow_dev.targets import stack_target
 
 
 def _levels(
@@ -64,9 +64,12 @@ def bench(
     current = settings()
     if current.profile != "local":
         fail("the benchmark drives the local stack; unset TICKETFLOW_PROFILE or set it to local")
-    processes = {s.name: s.pid for s in status(current) if s.pid is not None}
+    processes = {s.name: s.pid for s in stack_target(current).status() if s.pid is not None}
     if "emulator" not in processes:
-        fail("the local stack is not running: start it with `ticketflow up`, then `ticketflow deploy`")
+        fail(
+            "no emulator process runs on this machine (the benchmark measures its CPU and memory): start"
+            " the local stack with `ticketflow up`, then `ticketflow deploy`"
+        )
     levels = _levels(
         rate=rate, count=count, burst=burst, sweep=sweep, seconds=seconds, burst_count=burst_count
     )

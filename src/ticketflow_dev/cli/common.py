@@ -16,7 +16,7 @@ from rich.console import Console
 
 from ticketflow_dev.aws import Clients
 from ticketflow_dev.deploy import outputs_file
-from ticketflow_dev.local.emulator import emulator_python
+from ticketflow_dev.targets import TargetError, stack_target
 from ticketflow_infra.outputs import OutputsNotFoundError, StackOutputs, resolve
 from ticketflow_infra.settings import Settings
 
@@ -25,12 +25,12 @@ console = Console(stderr=True, soft_wrap=True)
 
 
 def settings() -> Settings:
-    """The settings, with the emulator's interpreter as the one that runs Lambda code locally (once built)."""
-    loaded = Settings.load()
-    python = emulator_python(loaded)
-    if loaded.function_python is None and python.exists():
-        return loaded.model_copy(update={"function_python": str(python)})
-    return loaded
+    """The settings, with the deployed functions' runtime as the stack target tells it (the emulator's
+    interpreter, or Lambda's containers on LocalStack)."""
+    try:
+        return stack_target(Settings.load()).function_settings()
+    except TargetError as error:
+        fail(str(error))
 
 
 def fail(message: str) -> NoReturn:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from ticketflow_dev.cli.common import console, settings
+from ticketflow_dev.cli.common import console
 from ticketflow_dev.doctor import Finding, run_checks
+from ticketflow_infra.settings import Settings
 
 _MARK = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✗[/red]"}
 
@@ -20,7 +21,7 @@ def _show(finding: Finding) -> None:
 
 def doctor() -> None:
     """Check Python, Node, the CDK CLI, free ports, disk, the emulator's venv and the Lambda wheels."""
-    current = settings()
+    current = Settings.load()  # the doctor reports what the target cannot resolve, as a finding
     console.print("checking this machine (the Lambda wheels' check builds them once: ~10 s)")
     findings = run_checks(current, on_finding=_show)
     failed = [finding for finding in findings if finding.status == "fail"]

@@ -1,4 +1,5 @@
-"""`ticketflow up | down | status`: the local stack (emulator, warehouse, fake_bedrock) in the background."""
+"""`ticketflow up | down | status`: the local stack (emulator, warehouse, fake_bedrock) of the stack target:
+started in the background (embedded), or found where it already runs (external)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ticketflow_dev.local import ServiceStatus, StackError
-from ticketflow_dev.local import down as stack_down
-from ticketflow_dev.local import status as stack_status
-from ticketflow_dev.local import up as stack_up
+from ticketflow_dev.targets import stack_target
 from ticketflow_infra.settings import Settings
 
 console = Console()
@@ -57,29 +56,33 @@ def _table(statuses: list[ServiceStatus]) -> Table:
 
 
 def up() -> None:
-    """Start the local stack (AWS emulator, warehouse, fake_bedrock) and wait until it is healthy."""
+    """Start the local stack (AWS emulator, warehouse, fake_bedrock) and wait until it is healthy; on
+    TICKETFLOW_STACK=external, check that the running one answers."""
     settings = Settings.load()
+    target = stack_target(settings)
     began = time.monotonic()
-    with _stack_errors(), _progress("Starting the local stack") as report:
-        statuses = stack_up(settings, progress=report)
-    console.print(_table(statuses))
+    with _stack_errors(), _progress(f"Starting the local stack ({target.name})") as report:
+        running = target.up(progress=report)
+    console.print(_table(running.services))
     console.print(
-        f"[green]Local stack healthy[/] in {time.monotonic() - began:.1f} s (home {settings.home})."
+        f"[green]Local stack healthy[/] in {time.monotonic() - began:.1f} s"
+        f" ({target.name} target, home {settings.home})."
     )
 
 
 def down() -> None:
-    """Stop the local stack's processes; their state stays under the home folder."""
-    settings = Settings.load()
+    """Stop the local stack's processes (their state stays under the home folder); an external one is
+    left running."""
+    target = stack_target(Settings.load())
     began = time.monotonic()
-    with _stack_errors(), _progress("Stopping the local stack") as report:
-        stack_down(settings, progress=report)
-    console.print(f"[green]Local stack stopped[/] in {time.monotonic() - began:.1f} s.")
+    with _stack_errors(), _progress(f"Stopping the local stack ({target.name})") as report:
+        target.down(progress=report)
+    verb = "stopped" if target.controls_processes else "left running"
+    console.print(f"[green]Local stack {verb}[/] in {time.monotonic() - began:.1f} s.")
 
 
 def status() -> None:
     """Show each local service: healthy, unhealthy or stopped, with its pid, URL and log."""
-    settings = Settings.load()
     with _stack_errors():
-        statuses = stack_status(settings)
+        statuses = stack_target(Settings.load()).status()
     console.print(_table(statuses))

@@ -171,9 +171,9 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def port_holder(port: int) -> str | None:
-    """Who listens on TCP `port`: `pid N (command)`, or None when that cannot be seen (macOS lists other
-    users' sockets to root only)."""
+def listener_pid(port: int) -> int | None:
+    """The pid listening on TCP `port`, or None when there is none or it cannot be seen (macOS lists other
+    users' sockets to root only; a container's port belongs to the engine's proxy)."""
     try:
         connections = psutil.net_connections(kind="tcp")
     except psutil.Error:
@@ -181,8 +181,27 @@ def port_holder(port: int) -> str | None:
     for connection in connections:
         address = connection.laddr
         if connection.status == psutil.CONN_LISTEN and address and address.port == port and connection.pid:
-            return f"pid {connection.pid} ({(command_line(connection.pid) or '?')[:80]})"
+            return int(connection.pid)
     return None
+
+
+def port_holder(port: int) -> str | None:
+    """Who listens on TCP `port`: `pid N (command)`, or None when that cannot be seen."""
+    pid = listener_pid(port)
+    return None if pid is None else f"pid {pid} ({(command_line(pid) or '?')[:80]})"
+
+
+def interpreter_of(pid: int) -> str | None:
+    """The Python interpreter process `pid` runs on as it was started (a virtualenv's `bin/python`, not
+    the base interpreter it links to, so the venv's packages come with it), or None if it is not Python."""
+    try:
+        process = psutil.Process(pid)
+        argv, executable = process.cmdline(), process.exe()
+    except psutil.Error:
+        return None
+    if argv and Path(argv[0]).name.startswith("python") and Path(argv[0]).is_file():
+        return argv[0]
+    return executable if Path(executable).name.startswith("python") else None
 
 
 # --- logs ----------------------------------------------------------------------------------------------
