@@ -20,8 +20,11 @@ import psycopg
 import pytest
 
 from ticketflow_dev.local import ServiceStatus, StackError, down, status, up
+from ticketflow_dev.local.emulator import emulator_python
 from ticketflow_dev.local.processes import is_running, port_is_free
 from ticketflow_dev.local.service import Layout
+from ticketflow_dev.targets import TargetError, stack_target
+from ticketflow_dev.targets.external import ExternalTarget, emulator_kind
 from ticketflow_infra.settings import Settings
 
 SERVICES = ["emulator", "warehouse", "fake_bedrock"]
@@ -152,6 +155,47 @@ def test_a_port_taken_by_another_process_is_a_clear_error(started: Started, tmp_
     assert "TICKETFLOW_EMULATOR_PORT" in message
     assert [item.state for item in status(other)][1:] == ["stopped", "stopped"]
     assert not (tmp_path / "other" / "venvs").exists()
+
+
+def test_the_external_target_uses_a_running_stack_and_leaves_it_running(started: Started) -> None:
+    # GIVEN a stack this target did not start (the supervisor's, on its own ports)
+    target = stack_target(started.settings.model_copy(update={"stack": "external"}))
+
+    # WHEN the external target brings it up, is released, and is told to go down
+    running = target.up()
+    target.release(running)
+    target.down()
+
+    # THEN every service answered, nothing was started or stopped, and the functions are bundled for the
+    # interpreter of the process that serves the emulator's port (MiniStack runs them on it)
+    assert [(item.name, item.state) for item in running.services] == [
+        ("emulator", "healthy"),
+        ("warehouse", "healthy"),
+        ("fake_bedrock", "healthy"),
+    ]
+    assert running.started == ()
+    assert [item.state for item in status(started.settings)] == ["healthy"] * 3
+    assert emulator_kind(started.settings.emulator_url) == "MiniStack"
+    assert running.settings.function_python == str(emulator_python(started.settings))
+    assert running.services[0].pid == status(started.settings)[0].pid
+
+
+def test_the_external_target_names_each_service_that_does_not_answer() -> None:
+    # GIVEN endpoints where nothing listens
+    emulator, warehouse, fake_bedrock = free_ports(3)
+    settings = Settings(
+        stack="external", emulator_port=emulator, warehouse_port=warehouse, fake_bedrock_port=fake_bedrock
+    )
+
+    # WHEN the external target is brought up
+    with pytest.raises(TargetError) as raised:
+        ExternalTarget(settings, answer_timeout=0.5).up()
+
+    # THEN the error names every service, the variable that points at it, and how to start one
+    message = str(raised.value)
+    for variable in ("TICKETFLOW_EMULATOR_PORT", "TICKETFLOW_WAREHOUSE_PORT", "TICKETFLOW_FAKE_BEDROCK_PORT"):
+        assert variable in message
+    assert "docker compose up -d --wait" in message
 
 
 def test_state_survives_a_restart(started: Started) -> None:

@@ -4,85 +4,37 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import yaml  # type: ignore[import-untyped]  # PyYAML ships no stubs; types-PyYAML is not a dev dependency
 from botocore.utils import is_valid_endpoint_url
 
+from tests.compose_file import (
+    COMPOSE_FILE,
+    INTERPOLATION,
+    aliases,
+    environment,
+    image_tag,
+    load_compose,
+    published,
+    resolved,
+    service,
+)
 from ticketflow_infra.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 ENV_EXAMPLE = REPO_ROOT / ".env.example"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
 SERVICES = ("localstack", "postgres", "fake_bedrock")
 LOCALSTACK_TOKEN_FREE_IMAGE = "localstack/localstack:4.14.0"
 DOCKER_SOCKET = "/var/run/docker.sock"
-INTERPOLATION = re.compile(r"^\$\{(?P<name>[A-Z0-9_]+)(?::-(?P<default>[^}]*))?\}$")
-
-
-@dataclass(frozen=True)
-class Published:
-    host_ip: str
-    host_port: int
-    container_port: int
 
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    loaded = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
-    assert isinstance(loaded, dict)
-    return loaded
-
-
-def service(compose: dict[str, Any], name: str) -> dict[str, Any]:
-    found = compose["services"][name]
-    assert isinstance(found, dict)
-    return found
-
-
-def resolved(value: str) -> str:
-    """`${VAR:-default}` as docker compose resolves it when VAR is unset; other text unchanged."""
-    match = INTERPOLATION.match(value)
-    return value if match is None else match.group("default") or ""
-
-
-def environment(svc: dict[str, Any]) -> dict[str, str]:
-    """A service's environment in either compose syntax (mapping, or a list of NAME=value)."""
-    env = svc.get("environment", {})
-    if isinstance(env, list):
-        return dict(item.split("=", 1) for item in env)
-    return {key: "" if value is None else str(value) for key, value in env.items()}
-
-
-def published(svc: dict[str, Any]) -> list[Published]:
-    """Published ports in short (`ip:host:container`) or long (`host_ip`, `published`, `target`) syntax."""
-    ports = []
-    for entry in svc.get("ports", []):
-        if isinstance(entry, dict):
-            ip, host, container = entry.get("host_ip", ""), entry["published"], entry["target"]
-        else:
-            # "ip:host:container", "host:container" (all interfaces) or "container" (a random host port)
-            parts = str(entry).split("/")[0].split(":")
-            ip, host, container = ["", "0", "0", *parts][-3:] if len(parts) == 1 else ["", *parts][-3:]
-        ports.append(Published(str(ip), int(host), int(container)))
-    return ports
-
-
-def aliases(svc: dict[str, Any]) -> list[str]:
-    """A service's network aliases (only the mapping form of `networks:` can declare them)."""
-    networks = svc.get("networks", [])
-    specs = networks.values() if isinstance(networks, dict) else []
-    return [alias for spec in specs for alias in (spec or {}).get("aliases", [])]
-
-
-def image_tag(image: str) -> str | None:
-    name = image.rsplit("/", 1)[-1]
-    return name.split(":", 1)[1] if ":" in name else None
+    return load_compose()
 
 
 def test_the_three_services_exist(compose: dict[str, Any]) -> None:
