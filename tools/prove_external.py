@@ -1,0 +1,178 @@
+"""Proves TICKETFLOW_STACK=external: the suite, the deploy and the demo against services it did not start.
+
+Starts an emulator, a warehouse and fake_bedrock as plain background processes on other ports (as a
+docker-compose user's would be), in a folder the runs under test never see: MiniStack from a virtualenv of
+its own with its defaults (no persistence, AWS's retry timing), PostgreSQL with a `ticketflow` role and a
+`warehouse` database, fake_bedrock with its admin endpoint on. Then runs, with TICKETFLOW_STACK=external
+pointed at them, each command (default: `make test`, then `ticketflow demo`), and after each checks that
+every service still runs as the same process and answers. Stops them at the end, whatever happened.
+
+    make prove-external
+    PROVE_COMMANDS="ticketflow demo" make prove-external
+    PROVE_PORTS=44566,45439,44580 make prove-external
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ticketflow_dev.local.emulator import REQUIREMENTS as EMULATOR_REQUIREMENTS
+from ticketflow_dev.local.postgres_server import WarehouseService
+from ticketflow_dev.local.processes import Launch, is_running, port_is_free, spawn_detached, stop_process
+from ticketflow_dev.polling import wait_until
+from ticketflow_dev.targets.external import ExternalTarget
+from ticketflow_infra.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+WORK = REPO / ".ticketflow" / "prove-external"
+DEFAULT_PORTS = "34566,35439,34580"
+DEFAULT_COMMANDS = "make test;.venv/bin/ticketflow demo"
+STOP_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Started:
+    name: str
+    pid: int
+    log: Path
+
+
+def say(message: str) -> None:
+    print(f"prove-external: {message}", flush=True)
+
+
+def base_environment() -> dict[str, str]:
+    """What a user's own shell would hand a service: no ticketflow or AWS settings of ours."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("TICKETFLOW_", "AWS_", "VIRTUAL_ENV"))}
+
+
+def ministack_venv() -> Path:
+    """MiniStack installed the way its README says, in a virtualenv of its own (pinned as ours is)."""
+    venv = WORK / "ministack-venv"
+    if not (venv / "bin" / "ministack").exists():
+        say(f"installing MiniStack into {venv} (once)")
+        shutil.rmtree(venv, ignore_errors=True)
+        log = WORK / "logs" / "ministack-venv.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
+        with log.open("w", encoding="utf-8") as out:
+            for argv in ([sys.executable, "-m", "venv", str(venv)], [*pip, "-r", str(EMULATOR_REQUIREMENTS)]):
+                if subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, check=False).returncode:
+                    raise SystemExit(f"prove-external: installing MiniStack failed: see {log}")
+    return venv
+
+
+def start_services(settings: Settings, started: list[Started]) -> None:
+    """Start the three, appending each to `started` as it starts (so a failure still stops them all)."""
+    env, logs = base_environment(), WORK / "logs"
+    venv = ministack_venv()
+    emulator = Launch(
+        argv=[str(venv / "bin" / "ministack")],
+        env=env | {"GATEWAY_PORT": str(settings.emulator_port), "BIND_HOST": settings.bind_host},
+        cwd=WORK,
+    )
+    listen = ["--host", settings.bind_host, "--port", str(settings.fake_bedrock_port)]
+    fake_bedrock = Launch(
+        argv=[sys.executable, "-m", "fake_bedrock", "--admin", *listen],
+        env=env | {"PYTHONPATH": str(REPO)},
+        cwd=WORK,
+    )
+    # The warehouse service's own launch command and its one-off role and database, not its supervisor:
+    # the process is started here and no pid file of any home the runs under test use knows it.
+    warehouse = WarehouseService(settings, inherited_env=env)
+    warehouse.prepare(lambda message: say(f"warehouse: {message}"))
+    launches = {"emulator": emulator, "warehouse": warehouse.launch(), "fake_bedrock": fake_bedrock}
+    for name, launch in launches.items():
+        log = logs / f"{name}.log"
+        started.append(Started(name, spawn_detached(launch, log).pid, log))
+    wait_until(warehouse.probe, until=lambda problem: problem is None, timeout=60.0, interval=0.2,
+               description="the warehouse to accept connections")  # fmt: skip
+    warehouse.after_healthy(lambda message: say(f"warehouse: {message}"))
+    ExternalTarget(settings, answer_timeout=60.0).up(lambda service, message: say(f"{service}: {message}"))
+
+
+def stop_services(started: list[Started]) -> None:
+    for service in started:
+        stop = signal.SIGINT if service.name == "warehouse" else signal.SIGTERM
+        graceful = stop_process(service.pid, stop_signal=stop, whole_group=True, timeout=STOP_TIMEOUT)
+        say(f"{service.name} (pid {service.pid}) {'stopped' if graceful else 'killed'}")
+
+
+@contextmanager
+def external_services(settings: Settings) -> Iterator[list[Started]]:
+    taken = [port for port in (settings.emulator_port, settings.warehouse_port, settings.fake_bedrock_port)
+             if not port_is_free(settings.bind_host, port)]  # fmt: skip
+    if taken:
+        raise SystemExit(f"prove-external: ports {taken} are in use: choose others with PROVE_PORTS=a,b,c")
+    started: list[Started] = []
+    try:
+        start_services(settings, started)
+        yield started
+    finally:
+        stop_services(started)
+
+
+def check_still_running(target: ExternalTarget, started: list[Started], after: str) -> None:
+    """The run under test left every service running, as the same process, and answering."""
+    gone = [service.name for service in started if not is_running(service.pid)]
+    if gone:
+        raise SystemExit(f"prove-external: {', '.join(gone)} no longer running after `{after}`")
+    wait_until(
+        lambda: [s.name for s in target.status() if s.state != "healthy"],
+        until=lambda unhealthy: not unhealthy,
+        timeout=30.0,
+        interval=0.5,
+        description=f"every external service to answer after `{after}`",
+    )
+    say(f"after `{after}`: all {len(started)} services still running (same pids) and answering")
+
+
+def run(command: str, env: Mapping[str, str]) -> float:
+    say(f"$ {command}")
+    began = time.monotonic()
+    result = subprocess.run(shlex.split(command), cwd=REPO, env=dict(env), check=False)
+    seconds = time.monotonic() - began
+    if result.returncode != 0:
+        raise SystemExit(
+            f"prove-external: `{command}` failed (exit {result.returncode}) after {seconds:.0f} s"
+        )
+    say(f"`{command}` passed in {seconds:.0f} s")
+    return seconds
+
+
+def main() -> None:
+    emulator, warehouse, fake_bedrock = (
+        int(p) for p in os.environ.get("PROVE_PORTS", DEFAULT_PORTS).split(",")
+    )
+    home = WORK / "home"  # the runs' own home: outputs, reports; no emulator venv of ours in it
+    shutil.rmtree(home, ignore_errors=True)
+    settings = Settings(
+        stack="external",
+        home=WORK / "services",
+        emulator_port=emulator,
+        warehouse_port=warehouse,
+        fake_bedrock_port=fake_bedrock,
+    )
+    commands = [c.strip() for c in os.environ.get("PROVE_COMMANDS", DEFAULT_COMMANDS).split(";") if c.strip()]
+    env = base_environment() | settings.model_copy(update={"home": home}).as_environment()
+    timings: dict[str, float] = {}
+    with external_services(settings) as started:
+        target = ExternalTarget(settings)
+        for command in commands:
+            timings[command] = run(command, env)
+            check_still_running(target, started, command)
+    say("passed: " + "; ".join(f"`{command}` {seconds:.0f} s" for command, seconds in timings.items()))
+
+
+if __name__ == "__main__":
+    main()
