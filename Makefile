@@ -11,7 +11,7 @@ STAMPS := .ticketflow/stamps
 # jsii prints an end-of-life banner for Node 20 on every CDK import; the pinned CLI and library support it.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install doctor demo test test-unit test-integration test-e2e test-faults check lint types imports hooks up down status local-deploy synth aws-deploy env etl bench-etl bench-dev-loop push audit prove-debian13 clean
+.PHONY: help install doctor demo test test-unit test-integration test-e2e test-faults check lint types imports hooks up down status local-deploy synth aws-deploy env etl bench-etl bench-dev-loop push audit prove-debian13 prove-external clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -127,6 +127,9 @@ audit: $(STAMPS)/audit ## Check every pinned dependency against PyPI's vulnerabi
 
 prove-debian13: ## Prove the README on Debian 13 / Python 3.13: a debootstrap root (built once, ~600 MB), a fresh clone, make demo + make test (root)
 	tools/prove_debian13.sh
+
+prove-external: install ## Prove TICKETFLOW_STACK=external: start the services as plain processes on other ports, run make test and the demo against them (PROVE_COMMANDS, PROVE_PORTS)
+	$(BIN)/python tools/prove_external.py
 
 clean: ## Remove build output (keeps the local stack's state)
 	rm -rf cdk.out .ticketflow/build .mypy_cache .ruff_cache .pytest_cache .coverage
