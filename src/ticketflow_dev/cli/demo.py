@@ -12,6 +12,7 @@ from ticketflow_dev.cli.common import console, settings, stack_outputs, step, wr
 from ticketflow_dev.cli.deploy import deploy
 from ticketflow_dev.cli.stack import up
 from ticketflow_dev.demo import DemoReport, run_demo
+from ticketflow_dev.targets import stack_target
 
 
 def demo(
@@ -36,7 +37,8 @@ def demo(
     path = write_report(current, "demo", report.as_json())
     console.print(_table(report))
     console.print(f"report: {path}")
-    console.print("the stack keeps running: `make down` (or `ticketflow down`) stops it")
+    if stack_target(current).controls_processes:
+        console.print("the stack keeps running: `make down` (or `ticketflow down`) stops it")
     if report.processed + report.rejected < report.submitted:
         raise typer.Exit(1)
 

@@ -117,3 +117,8 @@ def env() -> None:
         console.print(f"[yellow]note:[/yellow] {error}")
     for name, value in variables.items():
         typer.echo(f"export {name}={shlex.quote(value)}")
+    if current.profile == "local":  # on stderr, so that `eval` leaves it on the screen
+        console.print(
+            "[yellow]note:[/yellow] after eval, this shell's aws and boto3 go to the emulator with dummy"
+            " credentials until you leave it; use a subshell, or a new one, to work against AWS"
+        )
