@@ -33,7 +33,8 @@ class CdkError(RuntimeError):
 
 
 def outputs_file(settings: Settings) -> Path:
-    return settings.home / "outputs.json"
+    """One file per stack: a deploy writes only its own stack's outputs, and a destroy removes only those."""
+    return settings.home / "outputs" / f"{settings.stack_name}.json"
 
 
 def cdk_environment(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
