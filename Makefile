@@ -11,7 +11,7 @@ STAMPS := .ticketflow/stamps
 # jsii prints an end-of-life banner for Node 20 on every CDK import; the pinned CLI and library support it.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install doctor demo test test-unit test-integration test-e2e test-faults check lint types imports hooks up down status local-deploy synth aws-deploy env etl bench-etl bench-dev-loop push audit prove-debian13 prove-external clean
+.PHONY: help install doctor demo test test-unit test-integration test-e2e test-faults check lint types imports hooks up down status local-deploy destroy synth aws-deploy aws-destroy env etl bench-etl bench-dev-loop push audit prove-debian13 prove-external clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -90,6 +90,9 @@ status: install ## Show the local stack's services
 local-deploy: install ## Deploy the stack into the local emulator (bootstraps the first time), then pre-warm it
 	$(TICKETFLOW) deploy
 
+destroy: install ## Delete the stack from the local emulator, everything in it (a no-op when it is not deployed)
+	$(TICKETFLOW) destroy
+
 push: install ## Push changed Lambda code into the deployed functions (seconds; code only, no infrastructure)
 	$(TICKETFLOW) push
 
@@ -98,6 +101,9 @@ synth: install ## Synthesize the CloudFormation templates into cdk.out/
 
 aws-deploy: install ## Deploy the same stack to the AWS account of your credentials
 	TICKETFLOW_PROFILE=aws $(TICKETFLOW) deploy
+
+aws-destroy: install ## Delete the stack from your AWS account after a yes, listing what the aws profile keeps (its data)
+	TICKETFLOW_PROFILE=aws $(TICKETFLOW) destroy
 
 env: install ## Print export lines for the running stack: eval "$$(make -s env)"
 	@$(TICKETFLOW) env

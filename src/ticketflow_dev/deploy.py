@@ -17,6 +17,7 @@ from ticketflow_infra.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudformation.type_defs import StackTypeDef
     from mypy_boto3_lambda import LambdaClient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +34,8 @@ class CdkError(RuntimeError):
 
 
 def outputs_file(settings: Settings) -> Path:
-    return settings.home / "outputs.json"
+    """One file per stack: a deploy writes only its own stack's outputs, and a destroy removes only those."""
+    return settings.home / "outputs" / f"{settings.stack_name}.json"
 
 
 def cdk_environment(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -83,6 +85,9 @@ class Cdk:
             *(["--hotswap-fallback"] if hotswap else []),
         )  # fmt: skip
 
+    def destroy(self) -> None:
+        self._run("destroy", self._settings.stack_name, "--force")
+
     def _run(self, *args: str) -> None:
         self._log.parent.mkdir(parents=True, exist_ok=True)
         command = [
@@ -112,14 +117,20 @@ class Cdk:
             )
 
 
-def is_bootstrapped(cloudformation: CloudFormationClient) -> bool:
+def find_stack(cloudformation: CloudFormationClient, stack_name: str) -> StackTypeDef | None:
+    """The stack of that name; None when there is none or only a deleted one (an emulator may list it)."""
     try:
-        stack = cloudformation.describe_stacks(StackName=TOOLKIT_STACK)["Stacks"][0]
+        stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
     except ClientError as error:
         if "does not exist" in str(error):
-            return False
+            return None
         raise
-    return not stack["StackStatus"].startswith("DELETE")
+    return None if stack["StackStatus"] == "DELETE_COMPLETE" else stack
+
+
+def is_bootstrapped(cloudformation: CloudFormationClient) -> bool:
+    stack = find_stack(cloudformation, TOOLKIT_STACK)
+    return stack is not None and not stack["StackStatus"].startswith("DELETE")
 
 
 def template_file(settings: Settings) -> Path:
@@ -163,3 +174,13 @@ def deploy_stack(settings: Settings, cdk: Cdk, clients: Clients, *, hotswap: boo
         apply_reserved_concurrency(
             template_file(settings), settings.stack_name, cloudformation, clients("lambda")
         )
+
+
+def destroy_stack(settings: Settings, cdk: Cdk, clients: Clients) -> bool:
+    """Deletes the stack, then its outputs file; False when there was no stack to delete (a no-op)."""
+    existed = find_stack(clients("cloudformation"), settings.stack_name) is not None
+    if existed:
+        cdk.destroy()
+    # Nothing may later read the outputs of a stack that is gone.
+    outputs_file(settings).unlink(missing_ok=True)
+    return existed

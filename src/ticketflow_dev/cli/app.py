@@ -6,7 +6,20 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ticketflow_dev.cli import bench, demo, deploy, dlq, doctor, etl, eval, faults, push, stack, tickets
+from ticketflow_dev.cli import (
+    bench,
+    demo,
+    deploy,
+    destroy,
+    dlq,
+    doctor,
+    etl,
+    eval,
+    faults,
+    push,
+    stack,
+    tickets,
+)
 from ticketflow_infra.settings import SettingsError
 
 app = typer.Typer(help="Develop, test and ship the ticketflow support-ticket pipeline.", no_args_is_help=True)
@@ -15,6 +28,7 @@ app.command()(stack.up)
 app.command()(stack.down)
 app.command()(stack.status)
 app.command()(deploy.deploy)
+app.command()(destroy.destroy)
 app.command()(push.push)
 app.command()(deploy.synth)
 app.command()(deploy.env)

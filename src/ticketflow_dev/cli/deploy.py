@@ -6,7 +6,7 @@ import shlex
 import time
 import urllib.request
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,6 +31,11 @@ def require_running_emulator(current: Settings) -> None:
             return
     except OSError as error:
         fail(f"no emulator answers at {current.emulator_url} ({error}): start one with `ticketflow up`")
+
+
+def reporting_cdk(current: Settings, status: Any) -> Cdk:
+    """The CDK CLI, its latest line shown on a step's status."""
+    return Cdk(current, on_line=lambda line: status.update(f"cdk: {line[:100]}"))
 
 
 def warm(clients: Clients, functions: Sequence[DeployedFunction]) -> None:
@@ -76,12 +81,7 @@ def deploy(
     clients = Clients(current)
     with step(f"deploying stack {current.stack_name} ({current.profile} profile)") as status:
         try:
-            deploy_stack(
-                current,
-                Cdk(current, on_line=lambda line: status.update(f"cdk: {line[:100]}")),
-                clients,
-                hotswap=hotswap,
-            )
+            deploy_stack(current, reporting_cdk(current, status), clients, hotswap=hotswap)
         except CdkError as error:
             fail(str(error))
     if warm_up:
