@@ -22,6 +22,7 @@ MEDIAN_WORDS = 80
 WORDS_SPREAD = 0.24  # of the log-normal: puts the quartiles near the real ones
 WORDS_RANGE = (45, 150)
 _OPTIONAL = ("errors", "impacts", "remarks", "tried", "closings")  # and the details block
+_MOST = {"errors": 1, "closings": 1}  # sentences of a part; the others grow as the length asks
 _SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
 _DETAIL_LINES = (
     "{Res} ID: {rid}",
@@ -60,21 +61,26 @@ def _details(rng: random.Random, fill: dict[str, str]) -> str:
 
 
 def _fill(rng: random.Random, scenario: Scenario, slots: dict[str, str]) -> dict[str, str]:
-    """The slots plus the family's trouble: {symptom}, {error} (when it has error text), {check}, {check2}."""
+    """The slots plus the family's trouble: {symptom} and {error} (when it has error text)."""
     trouble = TROUBLES[scenario.family]
-    check, check2 = rng.sample(trouble.checks, 2)
-    fill = {**slots, "Res": scenario.resource[:1].upper() + scenario.resource[1:], "check": check}
-    fill["check2"] = check2
+    fill = {**slots, "Res": scenario.resource[:1].upper() + scenario.resource[1:]}
     if trouble.errors:
         fill["error"] = rng.choice(trouble.errors).format_map(slots)
     fill["symptom"] = rng.choice(trouble.symptoms).format_map(fill)
     return fill
 
 
-def _offers(rng: random.Random, tone: Tone, fill: dict[str, str]) -> dict[str, list[str]]:
-    """Each optional part's sentences, in a random order."""
+def _offers(rng: random.Random, tone: Tone, scenario: Scenario, fill: dict[str, str]) -> dict[str, list[str]]:
+    """Each optional part's sentences in a random order (one for the error and the closing, which are not
+    said twice); each sentence names other checks than the one before ({check}, {check2})."""
+    checks = rng.sample(TROUBLES[scenario.family].checks, len(TROUBLES[scenario.family].checks))
+
+    def sentence(template: str, index: int) -> str:
+        pair = {"check": checks[index % len(checks)], "check2": checks[(index + 1) % len(checks)]}
+        return _sentence_case(template.format_map(fill | pair))
+
     offers = {
-        name: [_sentence_case(t.format_map(fill)) for t in rng.sample(options, len(options))]
+        name: [sentence(t, 2 * i) for i, t in enumerate(rng.sample(options, len(options)))][: _MOST.get(name)]
         for name in _OPTIONAL
         if (options := getattr(tone, name, ())) and (name != "errors" or "error" in fill)
     }
@@ -90,7 +96,7 @@ def compose(rng: random.Random, tone: Tone, scenario: Scenario, slots: dict[str,
     def say(choices: tuple[str, ...]) -> str:
         return _sentence_case(rng.choice(choices).format_map(fill))
 
-    offers = _offers(rng, tone, fill)
+    offers = _offers(rng, tone, scenario, fill)
     parts: dict[str, list[str]] = {"opening": [say(tone.openings)], "follow_ups": [say(tone.follow_ups)]}
     if tone.impact_required and "impacts" in offers:
         parts["impacts"] = [offers["impacts"].pop()]
