@@ -1,9 +1,9 @@
 """A description composed from a tone's parts and an issue family's trouble, grown to a target length.
 
-The opening (which states the symptom) and the follow-up are always there, the impact when the tone needs
-one; the other parts are added in a random order until the description reaches the length drawn for it.
-They render in a fixed order, in one paragraph or several as real tickets come, with an optional block of
-`Label: value` technical details.
+The opening (which states the symptom) and the follow-up are always there, and the parts the tone requires
+(an outage's impact); the other parts are added in a random order until the description reaches the
+length drawn for it. They render in a fixed order, in one paragraph or several as real tickets come, with
+an optional block of `Label: value` technical details.
 """
 
 from __future__ import annotations
@@ -98,8 +98,8 @@ def compose(rng: random.Random, tone: Tone, scenario: Scenario, slots: dict[str,
 
     offers = _offers(rng, tone, scenario, fill)
     parts: dict[str, list[str]] = {"opening": [say(tone.openings)], "follow_ups": [say(tone.follow_ups)]}
-    if tone.impact_required and "impacts" in offers:
-        parts["impacts"] = [offers["impacts"].pop()]
+    for name in tone.required:
+        parts[name] = [offers[name].pop()]
 
     def words() -> int:
         return sum(len(text.split()) for texts in parts.values() for text in texts)

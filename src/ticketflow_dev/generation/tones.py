@@ -34,7 +34,7 @@ class Tone:
     tried: tuple[str, ...] = ()
     closings: tuple[str, ...] = ()
     details_rate: float = 0.0  # how often the ticket carries a "Technical details:" block
-    impact_required: bool = False
+    required: tuple[str, ...] = ()  # optional parts this tone always has (an outage states its impact)
     words: tuple[int, int] | None = None  # the tone's own length range; None: real tickets' lengths
 
 
@@ -103,7 +103,7 @@ TONES: tuple[Tone, ...] = (
             "Escalate this to a senior engineer right away.",
             "We need someone on this now.",
         ),
-        impact_required=True,
+        required=("impacts",),
     ),
     Tone(
         name="blocked",
@@ -139,13 +139,13 @@ TONES: tuple[Tone, ...] = (
             "Please escalate this; we cannot wait days for an answer.",
         ),
         details_rate=0.5,
-        impact_required=True,
+        required=("impacts",),
     ),
     Tone(
         name="frustrated",
         sentiment=Sentiment.NEGATIVE,
         priority=Priority.MEDIUM,
-        share=0.12,
+        share=0.135,
         subjects=(
             "{short} {issue} keeps failing",
             "Still no fix for {short} {issue}",
@@ -176,12 +176,13 @@ TONES: tuple[Tone, ...] = (
             "We expect a proper answer this time, not a link to the documentation.",
             "Please fix this properly.",
         ),
+        required=("remarks",),
     ),
     Tone(
         name="report",
         sentiment=Sentiment.NEUTRAL,
         priority=Priority.MEDIUM,
-        share=0.20,
+        share=0.17,
         subjects=(
             "{issue} in {short}",
             "{short} {res} {rid}: {issue}",
@@ -223,7 +224,7 @@ TONES: tuple[Tone, ...] = (
         name="puzzled",
         sentiment=Sentiment.MIXED,
         priority=Priority.MEDIUM,
-        share=0.14,
+        share=0.16,
         subjects=(
             "{short} {issue} not working as expected",
             "{short} {issue} - expected better",
@@ -252,7 +253,7 @@ TONES: tuple[Tone, ...] = (
         name="pleased_but",
         sentiment=Sentiment.MIXED,
         priority=Priority.MEDIUM,
-        share=0.12,
+        share=0.13,
         subjects=(
             "{short} {issue} - minor concern",
             "Small question about {issue} in {short}",
@@ -281,7 +282,7 @@ TONES: tuple[Tone, ...] = (
         name="delighted",
         sentiment=Sentiment.POSITIVE,
         priority=Priority.NORMAL,
-        share=0.14,
+        share=0.125,
         subjects=(
             "Amazing experience with {short}",
             "Loving {short} - quick question on {issue}",
@@ -321,7 +322,7 @@ TONES: tuple[Tone, ...] = (
         ),
         impacts=("Customer data may have leaked; this is a security breach in progress.",),
         follow_ups=("Help us contain this immediately.", "We need your security team on this right now."),
-        impact_required=True,
+        required=("impacts",),
     ),
     Tone(
         name="injection",
