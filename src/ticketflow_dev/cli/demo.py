@@ -47,7 +47,7 @@ def demo(
     path = write_report(current, "demo", report.as_json())
     console.print(_table(report))
     if report.sample:
-        console.print(_sample_panel(report.sample))
+        console.print(_sample_panel(report.sample), soft_wrap=False)  # wrap the ticket, do not crop it
     console.print(f"report: {path}")
     if stack_target(current).controls_processes:
         console.print("the stack keeps running: `make down` (or `ticketflow down`) stops it")

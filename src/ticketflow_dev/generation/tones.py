@@ -83,7 +83,7 @@ TONES: tuple[Tone, ...] = (
         impacts=(
             "This has caused a {hours}-hour outage for our {users} customers.",
             "We are losing revenue every minute this continues.",
-            "Our customer-facing application has been unavailable since {time}.",
+            "Our customer-facing application has been down since {time}, a complete outage.",
             "We lost part of yesterday's orders and incurred significant financial losses.",
             "This outage is costing us thousands of dollars an hour.",
         ),
@@ -103,7 +103,7 @@ TONES: tuple[Tone, ...] = (
             "Escalate this to a senior engineer right away.",
             "We need someone on this now.",
         ),
-        required=("impacts",),
+        required=("impacts", "remarks"),
     ),
     Tone(
         name="blocked",
