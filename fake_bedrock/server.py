@@ -68,6 +68,7 @@ class FakeBedrockServer(ThreadingHTTPServer):
         self.injector = FaultInjector(faults)
         # Converse is answered by a real model when one is configured (fake_bedrock.upstream), else locally.
         self.converse_backend: Backend = upstream if upstream is not None else LocalModel()
+        self.converse_by = "stand-in" if upstream is None else "upstream"
 
     @property
     def url(self) -> str:
@@ -112,7 +113,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self._path()
         if path == "/health":
-            self._send((200, {}, _json_bytes({"status": "ok", "service": "fake_bedrock"})))
+            # Who answers Converse, so a client that wants a real model's writing can tell it will get one.
+            health = {"status": "ok", "service": "fake_bedrock", "converse": self.server.converse_by}
+            self._send((200, {}, _json_bytes(health)))
         else:
             self._admin_or_404("GET", path)
 

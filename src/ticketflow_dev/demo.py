@@ -32,6 +32,8 @@ class DemoReport:
     failures: dict[str, str]
     # The lost tickets by where they were when the wait gave up (item status, or not recorded yet).
     lost_where: dict[str, int] = field(default_factory=dict)
+    # The first responded ticket as stored: what the customer wrote and what the pipeline answered.
+    sample: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -44,10 +46,12 @@ def run_demo(
     count: int,
     seed: int,
     timeout: float,
+    mix: str | None = None,
     on_progress: Callable[[str], None] = lambda _: None,
 ) -> DemoReport:
     # A fresh number block per run, so a second demo is not taken for re-delivered tickets.
-    tickets = list(generator.tickets(count, seed=seed, first_number=100_000 + secrets.randbelow(800_000)))
+    first_number = 100_000 + secrets.randbelow(800_000)
+    tickets = list(generator.tickets(count, seed=seed, first_number=first_number, mix=mix))
     tracker = Tracker(
         clients("dynamodb"), clients("stepfunctions"), outputs.table_name, outputs.state_machine_arn
     )
@@ -81,7 +85,9 @@ def summarise(
     submitted: list[producer.Submitted], states: dict[str, TicketState], notifications: int, expected: int
 ) -> DemoReport:
     statuses = Counter(s.status for s in states.values())
-    responded = [s for s in states.values() if s.status == "RESPONDED"]
+    responded = [
+        states[s.ticket_id] for s in submitted if states.get(s.ticket_id, _UNSEEN).status == "RESPONDED"
+    ]
     put_at = {s.ticket_id: s.put_at for s in submitted}
     latencies = [
         (s.processed_at - put_at[s.ticket_id]) * 1000 for s in responded if s.processed_at is not None
@@ -98,4 +104,13 @@ def summarise(
         notifications_expected=expected,
         latency_ms=latency_summary(latencies),
         failures={s.ticket_id: s.reason or "" for s in states.values() if s.status == "FAILED"},
+        sample=_sample(responded[0]) if responded else {},
     )
+
+
+_UNSEEN = TicketState("", "UNSEEN", {})
+_SAMPLE_FIELDS = ("subject", "description", "sentiment", "priority", "response_text")
+
+
+def _sample(state: TicketState) -> dict[str, str]:
+    return {"ticket_id": state.ticket_id, **{name: str(state.item.get(name, "")) for name in _SAMPLE_FIELDS}}

@@ -23,9 +23,10 @@ def fresh_ticket_id(day: str = "20250115") -> str:
     return f"TKT-{day}-{fresh_number()}"
 
 
-def fresh_tickets(count: int, seed: int) -> list[TicketSubmitted]:
-    """Generated tickets (deterministic for the seed) with ids no earlier run used."""
-    return list(generator.tickets(count, seed=seed, first_number=fresh_number()))
+def fresh_tickets(count: int, seed: int, mix: str | None = None) -> list[TicketSubmitted]:
+    """Generated tickets (deterministic for the seed, realistic unless `mix` says otherwise) with ids no
+    earlier run used."""
+    return list(generator.tickets(count, seed=seed, first_number=fresh_number(), mix=mix))
 
 
 def execution_arn(stack: DeployedStack, ticket_id: str) -> str:

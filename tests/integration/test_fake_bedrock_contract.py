@@ -45,10 +45,15 @@ def _error(call: Any, **kwargs: Any) -> tuple[str, int, str]:
 
 
 def test_health(server: FakeBedrockServer) -> None:
-    # GIVEN a running server  WHEN /health is read  THEN it answers 200 JSON
+    # GIVEN a running server without an upstream  WHEN /health is read
     with urllib.request.urlopen(f"{server.url}/health", timeout=5) as response:
+        # THEN it answers 200 JSON, saying the stand-in answers Converse
         assert response.status == 200
-        assert json.loads(response.read())["status"] == "ok"
+        assert json.loads(response.read()) == {
+            "status": "ok",
+            "service": "fake_bedrock",
+            "converse": "stand-in",
+        }
 
 
 # --- Comprehend -----------------------------------------------------------------------------------------

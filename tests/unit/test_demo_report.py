@@ -63,8 +63,8 @@ def test_latency_summary_rounds_and_handles_no_values() -> None:
 
 
 def test_summarise_counts_outcomes_latency_and_lost_tickets() -> None:
-    # GIVEN four submitted tickets: two responded, one failed, one never seen again
-    submitted = [Submitted(f"TKT-20250115-000{n}", put_at=1736933400.0) for n in range(1, 5)]
+    # GIVEN four submitted tickets: two responded (the second submitted first), one failed, one never seen
+    submitted = [Submitted(f"TKT-20250115-000{n}", put_at=1736933400.0) for n in (2, 1, 3, 4)]
     states = {
         "TKT-20250115-0001": TicketState(
             "TKT-20250115-0001",
@@ -74,7 +74,14 @@ def test_summarise_counts_outcomes_latency_and_lost_tickets() -> None:
         "TKT-20250115-0002": TicketState(
             "TKT-20250115-0002",
             "RESPONDED",
-            {"priority": "NORMAL", "sentiment": "POSITIVE", "processed_at": "2025-01-15T09:30:02.500Z"},
+            {
+                "priority": "NORMAL",
+                "sentiment": "POSITIVE",
+                "processed_at": "2025-01-15T09:30:02.500Z",
+                "subject": "Loving it",
+                "description": "Thrilled!",
+                "response_text": "Thank you. Ticket TKT-20250115-0002",
+            },
         ),
         "TKT-20250115-0003": TicketState("TKT-20250115-0003", "FAILED", {}, "States.TaskFailed: boom"),
     }
@@ -97,3 +104,12 @@ def test_summarise_counts_outcomes_latency_and_lost_tickets() -> None:
     assert report.failures == {"TKT-20250115-0003": "States.TaskFailed: boom"}
     assert report.as_json()["notifications"] == 1
     assert report.as_json()["notifications_expected"] == 1
+    # AND the sample is the first responded ticket in submission order, with its reply
+    assert report.sample == {
+        "ticket_id": "TKT-20250115-0002",
+        "subject": "Loving it",
+        "description": "Thrilled!",
+        "sentiment": "POSITIVE",
+        "priority": "NORMAL",
+        "response_text": "Thank you. Ticket TKT-20250115-0002",
+    }

@@ -16,6 +16,7 @@ from ticketflow_dev.cli import (
     etl,
     eval,
     faults,
+    generate,
     push,
     stack,
     tickets,
@@ -33,6 +34,7 @@ app.command()(push.push)
 app.command()(deploy.synth)
 app.command()(deploy.env)
 app.command()(demo.demo)
+app.command("generate")(generate.generate_command)
 app.command("eval")(eval.eval_command)
 app.command("etl")(etl.etl_command)
 app.command()(bench.bench)

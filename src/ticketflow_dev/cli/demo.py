@@ -5,19 +5,25 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from ticketflow_dev.aws import Clients
-from ticketflow_dev.cli.common import console, settings, stack_outputs, step, write_report
+from ticketflow_dev.cli.common import console, fail, settings, stack_outputs, step, write_report
 from ticketflow_dev.cli.deploy import deploy
 from ticketflow_dev.cli.stack import up
 from ticketflow_dev.demo import DemoReport, run_demo
+from ticketflow_dev.generation.mixes import MixError, parse_mix
 from ticketflow_dev.targets import stack_target
 
 
 def demo(
     count: Annotated[int, typer.Option(min=1, max=10_000, help="How many tickets to submit.")] = 50,
     seed: Annotated[int, typer.Option(help="Seed of the ticket generator.")] = 7,
+    mix: Annotated[
+        str, typer.Option(help="The generator's mix: realistic, all-high, all-mixed, edge-cases, or weights.")
+    ] = "realistic",
     timeout: Annotated[float, typer.Option(help="Seconds to wait for every ticket to finish.")] = 300.0,
     deploy_first: Annotated[
         bool, typer.Option("--deploy/--no-deploy", help="Start and deploy first.")
@@ -25,6 +31,10 @@ def demo(
 ) -> None:
     """Run generated tickets end to end through the local stack and report what happened."""
     current = settings()
+    try:
+        parse_mix(mix)
+    except MixError as error:
+        fail(f"--mix: {error}")
     if deploy_first:
         up()
         deploy()
@@ -32,10 +42,12 @@ def demo(
     outputs = stack_outputs(current, clients)
     with step(f"running {count} tickets end to end") as status:
         report = run_demo(
-            clients, outputs, count=count, seed=seed, timeout=timeout, on_progress=status.update
+            clients, outputs, count=count, seed=seed, timeout=timeout, mix=mix, on_progress=status.update
         )
     path = write_report(current, "demo", report.as_json())
     console.print(_table(report))
+    if report.sample:
+        console.print(_sample_panel(report.sample), soft_wrap=False)  # wrap the ticket, do not crop it
     console.print(f"report: {path}")
     if stack_target(current).controls_processes:
         console.print("the stack keeps running: `make down` (or `ticketflow down`) stops it")
@@ -50,8 +62,8 @@ def _table(report: DemoReport) -> Table:
     table.add_row("failed / rejected / lost", f"{report.failed} / {report.rejected} / {report.lost}")
     if report.lost_where:
         table.add_row("lost tickets were", _counts(report.lost_where))
-    table.add_row("by priority", _counts(report.by_priority))
-    table.add_row("by sentiment", _counts(report.by_sentiment))
+    table.add_row("by priority", _shares(report.by_priority))
+    table.add_row("by sentiment", _shares(report.by_sentiment))
     table.add_row(
         "HIGH/CRITICAL notifications", f"{report.notifications} (expected {report.notifications_expected})"
     )
@@ -61,6 +73,22 @@ def _table(report: DemoReport) -> Table:
         f"p50 {latency['p50']:.0f} ms, p95 {latency['p95']:.0f} ms, max {latency['max']:.0f} ms",
     )
     return table
+
+
+def _shares(counts: dict[str, int]) -> str:
+    """'MEDIUM 29 (58%), HIGH 14 (28%)': the distribution the pipeline produced."""
+    total = sum(counts.values()) or 1
+    ordered = sorted(counts.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{key} {value} ({value / total:.0%})" for key, value in ordered) or "-"
+
+
+def _sample_panel(sample: dict[str, str]) -> Panel:
+    body = Text()
+    body.append(f"{sample['subject']}\n", style="bold")
+    body.append(f"{sample['description']}\n\n")
+    body.append(f"sentiment {sample['sentiment']}, priority {sample['priority']}\n\n", style="cyan")
+    body.append(sample["response_text"], style="green")
+    return Panel(body, title=f"sample ticket {sample['ticket_id']} and its reply", expand=False)
 
 
 def _counts(counts: dict[str, int]) -> str:
