@@ -33,11 +33,11 @@ $(STAMPS)/venv: requirements/dev.txt pyproject.toml tools/toolchain.sh
 
 $(STAMPS)/node: package.json package-lock.json tools/toolchain.sh | $(STAMPS)/venv
 	@tools/toolchain.sh node
-	@$(PROGRESS) --what "the CDK CLI (node_modules: aws-cdk from package-lock.json)" --expect "20-60 s" \
+	@$(PROGRESS) --what "the CDK CLI and asl-validator (node_modules from package-lock.json)" --expect "20-60 s" \
 		--log .ticketflow/logs/install-node.log -- npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
-install: $(STAMPS)/venv $(STAMPS)/node ## Install the project venv (.venv) and the CDK CLI (node_modules)
+install: $(STAMPS)/venv $(STAMPS)/node ## Install the project venv (.venv), the CDK CLI and asl-validator (node_modules)
 
 doctor: install ## Check this machine's prerequisites: Python, Node, ports, disk, the emulator, the Lambda wheels
 	$(TICKETFLOW) doctor
