@@ -1,9 +1,13 @@
 """The CDK app: picks the profile (context `profile`, else TICKETFLOW_PROFILE, else local) and synthesizes.
 
-Every synth runs cdk-nag's AWS Solutions checks; an unacknowledged finding fails it (see security.py).
+Every synth runs cdk-nag's AWS Solutions checks (security.py), then cfn-lint and asl-validator on the cloud
+assembly (template_checks.py); an unacknowledged finding of either fails it.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import aws_cdk as cdk
 
@@ -13,6 +17,7 @@ from ticketflow_infra.profiles import profile_props
 from ticketflow_infra.security import check_best_practices
 from ticketflow_infra.settings import Settings
 from ticketflow_infra.stack import TicketflowStack
+from ticketflow_infra.template_checks import check_assembly, failure_message
 
 
 def main() -> None:
@@ -28,7 +33,9 @@ def main() -> None:
         description=f"ticketflow support-ticket pipeline ({profile.name} profile)",
     )
     check_best_practices(app)
-    app.synth()
+    findings = check_assembly(Path(app.synth().directory))
+    if findings:
+        sys.exit(failure_message(findings))
 
 
 if __name__ == "__main__":

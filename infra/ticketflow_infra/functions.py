@@ -16,6 +16,7 @@ from ticketflow_infra.bundling import SOURCE_METADATA, function_asset, function_
 from ticketflow_infra.function_platform import FunctionPlatform
 from ticketflow_infra.paths import LAMBDAS_DIR
 from ticketflow_infra.security import acknowledge
+from ticketflow_infra.template_checks import lint_exception
 
 DEFAULT_TIMEOUT = cdk.Duration.seconds(30)
 _ARCHITECTURES = {"x86_64": lambda_.Architecture.X86_64, "arm64": lambda_.Architecture.ARM_64}
@@ -80,7 +81,14 @@ def pipeline_function(
             **(environment or {}),
         },
     )
-    cast(lambda_.CfnFunction, function.node.default_child).add_metadata(SOURCE_METADATA, folder)
+    resource = cast(lambda_.CfnFunction, function.node.default_child)
+    resource.add_metadata(SOURCE_METADATA, folder)
+    lint_exception(
+        resource,
+        "W3005",
+        "lambda.Function depends on its whole role construct, so that the role's default policy exists before"
+        " the function; that DependsOn lists the role too, which the GetAtt of its ARN already orders.",
+    )
     acknowledge(
         function,
         "AwsSolutions-L1",

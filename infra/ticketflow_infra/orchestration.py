@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -14,6 +16,7 @@ from constructs import Construct
 from ticketflow import metrics
 from ticketflow_infra.paths import STATE_MACHINE_FILE
 from ticketflow_infra.security import acknowledge, finding_resource
+from ticketflow_infra.template_checks import lint_exception
 
 
 class TicketWorkflow(Construct):
@@ -52,6 +55,13 @@ class TicketWorkflow(Construct):
                 destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False
             ),
             tracing_enabled=True,
+        )
+        lint_exception(
+            cast(sfn.CfnStateMachine, self.state_machine.node.default_child),
+            "W3005",
+            "sfn.StateMachine depends on its whole role construct, so that the role's default policy exists"
+            " before the machine; that DependsOn lists the role too, which the GetAtt of its ARN already"
+            " orders.",
         )
         for function in (detect_sentiment, generate_response, s3_writer):
             function.grant_invoke(self.state_machine)

@@ -1,4 +1,4 @@
-"""Unit-tier fixtures: a Lambda context, offline boto3 clients (for Stubber), and synthesized stacks.
+"""Unit-tier fixtures: a Lambda context, offline boto3 clients (for Stubber), synthesized stacks, the CDK app.
 
 `tests.*` helpers and infra/ are importable through pytest's `pythonpath` (pyproject.toml).
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -15,11 +16,14 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
+import app as cdk_app
+from tests.unit.checked_synth import Checked, synth_checked
 from tests.unit.lambda_loader import FakeLambdaContext
 from tests.unit.offline_clients import offline_client
 from ticketflow_infra.profiles import profile_props
 from ticketflow_infra.settings import Settings
 from ticketflow_infra.stack import TicketflowStack
+from ticketflow_infra.template_checks import Finding
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
@@ -91,7 +95,7 @@ def lambda_client() -> LambdaClient:
 # --- the CDK stack, synthesized offline ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stub_shared_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny stand-in for the built shared code (no pip run): one importable package, outside the repo."""
     root = tmp_path_factory.mktemp("build") / "shared-test"
@@ -119,3 +123,41 @@ def synthesize(
 def profile_templates(stub_shared_code: Path) -> Mapping[str, Template]:
     """Each profile's template, synthesized once per test module."""
     return {profile: Template.from_stack(synthesize(profile, stub_shared_code)[1]) for profile in PROFILES}
+
+
+@pytest.fixture(scope="session")
+def checked(stub_shared_code: Path, tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, Checked]:
+    """Each profile's stack synthesized with cdk-nag's checks on as `cdk synth` does, into its own cloud
+    assembly, once per run (the cdk-nag and the template checks' tests share it)."""
+    results = {}
+    for profile in PROFILES:
+        outdir = tmp_path_factory.mktemp(f"cdk-out-{profile}")
+        app, stack = synthesize(profile, stub_shared_code, outdir, like_the_cli=True)
+        results[profile] = Checked(stack, outdir, synth_checked(app, outdir))
+    return results
+
+
+@dataclass
+class OfflineApp:
+    outdir: Path  # where main() writes the cloud assembly
+    checked_assemblies: list[Path] = field(default_factory=list)  # what it gave the template checks
+    findings: list[Finding] = field(default_factory=list)  # what the template checks answer
+
+
+@pytest.fixture
+def offline_app(stub_shared_code: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> OfflineApp:
+    """infra/app.py's main, ready to run offline for the local profile: the shared code stubbed, the cloud
+    assembly in tmp_path, the template checks observed (their own tests run them on both profiles)."""
+    offline = OfflineApp(tmp_path)
+
+    def observed_checks(directory: Path) -> list[Finding]:
+        offline.checked_assemblies.append(directory)
+        return offline.findings
+
+    app_class = cdk.App
+    monkeypatch.setattr(cdk_app, "build_shared_code", lambda _target: stub_shared_code)
+    monkeypatch.setattr(cdk_app, "check_assembly", observed_checks)
+    # The jsii kernel is already running, so CDK_OUTDIR would not reach it: the outdir is passed instead.
+    monkeypatch.setattr(cdk, "App", lambda: app_class(outdir=str(tmp_path)))
+    monkeypatch.setenv("TICKETFLOW_PROFILE", "local")
+    return offline

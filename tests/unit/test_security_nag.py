@@ -6,9 +6,7 @@ through annotations; both are read here, so a finding cannot hide in either.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,8 @@ from aws_cdk.assertions import Annotations, Match
 from constructs import IConstruct
 
 import app as cdk_app
-from tests.unit.conftest import PROFILES, synthesize
+from tests.unit.checked_synth import Checked, synth_checked
+from tests.unit.conftest import PROFILES, OfflineApp
 from ticketflow_infra.security import check_best_practices
 
 ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
@@ -34,56 +33,6 @@ ACCEPTED_RULES = {
     "AwsSolutions-SMG4",  # the Redshift password is rotated with the database user, not by a Lambda
     "AwsSolutions-IAM5",  # wildcards AWS or a CDK grant requires, each finding named on its own
 }
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    severity: str
-    path: str
-
-    def __str__(self) -> str:
-        return f"{self.severity} {self.rule} at {self.path}"
-
-
-@dataclass(frozen=True)
-class Checked:
-    stack: cdk.Stack
-    findings: list[Finding]
-
-
-def validation_findings(outdir: Path) -> list[Finding]:
-    """Every violation in the cloud assembly's validation report (errors and warnings alike)."""
-    report = json.loads((outdir / "validation-report.json").read_text(encoding="utf-8"))
-    return [
-        Finding(violation["ruleName"], violation["severity"], construct["constructPath"])
-        for plugin in report["pluginReports"]
-        for violation in plugin["violations"]
-        for construct in violation["violatingConstructs"]
-    ]
-
-
-def synth_checked(app: cdk.App, outdir: Path) -> list[Finding]:
-    """Synthesizes `app` with the checks on; its findings (none when the synth passes)."""
-    check_best_practices(app)
-    try:
-        app.synth()
-    except RuntimeError as error:
-        if not str(error).startswith("ValidationFailed"):
-            raise
-        return validation_findings(outdir)
-    return []
-
-
-@pytest.fixture(scope="module")
-def checked(stub_shared_code: Path, tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, Checked]:
-    """Each profile's stack synthesized with the checks on as `cdk synth` does, once per module."""
-    results = {}
-    for profile in PROFILES:
-        outdir = tmp_path_factory.mktemp(f"cdk-out-{profile}")
-        app, stack = synthesize(profile, stub_shared_code, outdir, like_the_cli=True)
-        results[profile] = Checked(stack, synth_checked(app, outdir))
-    return results
 
 
 def acknowledgments(root: IConstruct) -> Iterator[tuple[str, str, str]]:
@@ -144,25 +93,20 @@ def test_each_acknowledgment_is_on_a_resource_with_a_reason(
 
 
 def test_the_app_runs_the_checks_on_every_synth(
-    stub_shared_code: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    offline_app: OfflineApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN infra/app.py with the shared code stubbed and the checks observed
+    # GIVEN infra/app.py run offline, with the checks observed
     seen: list[cdk.App] = []
 
     def observed(app: cdk.App) -> None:
         seen.append(app)
         check_best_practices(app)
 
-    app_class = cdk.App
-    monkeypatch.setattr(cdk_app, "build_shared_code", lambda _target: stub_shared_code)
     monkeypatch.setattr(cdk_app, "check_best_practices", observed)
-    # The jsii kernel is already running, so CDK_OUTDIR would not reach it: the outdir is passed instead.
-    monkeypatch.setattr(cdk, "App", lambda: app_class(outdir=str(tmp_path)))
-    monkeypatch.setenv("TICKETFLOW_PROFILE", "local")
 
     # WHEN its main synthesizes
     cdk_app.main()
 
     # THEN the checks were added to the app it synthesized, and the template is in the cloud assembly
     assert len(seen) == 1
-    assert list(tmp_path.glob("*.template.json"))
+    assert list(offline_app.outdir.glob("*.template.json"))
