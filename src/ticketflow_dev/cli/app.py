@@ -16,6 +16,7 @@ from ticketflow_dev.cli import (
     etl,
     eval,
     faults,
+    local_console,
     push,
     stack,
     tickets,
@@ -36,6 +37,7 @@ app.command()(demo.demo)
 app.command("eval")(eval.eval_command)
 app.command("etl")(etl.etl_command)
 app.command()(bench.bench)
+app.command("console")(local_console.console_command)
 app.add_typer(
     tickets.app, name="tickets", help="A ticket's status, reason and history; the tickets in one status."
 )
