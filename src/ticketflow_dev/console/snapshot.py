@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ticketflow.model import Priority, Sentiment
 from ticketflow.ticket_store import Status
 from ticketflow_dev.ticket_queries import TIMESTAMPS
 
@@ -182,6 +183,7 @@ def shape(raw: Mapping[str, Any], errors: Mapping[str, str], cost: Mapping[str, 
     """The whole snapshot a page receives: everything above, the read errors by section, and the cost."""
     counts = raw.get("counts") or {}
     return {
+        "choices": {"status": list(Status), "priority": list(Priority), "sentiment": list(Sentiment)},
         "stages": stages(raw),
         "statuses": {s.value: count(counts.get(s.value)) for s in Status},
         "recent": recent_tickets(raw.get("recent") or {}),

@@ -3,11 +3,6 @@
 "use strict";
 
 const FILTERS = ["status", "priority", "sentiment"];
-const CHOICES = {
-  status: ["RECEIVED", "PROCESSING", "RESPONDED", "FAILED", "REJECTED"],
-  priority: ["LOW", "MEDIUM", "HIGH", "CRITICAL"],
-  sentiment: ["POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED"],
-};
 let latest = null;
 
 function stageBox(stage) {
@@ -156,8 +151,17 @@ async function runFaultAction(call, what) {
   }
 }
 
+// The filters' choices come with the first snapshot (the pipeline's own enums).
+function offerChoices(choices) {
+  for (const name of FILTERS) {
+    const select = document.getElementById(`filter-${name}`);
+    if (select.options.length === 1) select.append(...choices[name].map((choice) => h("option", { value: choice }, choice)));
+  }
+}
+
 function draw(snapshot) {
   latest = snapshot;
+  offerChoices(snapshot.choices);
   drawPipeline(snapshot.stages);
   drawErrors(snapshot.errors);
   drawCost(snapshot.cost);
@@ -169,11 +173,7 @@ function draw(snapshot) {
 }
 
 function setUp() {
-  for (const name of FILTERS) {
-    const select = document.getElementById(`filter-${name}`);
-    select.append(...CHOICES[name].map((choice) => h("option", { value: choice }, choice)));
-    select.addEventListener("change", drawRecent);
-  }
+  for (const name of FILTERS) document.getElementById(`filter-${name}`).addEventListener("change", drawRecent);
   document.getElementById("faults-form").addEventListener("submit", submitFaults);
   document.getElementById("faults-clear").addEventListener("click",
     () => runFaultAction(() => postJson("/api/faults/clear"), "cleared"));
