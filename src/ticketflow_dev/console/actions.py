@@ -3,6 +3,7 @@ request's JSON body, checks it, acts through the same modules as the CLI, and sa
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict
 from typing import Any
 
@@ -19,9 +20,12 @@ class ActionError(ValueError):
 
 
 class Actions:
-    def __init__(self, dead_letters: DeadLetterResources, fake_bedrock_url: str) -> None:
+    def __init__(
+        self, dead_letters: DeadLetterResources, fake_bedrock_url: str, letters_lock: threading.Lock
+    ) -> None:
         self._dead_letters = dead_letters
         self._fake_bedrock_url = fake_bedrock_url
+        self._letters_lock = letters_lock  # the poller's peek holds letters briefly: never during a replay
 
     def replay(self, body: dict[str, Any]) -> dict[str, Any]:
         """`{"all": true}` or `{"message_ids": [...]}`: each letter's record back on the stream."""
@@ -30,7 +34,8 @@ class Actions:
         if replay_all == bool(ids) or not (replay_all or _strings(ids)):
             raise ActionError('pass either {"all": true} or {"message_ids": ["...", ...]}')
         wanted = None if replay_all else set(ids or [])
-        report = replay_letters(self._dead_letters, wanted)
+        with self._letters_lock:
+            report = replay_letters(self._dead_letters, wanted)
         return {
             "summary": report.summary(),
             "letters": [asdict(letter) for letter in report.letters],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -24,7 +25,6 @@ from ticketflow_dev.console.poller import Poller
 from ticketflow_dev.console.security import CHANGE_METHODS, READ_METHODS, TOKEN_QUERY, Guard, Refusal
 from ticketflow_dev.console.sources import StackReader
 from ticketflow_dev.dead_letter_inbox import DeadLetterInbox, DeadLetterResources
-from ticketflow_dev.ticket_queries import TicketNotFoundError
 
 if TYPE_CHECKING:
     from ticketflow_dev.aws import Clients
@@ -236,9 +236,7 @@ def _events(handler: Handler, _: dict[str, str]) -> None:
 def _ticket(handler: Handler, params: dict[str, str]) -> None:
     reader = handler.server.app.reader
     try:
-        handler.send_json({"ticket": reader.ticket(params["ticket_id"])})
-    except TicketNotFoundError as error:
-        handler.send_json({"error": str(error)}, HTTPStatus.NOT_FOUND)
+        handler.send_json(reader.ticket(params["ticket_id"]))
     except (BotoCoreError, ClientError) as error:
         handler.send_json({"error": f"cannot read the ticket: {error}"}, HTTPStatus.BAD_GATEWAY)
 
@@ -290,7 +288,8 @@ def open_console(
 ) -> ConsoleServer:
     """The console bound to 127.0.0.1:`port` (0: a free one), its poller started; then `serve_forever`."""
     server = ConsoleServer((BIND_HOST, port), Handler)
-    reader = StackReader(clients, outputs, settings)
+    letters_lock = threading.Lock()
+    reader = StackReader(clients, outputs, settings, letters_lock)
     dead_letters = DeadLetterResources(
         DeadLetterInbox(clients("sqs"), outputs.dead_letter_queue_url),
         clients("kinesis"),
@@ -300,7 +299,7 @@ def open_console(
         Guard.for_port(server.port),
         Poller(reader),
         reader,
-        Actions(dead_letters, settings.fake_bedrock_url),
+        Actions(dead_letters, settings.fake_bedrock_url, letters_lock),
         static_files(),
     )
     server.app.poller.start()

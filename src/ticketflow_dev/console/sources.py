@@ -9,6 +9,7 @@ ones every few), and a read that fails becomes that section's error, never the w
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ from ticketflow.ticket_store import Status
 from ticketflow_dev import fake_bedrock_admin
 from ticketflow_dev.console import snapshot
 from ticketflow_dev.dead_letter_inbox import DeadLetterInbox, describe, peek
-from ticketflow_dev.ticket_queries import count_by_status, get_ticket, list_by_status
+from ticketflow_dev.journey import trace_ticket
+from ticketflow_dev.ticket_queries import TicketNotFoundError, count_by_status, get_ticket, list_by_status
 
 if TYPE_CHECKING:
     from ticketflow_dev.aws import Clients
@@ -49,10 +51,13 @@ class Cost:
 
 
 class StackReader:
-    def __init__(self, clients: Clients, outputs: StackOutputs, settings: Settings) -> None:
+    def __init__(
+        self, clients: Clients, outputs: StackOutputs, settings: Settings, letters_lock: threading.Lock
+    ) -> None:
         self._clients = clients
         self._outputs = outputs
         self._settings = settings
+        self._letters_lock = letters_lock  # shared with the replay: a peek must not hide a letter from it
         self._counted: set[str] = set()
         self.cost = Cost()
 
@@ -125,7 +130,8 @@ class StackReader:
         in_flight = int(attributes["ApproximateNumberOfMessagesNotVisible"])
         letters: list[dict[str, Any]] = []
         if visible:
-            received, _ = peek(DeadLetterInbox(sqs, url), limit=LETTERS_SHOWN)
+            with self._letters_lock:
+                received, _ = peek(DeadLetterInbox(sqs, url), limit=LETTERS_SHOWN)
             letters = [describe(message) for message in received]
         return {"visible": visible, "in_flight": in_flight, "letters": letters}
 
@@ -174,7 +180,11 @@ class StackReader:
         return definition
 
     def ticket(self, ticket_id: str) -> dict[str, Any]:
-        """One ticket's item, shaped for its page; TicketNotFoundError when the table has none."""
-        return snapshot.ticket_detail(
-            get_ticket(self.client("dynamodb"), self._outputs.table_name, ticket_id)
-        )
+        """One ticket's page: its item shaped (None when the table has none) and its journey across the
+        services (the same trace as `ticketflow trace`)."""
+        try:
+            item = get_ticket(self.client("dynamodb"), self._outputs.table_name, ticket_id)
+        except TicketNotFoundError:
+            item = None
+        journey = trace_ticket(self._clients, self._outputs, self._settings, ticket_id)
+        return {"ticket": snapshot.ticket_detail(item) if item else None, "journey": journey.as_json()}

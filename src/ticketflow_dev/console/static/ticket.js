@@ -8,6 +8,10 @@ let final = false;
 let reading = false;
 
 function drawTicket(ticket) {
+  if (!ticket) {
+    fill("reason", "The table has no item for this ticket (see its journey for where it went).");
+    return;
+  }
   document.title = `${ticket.ticket_id} · ticketflow console`;
   fill("ticket-id", ticket.ticket_id);
   fill("status", statusBadge(ticket.status));
@@ -27,33 +31,37 @@ function drawTicket(ticket) {
   final = FINAL.has(ticket.status);
 }
 
-function drawJourney(journey, error) {
-  if (!journey) {
-    fill("journey", h("p", { class: "muted" }, error || "No trace for this ticket yet."));
+
+// The waterfall: one row per span on the journey's own clock; an instant (no end) is a thin mark.
+function drawJourney(journey) {
+  if (!journey.spans.length) {
+    fill("journey", h("p", { class: "muted" }, "No service has anything on this ticket yet."), gapList(journey.gaps));
     return;
   }
-  const spans = journey.spans.filter((span) => span.started);
-  const start = Math.min(...spans.map((span) => Date.parse(span.started)));
-  const end = Math.max(...spans.map((span) => Date.parse(span.ended || span.started)));
+  const start = Math.min(...journey.spans.map((span) => Date.parse(span.started)));
+  const end = Math.max(...journey.spans.map((span) => Date.parse(span.ended || span.started)));
   const total = Math.max(end - start, 1);
   const rows = journey.spans.map((span) => {
-    const bar = h("span", { class: `bar outcome-${(span.outcome || "ok").toLowerCase()}` });
-    if (span.started) {
-      const from = Date.parse(span.started) - start;
-      const length = Date.parse(span.ended || span.started) - Date.parse(span.started);
-      bar.style.left = `${(100 * from) / total}%`;
-      bar.style.width = `${Math.max((100 * length) / total, 0.4)}%`;
-    }
-    const duration = span.started && span.ended ? `${Date.parse(span.ended) - Date.parse(span.started)} ms` : "";
-    return h("div", { class: "span-row", "data-span": `${span.service}:${span.name}` },
-      h("span", { class: "service" }, span.service), h("span", { class: "name", title: span.detail || "" }, span.name),
-      h("span", { class: "lane" }, bar), h("span", { class: "duration" }, duration),
-      h("span", { class: "outcome" }, span.outcome || ""));
+    const bar = h("span", { class: `bar outcome-${span.outcome}` });
+    bar.style.left = `${(100 * (Date.parse(span.started) - start)) / total}%`;
+    bar.style.width = `${(100 * (span.seconds || 0) * 1000) / total}%`;
+    const entries = Object.entries(span.detail || {}).map(([name, value]) => [name, typeof value === "string" ? value : JSON.stringify(value)]);
+    // The row shows the short facts (status, key, message id…); the whole detail is the row's tooltip.
+    const short = entries.filter(([, value]) => value.length <= 48 && !value.startsWith("[")).slice(0, 4);
+    return h("div", { class: "span-row", "data-span": span.name, title: entries.map((entry) => entry.join(": ")).join("\n") },
+      h("span", { class: "service" }, span.service),
+      h("span", { class: "name" }, span.name, short.length ? h("span", { class: "span-detail" }, short.map((entry) => entry.join(": ")).join(" · ")) : null),
+      h("span", { class: "lane" }, bar),
+      h("span", { class: "duration" }, span.seconds === null ? "" : `${Math.round(span.seconds * 1000)} ms`),
+      h("span", { class: `outcome outcome-text-${span.outcome}` }, span.outcome));
   });
-  const gaps = (journey.gaps || []).map((gap) => h("li", {}, typeof gap === "string" ? gap : JSON.stringify(gap)));
   fill("journey", h("div", { class: "span-rows" }, rows),
-    h("p", { class: "muted" }, `${journey.spans.length} spans over ${total} ms`),
-    gaps.length ? h("div", {}, h("h3", {}, "Gaps"), h("ul", { class: "gaps" }, gaps)) : null);
+    h("p", { class: "muted" }, `${journey.spans.length} spans over ${total} ms, from ${shortTime(journey.spans[0].started)}`),
+    gapList(journey.gaps));
+}
+
+function gapList(gaps) {
+  return gaps.length ? h("div", {}, h("h3", {}, "Not found"), h("ul", { class: "gaps" }, gaps.map((gap) => h("li", {}, gap)))) : null;
 }
 
 async function read() {
@@ -62,7 +70,7 @@ async function read() {
   try {
     const view = await getJson(`/api/tickets/${encodeURIComponent(TICKET_ID)}`);
     drawTicket(view.ticket);
-    drawJourney(view.journey, view.journey_error);
+    drawJourney(view.journey);
     fill("error");
   } catch (error) {
     fill("error", h("p", {}, error.message));
