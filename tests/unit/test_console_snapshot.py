@@ -108,7 +108,7 @@ def test_stages_run_left_to_right_and_a_failed_read_shows_a_dash() -> None:
     assert values["table"] == {"responded": "30", "failed": "4"}
     assert values["archive"] == {"objects": "1000+"}
     assert values["topic"] == {"alarms in ALARM": "1"}
-    assert values["warehouse"] == {"rows": "-", "last ETL": "never"}
+    assert values["warehouse"] == {"rows": "-", "last ETL (UTC)": "never"}
 
 
 def test_alarms_and_the_etl_report_carry_iso_timestamps() -> None:

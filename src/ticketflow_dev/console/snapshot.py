@@ -161,7 +161,8 @@ def stages(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
             ("alarms in ALARM", sum(1 for a in alarm_list if a["state"] == "ALARM") if alarm_list else None),
         ]),
         _stage("warehouse", "Warehouse", "PostgreSQL (Redshift on AWS)", [
-            ("rows", raw.get("warehouse")), ("last ETL", report["written_at"] if report else "never"),
+            ("rows", raw.get("warehouse")),
+            ("last ETL (UTC)", report["written_at"][11:19] if report and report["written_at"] else "never"),
         ]),
     ]  # fmt: skip
 

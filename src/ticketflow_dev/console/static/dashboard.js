@@ -126,12 +126,19 @@ function drawFaults(faults) {
   const rules = operations.length
     ? h("table", {}, h("thead", {}, h("tr", {}, ["operation", "error rate", "latency", "bad output"].map((name) => h("th", {}, name)))),
       h("tbody", {}, operations.map(([operation, rule]) => h("tr", { "data-fault": operation },
-        h("td", {}, operation), h("td", {}, rule.error_rate), h("td", {}, rule.latency ? JSON.stringify(rule.latency) : "–"),
+        h("td", {}, operation), h("td", {}, rule.error_rate), h("td", {}, latencyText(rule.latency)),
         h("td", {}, rule.bad_output_rate)))))
     : h("p", { class: "muted", id: "no-faults" }, "No faults injected.");
   const stats = Object.entries(faults.stats).map(([operation, numbers]) =>
     `${operation}: ${numbers.requests} requests, ${numbers.errors} errors, ${numbers.bad_outputs} bad outputs`);
   fill("faults", rules, h("p", { class: "muted" }, stats.join(" · ") || "No calls yet."));
+}
+
+function latencyText(latency) {
+  if (!latency) return "–";
+  if (latency.distribution === "fixed") return `${latency.ms} ms`;
+  if (latency.distribution === "uniform") return `${latency.min_ms}–${latency.max_ms} ms`;
+  return `${latency.mean_ms} ± ${latency.stddev_ms} ms`;
 }
 
 async function submitFaults(event) {
