@@ -16,9 +16,12 @@ from ticketflow_dev.cli import (
     etl,
     eval,
     faults,
+    logs,
     push,
     stack,
+    submit,
     tickets,
+    trace,
 )
 from ticketflow_infra.settings import SettingsError
 
@@ -36,6 +39,9 @@ app.command()(demo.demo)
 app.command("eval")(eval.eval_command)
 app.command("etl")(etl.etl_command)
 app.command()(bench.bench)
+app.command()(submit.submit)
+app.command()(trace.trace)
+app.command()(logs.logs)
 app.add_typer(
     tickets.app, name="tickets", help="A ticket's status, reason and history; the tickets in one status."
 )
