@@ -99,10 +99,15 @@ def describe(received: Received) -> dict[str, Any]:
     }
 
 
-def peek(queue: DeadLetterInbox, *, limit: int) -> tuple[list[Received], list[str]]:
+def peek(queue: DeadLetterInbox, *, limit: int, wait_seconds: int = 1) -> tuple[list[Received], list[str]]:
     """Up to `limit` letters, made visible again at once (nothing consumed), and a note for each letter that
-    could not be released (it stays hidden until its visibility timeout ends)."""
-    received = list(queue.receive(max_messages=limit, visibility_seconds=PEEK_VISIBILITY_SECONDS))
+    could not be released (it stays hidden until its visibility timeout ends). `wait_seconds` as in
+    `DeadLetterInbox.receive`."""
+    received = list(
+        queue.receive(
+            max_messages=limit, visibility_seconds=PEEK_VISIBILITY_SECONDS, wait_seconds=wait_seconds
+        )
+    )
     return received, release_all(queue, received)
 
 

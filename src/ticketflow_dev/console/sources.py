@@ -131,7 +131,9 @@ class StackReader:
         letters: list[dict[str, Any]] = []
         if visible:
             with self._letters_lock:
-                received, _ = peek(DeadLetterInbox(sqs, url), limit=LETTERS_SHOWN)
+                # Short polling: a glimpse every tick, not a second's wait for the end of the queue (on AWS
+                # it may show fewer letters than there are; the depth above is exact).
+                received, _ = peek(DeadLetterInbox(sqs, url), limit=LETTERS_SHOWN, wait_seconds=0)
             letters = [describe(message) for message in received]
         return {"visible": visible, "in_flight": in_flight, "letters": letters}
 
