@@ -37,6 +37,19 @@ $(STAMPS)/node: package.json package-lock.json tools/toolchain.sh | $(STAMPS)/ve
 		--log .ticketflow/logs/install-node.log -- npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
+# The console's browser tests drive the system's Chromium through Playwright (which never downloads a browser
+# here). Installed with apt-get when root on Debian/Ubuntu; elsewhere the note says what to do, the tests skip
+# with that reason, and the stamp stays absent so the next run looks again.
+$(STAMPS)/chromium:
+	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "==> installing chromium (apt-get) for the console's browser tests; log: .ticketflow/logs/install-chromium.log"; \
+		mkdir -p .ticketflow/logs; \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } \
+			>.ticketflow/logs/install-chromium.log 2>&1 || { tail -20 .ticketflow/logs/install-chromium.log; exit 1; }; \
+	fi
+	@if command -v chromium >/dev/null; then mkdir -p $(STAMPS) && touch $@; \
+	else echo "note: no chromium (install it: apt-get install chromium): the console's browser tests will skip"; fi
+
 install: $(STAMPS)/venv $(STAMPS)/node ## Install the project venv (.venv), the CDK CLI and asl-validator (node_modules)
 
 doctor: install ## Check this machine's prerequisites: Python, Node, ports, disk, the emulator, the Lambda wheels
@@ -46,7 +59,7 @@ demo: install ## Check the machine, start the local stack, deploy, run 50 ticket
 	$(TICKETFLOW) doctor
 	$(TICKETFLOW) demo
 
-test: install ## Lint, types, import contracts, then the unit tier (stops here on a failure), then the rest; coverage report
+test: install $(STAMPS)/chromium ## Lint, types, import contracts, then the unit tier (stops here on a failure), then the rest (the console's tests in Chromium too); coverage report
 	$(MAKE) --no-print-directory check
 	$(BIN)/pytest -m unit --cov --cov-report=
 	$(BIN)/pytest -m "not unit" --cov --cov-append --cov-report=term:skip-covered
@@ -57,7 +70,7 @@ test-unit: install ## Unit tests only (no network, no services)
 test-integration: install ## Tests against real local services, no deployed stack
 	$(BIN)/pytest -m integration
 
-test-e2e: install ## The stack deployed into the emulator, driven through Kinesis
+test-e2e: install $(STAMPS)/chromium ## The stack deployed into the emulator, driven through Kinesis
 	$(BIN)/pytest -m e2e
 
 test-faults: install ## The proof under injected faults: 200 tickets with fake_bedrock failing 30% (in `make test` too)

@@ -129,6 +129,13 @@ class PostgresWarehouse:
                 loaded_at = excluded.loaded_at"""
         )
 
+    def loaded(self, ticket_id: str) -> dict[str, Any] | None:
+        """Where the ticket's row came from and when it was loaded; None if it is not loaded."""
+        row = self._conn.execute(
+            "SELECT s3_key, s3_etag, loaded_at FROM processed_tickets WHERE ticket_id = %s", (ticket_id,)
+        ).fetchone()
+        return None if row is None else {"s3_key": row[0], "s3_etag": row[1], "loaded_at": row[2]}
+
     def row_count(self) -> int:
         row = self._conn.execute("SELECT count(*) FROM processed_tickets").fetchone()
         return int(row[0]) if row else 0

@@ -53,13 +53,24 @@ def accept(record: KinesisStreamRecord, trigger: Trigger) -> IntakeResult:
         # Not logger.exception: the traceback would carry the message, which may echo ticket data.
         logger.error("record dead-lettered", sequence_number=sequence_number, reason=reason)  # noqa: TRY400
         return IntakeResult(Outcome.DEAD_LETTERED, None, reason)
+    # Each line names the ticket and its record, so that a trace finds the put on the stream by ticket id.
+    sequence_number, shard_id = record.kinesis.sequence_number, record.event_id.split(":")[0]
     if result.outcome is Outcome.REJECTED:
         # The reason names fields, never their values: tickets carry customers' personal data.
         logger.warning(
             "ticket rejected",
             ticket_id=result.ticket_id,
             reason=result.reason,
-            sequence_number=record.kinesis.sequence_number,
+            sequence_number=sequence_number,
+            shard_id=shard_id,
+        )
+    else:
+        logger.info(
+            "ticket accepted",
+            ticket_id=result.ticket_id,
+            outcome=result.outcome.value,
+            sequence_number=sequence_number,
+            shard_id=shard_id,
         )
     return result
 

@@ -1,19 +1,28 @@
 """The operator's side of the dead-letter queue: read letters, replay them onto the stream, delete them.
 
-The trigger (Lambda) only sends letters (ticketflow.dead_letters); `ticketflow dlq` reads them here.
+The trigger (Lambda) only sends letters (ticketflow.dead_letters); `ticketflow dlq` and the console read
+and replay them here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ticketflow.dead_letters import DeadLetter
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
     from mypy_boto3_sqs import SQSClient
+
+# A peek holds the letters only while it reads them; a replay long enough to put each record back.
+PEEK_VISIBILITY_SECONDS = 30
+REPLAY_VISIBILITY_SECONDS = 120
+REPLAY_MAX_MESSAGES = 10_000
 
 
 @dataclass(frozen=True)
@@ -71,3 +80,151 @@ def replay(letter: DeadLetter, kinesis: KinesisClient, stream_name: str) -> str:
         StreamName=stream_name, Data=letter.record_bytes(), PartitionKey=letter.partition_key
     )
     return response["SequenceNumber"]
+
+
+def describe(received: Received) -> dict[str, Any]:
+    """One message as `dlq list` and the console show it; a message that is not a ticketflow letter is
+    shown by its body."""
+    letter = received.letter
+    if letter is None:
+        return {"message_id": received.message_id, "replayable": False, "body": received.body}
+    return {
+        "message_id": received.message_id,
+        "replayable": True,
+        "partition_key": letter.partition_key,
+        "sequence_number": letter.sequence_number,
+        "ticket_id": letter.ticket_id(),
+        "reason": letter.reason,
+        "failed_at": letter.failed_at,
+    }
+
+
+def peek(queue: DeadLetterInbox, *, limit: int, wait_seconds: int = 1) -> tuple[list[Received], list[str]]:
+    """Up to `limit` letters, made visible again at once (nothing consumed), and a note for each letter that
+    could not be released (it stays hidden until its visibility timeout ends). `wait_seconds` as in
+    `DeadLetterInbox.receive`."""
+    received = list(
+        queue.receive(
+            max_messages=limit, visibility_seconds=PEEK_VISIBILITY_SECONDS, wait_seconds=wait_seconds
+        )
+    )
+    return received, release_all(queue, received)
+
+
+def release_all(queue: DeadLetterInbox, received: list[Received]) -> list[str]:
+    """Releases every message; returns a note for each one that could not be released."""
+    notes = []
+    for message in received:
+        try:
+            queue.release(message)
+        except (BotoCoreError, ClientError) as error:
+            notes.append(
+                f"letter {message.message_id} stays hidden until its visibility timeout ends: {error}"
+            )
+    return notes
+
+
+@dataclass(frozen=True)
+class DeadLetterResources:
+    queue: DeadLetterInbox
+    kinesis: KinesisClient
+    stream_name: str
+
+
+class Outcome(StrEnum):
+    REPLAYED = "replayed"
+    REPLAYED_NOT_DELETED = "replayed but not deleted"  # back on the stream; a second replay is harmless
+    SKIPPED = "skipped"  # not a ticketflow letter: it carries no record data
+    FAILED = "not replayed"
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What happened to one letter that was asked for."""
+
+    message_id: str
+    outcome: Outcome
+    ticket_id: str | None = None
+    partition_key: str | None = None
+    old_sequence_number: str | None = None
+    new_sequence_number: str | None = None
+    detail: str = ""
+
+
+@dataclass
+class ReplayReport:
+    seen: set[str] = field(default_factory=set)
+    letters: list[Replay] = field(default_factory=list)
+    read_error: str | None = None  # the queue could not be read (to the end)
+    notes: list[str] = field(default_factory=list)  # letters that could not be released
+
+    def count(self, *outcomes: Outcome) -> int:
+        return sum(1 for letter in self.letters if letter.outcome in outcomes)
+
+    @property
+    def replayed(self) -> int:
+        return self.count(Outcome.REPLAYED, Outcome.REPLAYED_NOT_DELETED)
+
+    @property
+    def skipped(self) -> int:
+        return self.count(Outcome.SKIPPED)
+
+    @property
+    def failures(self) -> int:
+        return self.count(Outcome.FAILED) + (self.read_error is not None)
+
+    def summary(self) -> str:
+        return f"replayed {self.replayed}, skipped {self.skipped}, failed {self.failures}"
+
+
+def replay_letters(resources: DeadLetterResources, wanted: set[str] | None) -> ReplayReport:
+    """Replays the wanted letters (all when `wanted` is None). Every letter it received and did not delete
+    is released at the end, not at once: released early, it would come back in the next receive and end
+    the reading before the rest of the queue was seen."""
+    report = ReplayReport()
+    held: list[Received] = []
+    try:
+        for message in resources.queue.receive(
+            max_messages=REPLAY_MAX_MESSAGES, visibility_seconds=REPLAY_VISIBILITY_SECONDS
+        ):
+            report.seen.add(message.message_id)
+            if wanted is not None and message.message_id not in wanted:
+                held.append(message)
+                continue
+            replayed = _replay_one(resources, message)
+            report.letters.append(replayed)
+            if replayed.outcome in (Outcome.SKIPPED, Outcome.FAILED):
+                held.append(message)
+            if wanted is not None and wanted <= report.seen:
+                break
+    except (BotoCoreError, ClientError) as error:
+        report.read_error = f"cannot read the dead-letter queue: {error}"
+    finally:
+        report.notes = release_all(resources.queue, held)
+    return report
+
+
+def _replay_one(resources: DeadLetterResources, message: Received) -> Replay:
+    """Puts the letter's record back on the stream, then deletes the letter (only once the put succeeded)."""
+    letter = message.letter
+    if letter is None:
+        return Replay(
+            message.message_id, Outcome.SKIPPED, detail="not a ticketflow letter; left in the queue"
+        )
+    found = Replay(
+        message.message_id,
+        Outcome.FAILED,
+        letter.ticket_id(),
+        letter.partition_key,
+        letter.sequence_number,
+    )
+    try:
+        new_sequence = replay(letter, resources.kinesis, resources.stream_name)
+    except (BotoCoreError, ClientError) as error:
+        return replace(found, detail=f"{error}; left in the queue")
+    try:
+        resources.queue.delete(message)
+    except (BotoCoreError, ClientError) as error:
+        return replace(found, outcome=Outcome.REPLAYED_NOT_DELETED, new_sequence_number=new_sequence,
+                       detail=str(error))  # fmt: skip
+    return replace(found, outcome=Outcome.REPLAYED, new_sequence_number=new_sequence)

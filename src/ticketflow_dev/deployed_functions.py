@@ -30,6 +30,7 @@ class DeployedFunction:
     folder: str | None
     code_sha256: str
     reserved_concurrency: int | None
+    log_group: str | None = None  # where its output goes (the template's LoggingConfig)
 
     def warm_target(self) -> WarmTarget:
         # Unreserved (the trigger: the Kinesis mapping calls it one batch at a time): one worker.
@@ -64,6 +65,7 @@ def deployed_functions(
                 folder=metadata.get(SOURCE_METADATA),
                 code_sha256=function["Configuration"]["CodeSha256"],
                 reserved_concurrency=function.get("Concurrency", {}).get("ReservedConcurrentExecutions"),
+                log_group=function["Configuration"].get("LoggingConfig", {}).get("LogGroup"),
             )
         )
     return found

@@ -6,6 +6,7 @@ print them as they are.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,16 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _PAGE_SIZE = 100
+# The lifecycle timestamps an item may carry, in the order they happen.
+TIMESTAMPS = (
+    "submitted_at",
+    "received_at",
+    "processing_at",
+    "processed_at",
+    "responded_at",
+    "failed_at",
+    "rejected_at",
+)
 _DESERIALIZER = TypeDeserializer()
 
 
@@ -63,25 +74,25 @@ def get_ticket(client: DynamoDBClient, table_name: str, ticket_id: str) -> dict[
 
 
 def list_by_status(
-    client: DynamoDBClient, table_name: str, status: Status, *, limit: int, before: str | None = None
+    client: DynamoDBClient,
+    table_name: str,
+    status: Status,
+    *,
+    limit: int,
+    before: str | None = None,
+    attributes: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """Up to `limit` tickets in `status` from the by-status index, the latest transition first; with
-    `before` (a table timestamp), only those that entered the status before it."""
+    `before` (a table timestamp), only those that entered the status before it; with `attributes`, only
+    those attributes of each."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
     found: list[dict[str, Any]] = []
     start_key: dict[str, Any] | None = None
     while len(found) < limit:
-        request: dict[str, Any] = {
-            "TableName": table_name,
-            "IndexName": STATUS_INDEX,
-            "KeyConditionExpression": "#status = :status" + (" AND status_at < :before" if before else ""),
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {":status": {"S": status.value}}
-            | ({":before": {"S": before}} if before else {}),
-            "ScanIndexForward": False,
-            "Limit": min(_PAGE_SIZE, limit - len(found)),
-        }
+        request = _by_status(table_name, status, attributes) | {"Limit": min(_PAGE_SIZE, limit - len(found))}
+        request["KeyConditionExpression"] += " AND status_at < :before" if before else ""
+        request["ExpressionAttributeValues"] |= {":before": {"S": before}} if before else {}
         if start_key is not None:
             request["ExclusiveStartKey"] = start_key
         response = client.query(**request)
@@ -90,3 +101,27 @@ def list_by_status(
         if start_key is None:
             break
     return found[:limit]
+
+
+def count_by_status(client: DynamoDBClient, table_name: str, status: Status, *, cap: int) -> tuple[int, bool]:
+    """How many tickets are in `status`, counting at most `cap` of them (one request, so its cost stays
+    bounded however large the table grows), and whether there are more."""
+    request = _by_status(table_name, status, ()) | {"Select": "COUNT", "Limit": cap}
+    response = client.query(**request)
+    return response["Count"], "LastEvaluatedKey" in response
+
+
+def _by_status(table_name: str, status: Status, attributes: Sequence[str]) -> dict[str, Any]:
+    """A query of the by-status index for one status, the latest transition first."""
+    names = {"#status": "status"} | {f"#a{index}": name for index, name in enumerate(attributes)}
+    request: dict[str, Any] = {
+        "TableName": table_name,
+        "IndexName": STATUS_INDEX,
+        "KeyConditionExpression": "#status = :status",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {":status": {"S": status.value}},
+        "ScanIndexForward": False,
+    }
+    if attributes:
+        request["ProjectionExpression"] = ", ".join(f"#a{index}" for index in range(len(attributes)))
+    return request

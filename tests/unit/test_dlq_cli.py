@@ -4,7 +4,6 @@ record back as it was and deletes its letter only after the put succeeded."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from tests.event_files import TICKET_SUBMITTED, load_event
 from tests.unit.fakes import QUEUE_URL, FakeSqs
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow_dev.cli import common, dlq
-from ticketflow_dev.dead_letter_inbox import DeadLetterInbox
+from ticketflow_dev.dead_letter_inbox import PEEK_VISIBILITY_SECONDS, DeadLetterInbox, DeadLetterResources
 from ticketflow_infra.outputs import OutputsNotFoundError, StackOutputs
 
 STREAM = "tickets-stream"
@@ -57,9 +56,9 @@ def kinesis() -> FakeKinesis:
 
 
 @pytest.fixture(autouse=True)
-def resources(monkeypatch: pytest.MonkeyPatch, sqs: FakeSqs, kinesis: FakeKinesis) -> dlq.DeadLetterResources:
+def resources(monkeypatch: pytest.MonkeyPatch, sqs: FakeSqs, kinesis: FakeKinesis) -> DeadLetterResources:
     """The commands' queue and stream are the fakes (no stack outputs, no network)."""
-    found = dlq.DeadLetterResources(DeadLetterInbox(sqs, QUEUE_URL), kinesis, STREAM)  # type: ignore[arg-type]
+    found = DeadLetterResources(DeadLetterInbox(sqs, QUEUE_URL), kinesis, STREAM)  # type: ignore[arg-type]
     monkeypatch.setattr(dlq, "resources", lambda: found)
     return found
 
@@ -76,9 +75,7 @@ def _letters(sqs: FakeSqs, *records: tuple[bytes, str]) -> list[DeadLetter]:
     return letters
 
 
-def test_list_shows_the_letters_without_consuming_them(
-    resources: dlq.DeadLetterResources, sqs: FakeSqs
-) -> None:
+def test_list_shows_the_letters_without_consuming_them(resources: DeadLetterResources, sqs: FakeSqs) -> None:
     # GIVEN a ticket's letter and a letter of bytes that are not JSON
     _letters(sqs, (_ticket("TKT-20250115-0042"), "pk-1"), (b"\xff\x00", "pk-2"))
 
@@ -91,10 +88,10 @@ def test_list_shows_the_letters_without_consuming_them(
         assert text in result.stdout
     assert sqs.visible() == ["m-01", "m-02"]
     assert sqs.in_flight == {}
-    assert sqs.visibility_timeouts[0] == dlq.LIST_VISIBILITY_SECONDS
+    assert sqs.visibility_timeouts[0] == PEEK_VISIBILITY_SECONDS
 
 
-def test_list_json_shows_each_letters_fields(resources: dlq.DeadLetterResources, sqs: FakeSqs) -> None:
+def test_list_json_shows_each_letters_fields(resources: DeadLetterResources, sqs: FakeSqs) -> None:
     # GIVEN one letter and the event source mapping's own on-failure record
     [letter] = _letters(sqs, (_ticket("TKT-20250115-0042"), "pk-1"))
     sqs.send_message(QueueUrl=QUEUE_URL, MessageBody=ON_FAILURE_RECORD)
@@ -119,7 +116,7 @@ def test_list_json_shows_each_letters_fields(resources: dlq.DeadLetterResources,
     assert sqs.visible() == ["m-01", "m-02"]
 
 
-def test_list_stops_at_the_limit(resources: dlq.DeadLetterResources, sqs: FakeSqs) -> None:
+def test_list_stops_at_the_limit(resources: DeadLetterResources, sqs: FakeSqs) -> None:
     # GIVEN three letters
     _letters(sqs, *[(_ticket(f"TKT-20250115-000{i}"), f"pk-{i}") for i in range(3)])
 
@@ -132,7 +129,7 @@ def test_list_stops_at_the_limit(resources: dlq.DeadLetterResources, sqs: FakeSq
 
 
 def test_replay_all_puts_every_record_back_then_deletes_its_letter(
-    resources: dlq.DeadLetterResources, sqs: FakeSqs, kinesis: FakeKinesis
+    resources: DeadLetterResources, sqs: FakeSqs, kinesis: FakeKinesis
 ) -> None:
     # GIVEN two letters: a ticket and bytes that are not even UTF-8
     records = [(_ticket("TKT-20250115-0042"), "pk-1"), (bytes(range(256)), "pk-2")]
@@ -151,7 +148,7 @@ def test_replay_all_puts_every_record_back_then_deletes_its_letter(
 
 
 def test_replay_by_message_id_leaves_the_others_as_they_were(
-    resources: dlq.DeadLetterResources, sqs: FakeSqs, kinesis: FakeKinesis
+    resources: DeadLetterResources, sqs: FakeSqs, kinesis: FakeKinesis
 ) -> None:
     # GIVEN twelve letters (more than one receive) and the last one wanted
     records = [(_ticket(f"TKT-20250115-{i:04d}"), f"pk-{i}") for i in range(12)]
@@ -168,13 +165,13 @@ def test_replay_by_message_id_leaves_the_others_as_they_were(
 
 
 def test_a_failed_put_keeps_the_letter_and_fails_the_command(
-    monkeypatch: pytest.MonkeyPatch, resources: dlq.DeadLetterResources, sqs: FakeSqs
+    monkeypatch: pytest.MonkeyPatch, resources: DeadLetterResources, sqs: FakeSqs
 ) -> None:
     # GIVEN two letters and a stream that refuses the first one's partition key
     records = [(_ticket("TKT-20250115-0001"), "pk-refused"), (_ticket("TKT-20250115-0002"), "pk-ok")]
     _letters(sqs, *records)
     kinesis = FakeKinesis(refuse={"pk-refused"})
-    monkeypatch.setattr(dlq, "resources", lambda: dlq.DeadLetterResources(resources.queue, kinesis, STREAM))  # type: ignore[arg-type]
+    monkeypatch.setattr(dlq, "resources", lambda: DeadLetterResources(resources.queue, kinesis, STREAM))  # type: ignore[arg-type]
 
     # WHEN every letter is replayed
     result = CliRunner().invoke(dlq.app, ["replay", "--all"])
@@ -188,7 +185,7 @@ def test_a_failed_put_keeps_the_letter_and_fails_the_command(
 
 
 def test_a_message_that_is_not_a_letter_is_skipped_and_kept(
-    resources: dlq.DeadLetterResources, sqs: FakeSqs, kinesis: FakeKinesis
+    resources: DeadLetterResources, sqs: FakeSqs, kinesis: FakeKinesis
 ) -> None:
     # GIVEN the mapping's on-failure record (no data) beside a letter
     sqs.send_message(QueueUrl=QUEUE_URL, MessageBody=ON_FAILURE_RECORD)
@@ -209,7 +206,7 @@ def test_a_message_that_is_not_a_letter_is_skipped_and_kept(
     assert sqs.visible() == ["m-01"]
 
 
-def test_an_unknown_message_id_fails(resources: dlq.DeadLetterResources, sqs: FakeSqs) -> None:
+def test_an_unknown_message_id_fails(resources: DeadLetterResources, sqs: FakeSqs) -> None:
     # GIVEN one letter
     _letters(sqs, (_ticket("TKT-20250115-0042"), "pk-1"))
 
@@ -233,7 +230,7 @@ def test_replay_needs_either_all_or_message_ids(arguments: list[str], sqs: FakeS
     assert sqs.visibility_timeouts == []
 
 
-def test_the_letter_is_deleted_only_after_the_put(resources: dlq.DeadLetterResources, sqs: FakeSqs) -> None:
+def test_the_letter_is_deleted_only_after_the_put(resources: DeadLetterResources, sqs: FakeSqs) -> None:
     # GIVEN a letter, and a stream that checks the letter is still in the queue when its record is put
     _letters(sqs, (_ticket("TKT-20250115-0042"), "pk-1"))
     order: list[str] = []
@@ -244,7 +241,7 @@ def test_the_letter_is_deleted_only_after_the_put(resources: dlq.DeadLetterResou
             return super().put_record(StreamName=StreamName, Data=Data, PartitionKey=PartitionKey)
 
     queue = resources.queue
-    resources_with_check = dlq.DeadLetterResources(queue, CheckingKinesis(), STREAM)  # type: ignore[arg-type]
+    resources_with_check = DeadLetterResources(queue, CheckingKinesis(), STREAM)  # type: ignore[arg-type]
 
     # WHEN it is replayed
     report = dlq.replay_letters(resources_with_check, None)
@@ -253,7 +250,7 @@ def test_the_letter_is_deleted_only_after_the_put(resources: dlq.DeadLetterResou
     assert order == ["put while queued=True"]
     assert report.replayed == 1
     assert sqs.bodies == {}
-    assert asdict(report) == {"seen": {"m-01"}, "replayed": 1, "skipped": 0, "failures": 0}
+    assert (report.seen, report.summary()) == ({"m-01"}, "replayed 1, skipped 0, failed 0")
 
 
 def test_the_queue_and_stream_come_from_the_stack_outputs(monkeypatch: pytest.MonkeyPatch) -> None:

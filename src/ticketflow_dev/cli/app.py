@@ -17,9 +17,13 @@ from ticketflow_dev.cli import (
     eval,
     faults,
     generate,
+    local_console,
+    logs,
     push,
     stack,
+    submit,
     tickets,
+    trace,
 )
 from ticketflow_infra.settings import SettingsError
 
@@ -38,6 +42,10 @@ app.command("generate")(generate.generate_command)
 app.command("eval")(eval.eval_command)
 app.command("etl")(etl.etl_command)
 app.command()(bench.bench)
+app.command()(submit.submit)
+app.command()(trace.trace)
+app.command()(logs.logs)
+app.command("console")(local_console.console_command)
 app.add_typer(
     tickets.app, name="tickets", help="A ticket's status, reason and history; the tickets in one status."
 )

@@ -8,8 +8,7 @@ not replay is made visible again.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
@@ -17,29 +16,22 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ticketflow.dead_letters import DeadLetter
 from ticketflow_dev.cli.common import console, deployed, fail
-from ticketflow_dev.dead_letter_inbox import DeadLetterInbox, Received, replay
-
-if TYPE_CHECKING:
-    from mypy_boto3_kinesis import KinesisClient
+from ticketflow_dev.dead_letter_inbox import (
+    DeadLetterInbox,
+    DeadLetterResources,
+    Outcome,
+    ReplayReport,
+    describe,
+    peek,
+)
+from ticketflow_dev.dead_letter_inbox import replay_letters as replay_queue
 
 app = typer.Typer(help="Dead-lettered Kinesis records: list them, replay them.", no_args_is_help=True)
 out = Console()  # results on stdout; notes and errors on stderr (common.console)
 
-# `list` holds the letters only while it reads them; `replay` long enough to put each record back.
-LIST_VISIBILITY_SECONDS = 30
-REPLAY_VISIBILITY_SECONDS = 120
-REPLAY_MAX_MESSAGES = 10_000
-
 JsonOption = Annotated[bool, typer.Option("--json", help="Print plain JSON instead of a table.")]
-
-
-@dataclass(frozen=True)
-class DeadLetterResources:
-    queue: DeadLetterInbox
-    kinesis: KinesisClient
-    stream_name: str
+_OUTCOME_STYLE = {Outcome.REPLAYED_NOT_DELETED: "yellow", Outcome.SKIPPED: "yellow", Outcome.FAILED: "red"}
 
 
 def resources() -> DeadLetterResources:
@@ -52,34 +44,17 @@ def resources() -> DeadLetterResources:
     )
 
 
-def describe(received: Received) -> dict[str, Any]:
-    """One message as `list` shows it; a message that is not a ticketflow letter is shown by its body."""
-    letter = received.letter
-    if letter is None:
-        return {"message_id": received.message_id, "replayable": False, "body": received.body}
-    return {
-        "message_id": received.message_id,
-        "replayable": True,
-        "partition_key": letter.partition_key,
-        "sequence_number": letter.sequence_number,
-        "ticket_id": letter.ticket_id(),
-        "reason": letter.reason,
-        "failed_at": letter.failed_at,
-    }
-
-
 @app.command("list")
 def list_(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many letters.")] = 100,
     as_json: JsonOption = False,
 ) -> None:
     """The dead letters, without consuming them."""
-    queue = resources().queue
     try:
-        received = list(queue.receive(max_messages=limit, visibility_seconds=LIST_VISIBILITY_SECONDS))
+        received, notes = peek(resources().queue, limit=limit)
     except (BotoCoreError, ClientError) as error:
         fail(f"cannot read the dead-letter queue: {error}")
-    _release_all(queue, received)
+    _print_notes(notes)
     letters = [describe(message) for message in received]
     if as_json:
         typer.echo(json.dumps(letters, indent=2))
@@ -101,15 +76,9 @@ def list_(
     out.print(table)
 
 
-def _release_all(queue: DeadLetterInbox, received: list[Received]) -> None:
-    for message in received:
-        try:
-            queue.release(message)
-        except (BotoCoreError, ClientError) as error:
-            console.print(
-                f"[yellow]note:[/yellow] letter {escape(message.message_id)} stays hidden until its"
-                f" visibility timeout ends: {escape(str(error))}"
-            )
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
 
 
 @app.command("replay")
@@ -132,79 +101,29 @@ def replay_command(
         raise typer.Exit(1)
 
 
-@dataclass
-class ReplayReport:
-    seen: set[str] = field(default_factory=set)
-    replayed: int = 0
-    skipped: int = 0
-    failures: int = 0
-
-
 def replay_letters(resources: DeadLetterResources, wanted: set[str] | None) -> ReplayReport:
-    """Replays the wanted letters (all when `wanted` is None). Every letter it received and did not delete
-    is released at the end, not at once: released early, it would come back in the next receive and end
-    the reading before the rest of the queue was seen."""
-    report = ReplayReport()
-    held: list[Received] = []
+    """Replays the wanted letters (all when `wanted` is None) and prints what happened to each."""
+    report = replay_queue(resources, wanted)
     table = Table(title="replayed")
     for column in ("message id", "ticket id", "partition key", "old sequence number", "new sequence number"):
         table.add_column(column)
-    try:
-        for message in resources.queue.receive(
-            max_messages=REPLAY_MAX_MESSAGES, visibility_seconds=REPLAY_VISIBILITY_SECONDS
-        ):
-            report.seen.add(message.message_id)
-            if wanted is not None and message.message_id not in wanted:
-                held.append(message)
-                continue
-            letter = message.letter
-            if letter is None:
-                console.print(
-                    f"[yellow]skipped[/yellow] {escape(message.message_id)}: not a ticketflow letter (it"
-                    " carries no record data); left in the queue"
-                )
-                report.skipped += 1
-                held.append(message)
-                continue
-            new_sequence = _replay_one(resources, message, letter)
-            if new_sequence is None:
-                report.failures += 1
-                held.append(message)
-                continue
-            report.replayed += 1
-            table.add_row(
-                escape(message.message_id),
-                escape(letter.ticket_id() or ""),
-                escape(letter.partition_key),
-                escape(letter.sequence_number),
-                escape(new_sequence),
+    for letter in report.letters:
+        if letter.outcome in _OUTCOME_STYLE:
+            style = _OUTCOME_STYLE[letter.outcome]
+            console.print(
+                f"[{style}]{letter.outcome}[/{style}] {escape(letter.message_id)}: {escape(letter.detail)}"
             )
-            if wanted is not None and wanted <= report.seen:
-                break
-    except (BotoCoreError, ClientError) as error:
-        console.print(f"[red]error:[/red] cannot read the dead-letter queue: {escape(str(error))}")
-        report.failures += 1
-    finally:
-        _release_all(resources.queue, held)
+        if letter.new_sequence_number is not None:
+            cells = (
+                letter.ticket_id,
+                letter.partition_key,
+                letter.old_sequence_number,
+                letter.new_sequence_number,
+            )
+            table.add_row(escape(letter.message_id), *(escape(cell or "") for cell in cells))
+    if report.read_error:
+        console.print(f"[red]error:[/red] {escape(report.read_error)}")
+    _print_notes(report.notes)
     out.print(table)
-    console.print(f"replayed {report.replayed}, skipped {report.skipped}, failed {report.failures}")
+    console.print(report.summary())
     return report
-
-
-def _replay_one(resources: DeadLetterResources, message: Received, letter: DeadLetter) -> str | None:
-    """The record's new sequence number once it is back on the stream (its letter then deleted), else None."""
-    try:
-        sequence_number = replay(letter, resources.kinesis, resources.stream_name)
-    except (BotoCoreError, ClientError) as error:
-        console.print(
-            f"[red]not replayed[/red] {escape(message.message_id)}: {escape(str(error))}; left in the queue"
-        )
-        return None
-    try:
-        resources.queue.delete(message)
-    except (BotoCoreError, ClientError) as error:
-        # The record is back on the stream; replaying it again is harmless (a re-delivery starts nothing).
-        console.print(
-            f"[yellow]replayed but not deleted[/yellow] {escape(message.message_id)}: {escape(str(error))}"
-        )
-    return sequence_number

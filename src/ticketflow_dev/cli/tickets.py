@@ -14,7 +14,13 @@ from rich.table import Table
 from ticketflow.ticket_store import Status
 from ticketflow_dev.cli.common import deployed, fail, parse_interval
 from ticketflow_dev.reconcile import Reconciler
-from ticketflow_dev.ticket_queries import TicketNotFoundError, get_ticket, list_by_status, parse_status
+from ticketflow_dev.ticket_queries import (
+    TIMESTAMPS,
+    TicketNotFoundError,
+    get_ticket,
+    list_by_status,
+    parse_status,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -24,16 +30,6 @@ app = typer.Typer(
 )
 out = Console()  # results on stdout; errors through common.fail (stderr)
 
-# The lifecycle timestamps, in the order they happen.
-TIMESTAMPS = (
-    "submitted_at",
-    "received_at",
-    "processing_at",
-    "processed_at",
-    "responded_at",
-    "failed_at",
-    "rejected_at",
-)
 RESPONDED_FIELDS = ("priority", "priority_reasoning", "sentiment")
 LABELS = {"status_reason": "reason", "duplicate_of": "duplicate of"}
 

@@ -1,0 +1,41 @@
+"""The journey's waterfall as a picture: one row per span, on the clock of the ticket's first span."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib as mpl
+
+mpl.use("Agg")  # files only: no display on CI or over ssh
+
+import matplotlib.pyplot as plt
+
+from ticketflow_dev.journey.model import Journey
+
+COLOURS = {"ok": "tab:green", "error": "tab:red", "retry": "tab:orange", "missing": "tab:grey"}
+
+
+def draw_waterfall(journey: Journey, path: Path) -> Path:
+    """Bars for spans with a duration, diamonds for instants (a put, a write, a log line)."""
+    spans = journey.spans
+    origin = spans[0].started if spans else None
+    last = max(((s.ended or s.started) for s in spans), default=origin)
+    thinnest = ((last - origin).total_seconds() * 1000 if origin and last else 1.0) * 0.004  # stays visible
+    figure, axes = plt.subplots(figsize=(11, 0.32 * max(len(spans), 4) + 1.4))
+    for row, span in enumerate(spans):
+        assert origin is not None
+        start = (span.started - origin).total_seconds() * 1000
+        colour = COLOURS.get(span.outcome, "tab:blue")
+        if span.seconds is None:
+            axes.plot(start, row, marker="D", color=colour, markersize=5)
+        else:
+            axes.barh(row, max(span.seconds * 1000, thinnest), left=start, color=colour, height=0.6)
+    axes.set_yticks(range(len(spans)), [f"{s.service} · {s.name}" for s in spans], fontsize=8)
+    axes.invert_yaxis()
+    axes.set(xlabel="ms since the first span", title=f"{journey.ticket_id}: {journey.status or 'no item'}")
+    axes.grid(visible=True, axis="x", alpha=0.3)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
