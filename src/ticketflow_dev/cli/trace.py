@@ -25,7 +25,7 @@ SHOWN = ("sequence_number", "request_id", "status", "reason", "error", "key", "e
 
 
 def _bar(span: Span, origin: datetime, total: float, width: int) -> str:
-    start = int((span.started - origin).total_seconds() / total * (width - 1))
+    start = min(width - 1, int((span.started - origin).total_seconds() / total * (width - 1)))
     if span.seconds is None:
         return " " * start + "◆"
     length = max(1, round(span.seconds / total * (width - 1)))
@@ -50,7 +50,7 @@ def waterfall(journey: Journey, width: int = 160) -> Table:
     if not journey.spans:
         return table
     origin = journey.spans[0].started
-    last = max((s.ended or s.started) for s in journey.spans)
+    last = journey.pipeline_end() or origin
     total = max((last - origin).total_seconds(), 0.001)
     bar_width = max(10, min(BAR_WIDTH, width - 100))
     for span in journey.spans:

@@ -231,7 +231,9 @@ class _Walker:
         outcome = "ok" if status in ("SUCCEEDED", "RUNNING") else "error"
         detail = {"status": status, "execution_arn": self._arn, **self.end_detail}
         execution = Span("stepfunctions", "execution", self.started, self.ended, outcome, detail)
-        return ExecutionTimeline([execution, *self.spans, *self.attempt_spans()], status)
+        # In the order the states were entered (each span was made when its state exited).
+        states = sorted(self.spans, key=lambda span: span.started)
+        return ExecutionTimeline([execution, *states, *self.attempt_spans()], status)
 
 
 def execution_timeline(

@@ -40,6 +40,12 @@ class Journey:
     spans: list[Span]  # ordered by started
     gaps: list[str]  # what could not be found, in words
 
+    def pipeline_end(self) -> datetime | None:
+        """When the pipeline's last span ended: the warehouse row, loaded by a later ETL run, is left out, so
+        that a waterfall's scale is the ticket's own."""
+        ends = [s.ended or s.started for s in self.spans if s.service != "warehouse"]
+        return max(ends, default=None)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "ticket_id": self.ticket_id,

@@ -19,19 +19,30 @@ def draw_waterfall(journey: Journey, path: Path) -> Path:
     """Bars for spans with a duration, diamonds for instants (a put, a write, a log line)."""
     spans = journey.spans
     origin = spans[0].started if spans else None
-    last = max(((s.ended or s.started) for s in spans), default=origin)
-    thinnest = ((last - origin).total_seconds() * 1000 if origin and last else 1.0) * 0.004  # stays visible
+    last = journey.pipeline_end()
+    scale = (last - origin).total_seconds() * 1000 if origin and last else 1.0
+    thinnest = max(scale, 1.0) * 0.004  # a zero-length state stays visible
     figure, axes = plt.subplots(figsize=(11, 0.32 * max(len(spans), 4) + 1.4))
     for row, span in enumerate(spans):
         assert origin is not None
         start = (span.started - origin).total_seconds() * 1000
         colour = COLOURS.get(span.outcome, "tab:blue")
-        if span.seconds is None:
+        if start > scale * 1.05:  # the warehouse row, much later: at the right edge, with its offset
+            axes.plot(scale * 1.05, row, marker=">", color=colour, markersize=6)
+            axes.annotate(
+                f"+{start / 1000:.0f} s",
+                (scale * 1.05, row),
+                xytext=(-40, -3),
+                textcoords="offset points",
+                fontsize=7,
+            )
+        elif span.seconds is None:
             axes.plot(start, row, marker="D", color=colour, markersize=5)
         else:
             axes.barh(row, max(span.seconds * 1000, thinnest), left=start, color=colour, height=0.6)
     axes.set_yticks(range(len(spans)), [f"{s.service} · {s.name}" for s in spans], fontsize=8)
     axes.invert_yaxis()
+    axes.set_xlim(-scale * 0.02, scale * 1.08)
     axes.set(xlabel="ms since the first span", title=f"{journey.ticket_id}: {journey.status or 'no item'}")
     axes.grid(visible=True, axis="x", alpha=0.3)
     figure.tight_layout()

@@ -7,9 +7,9 @@ from typing import Any
 
 from ticketflow.model import Priority
 from ticketflow.ticket_store import Status
-from ticketflow_dev.journey.evidence import Evidence
+from ticketflow_dev.journey.evidence import ArchiveObject, Evidence
 from ticketflow_dev.journey.history import execution_timeline
-from ticketflow_dev.journey.log_lines import log_spans
+from ticketflow_dev.journey.log_lines import log_spans, ticket_lines
 from ticketflow_dev.journey.model import Journey, Span
 
 NO_ITEM = "no item in the ticket table: never received (dropped by the stream filter, on its way, or a typo)"
@@ -32,6 +32,22 @@ def _status_writes(item: dict[str, Any]) -> list[Span]:
     return spans
 
 
+def _archive_span(archive: ArchiveObject, evidence: Evidence) -> Span:
+    """Placed when the writer logged the key: S3's LastModified has whole seconds only."""
+    logged = [
+        line.at
+        for line in ticket_lines(evidence.ticket_id, evidence.log_events)
+        if line.fields.get("key") == archive.key
+    ]
+    detail = {
+        "key": archive.key,
+        "etag": archive.etag,
+        "bytes": archive.size,
+        "last_modified": archive.last_modified.isoformat(),
+    }
+    return Span("s3", "archive object", logged[0] if logged else archive.last_modified, None, "ok", detail)
+
+
 def _pieces(evidence: Evidence) -> list[Span]:
     """The stream record, the archive object and the warehouse row, each found or not."""
     spans: list[Span] = []
@@ -52,21 +68,7 @@ def _pieces(evidence: Evidence) -> list[Span]:
             )
         )
     if (archive := evidence.archive) is not None:
-        spans.append(
-            Span(
-                "s3",
-                "archive object",
-                archive.last_modified,
-                None,
-                "ok",
-                {
-                    "key": archive.key,
-                    "etag": archive.etag,
-                    "bytes": archive.size,
-                    "time_precision": "1 s (S3 LastModified)",
-                },
-            )
-        )
+        spans.append(_archive_span(archive, evidence))
     if (row := evidence.warehouse_row) is not None:
         loaded = row["loaded_at"]
         loaded_at = parse_time(loaded) if isinstance(loaded, str) else loaded.astimezone(UTC)
@@ -105,6 +107,12 @@ def _expected_but_absent(evidence: Evidence, spans: list[Span], execution_status
     return gaps
 
 
+def _order(span: Span) -> tuple[datetime, bool]:
+    """By start; at the same start a span with a duration (the state) before the instants it holds (its
+    write, its notification). The sort is stable: same-time states keep the order they were entered."""
+    return (span.started, span.ended is None)
+
+
 def correlate(evidence: Evidence) -> Journey:
     """Everything the evidence holds about the ticket, ordered by start; pieces may arrive in any order."""
     execution = execution_timeline(evidence.history, evidence.definition, evidence.execution_arn)
@@ -114,6 +122,6 @@ def correlate(evidence: Evidence) -> Journey:
         spans += _status_writes(evidence.item)
     gaps = [*evidence.gaps, *log_gaps]
     gaps += [NO_ITEM] if evidence.item is None else _expected_but_absent(evidence, spans, execution.status)
-    ordered = sorted(spans, key=lambda s: (s.started, s.ended or s.started))
+    ordered = sorted(spans, key=_order)
     item = evidence.item or {}
     return Journey(evidence.ticket_id, item.get("status"), item.get("status_reason"), ordered, gaps)
