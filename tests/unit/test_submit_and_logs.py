@@ -17,6 +17,7 @@ from ticketflow_dev.cli.app import app
 from ticketflow_dev.journey.evidence import LogEvent
 from ticketflow_dev.log_sources import FileSource, poll
 from ticketflow_dev.ticket_file import RefusedTicketsError, parse_tickets
+from ticketflow_dev.tracking import TicketState
 
 TICKET = load_event("ticket_submitted.json")
 
@@ -145,3 +146,22 @@ def test_following_with_a_ticket_shows_only_its_lines_in_time_order_until_told_t
     assert [(e.service, e.timestamp.second) for e in shown] == [("emulator", 2), ("trigger_sfn", 3),
                                                                 ("trigger_sfn", 9)]  # fmt: skip
     assert polls == [0.5]
+
+
+@pytest.mark.parametrize(
+    ("status_at", "latency", "duplicate"),
+    [("2026-12-01T10:00:01.500000+00:00", 1.5, False), ("2026-12-01T09:59:00+00:00", None, True)],
+)
+def test_wait_reports_a_latency_only_for_a_ticket_this_put_made_final(
+    status_at: str, latency: float | None, duplicate: bool
+) -> None:
+    # GIVEN a put at 10:00:00 and the ticket's final item, made final after it or (a duplicate id) before
+    put_at = datetime(2026, 12, 1, 10, 0, tzinfo=UTC).timestamp()
+    item = {"status": "RESPONDED", "status_at": status_at}
+    state = TicketState("TKT-20250115-0042", "RESPONDED", item)
+
+    # WHEN --wait reports it
+    reported = submit_command.outcome(state.ticket_id, put_at, state, item)
+
+    # THEN the latency is this put's, or none (never negative) for an id that was already final
+    assert (reported["latency_s"], reported["duplicate"]) == (latency, duplicate)

@@ -35,8 +35,13 @@ def _read(source: str) -> str:
 
 
 def outcome(ticket_id: str, put_at: float, state: TicketState | None, item: dict[str, Any]) -> dict[str, Any]:
-    """What `--wait` reports of one ticket: its final status (None: not final by the deadline) and more."""
+    """What `--wait` reports of one ticket: its final status (None: not final by the deadline) and more.
+
+    A ticket id that was already final before this put is a duplicate the pipeline drops: its item is the
+    first copy's, so it has no latency of this put's."""
     status_at = item.get("status_at")
+    latency = parse_time(status_at).timestamp() - put_at if state and status_at else None
+    duplicate = latency is not None and latency < 0
     return {
         "ticket_id": ticket_id,
         "status": state.status if state else None,
@@ -45,24 +50,38 @@ def outcome(ticket_id: str, put_at: float, state: TicketState | None, item: dict
         "sentiment": item.get("sentiment"),
         "scores": {n: float(item[f"sentiment_score_{n}"]) for n in SCORES if f"sentiment_score_{n}" in item},
         "reply": str(item.get("response_text") or ""),
-        "latency_s": round(parse_time(status_at).timestamp() - put_at, 3) if state and status_at else None,
+        "latency_s": None if latency is None or duplicate else round(latency, 3),
+        "duplicate": duplicate,
     }
 
 
 def _table(results: list[dict[str, Any]]) -> Table:
+    """Three columns, so that an 80-column terminal still shows the reply: the ticket and its latency, the
+    outcome (status, priority, sentiment and scores), the reply's first lines."""
     table = Table(title=f"{len(results)} ticket(s)")
-    for column in ("ticket", "status", "priority", "sentiment", "reply", "latency"):
-        table.add_column(column, no_wrap=column != "sentiment", overflow="ellipsis")
+    table.add_column("ticket", min_width=20, no_wrap=True)
+    table.add_column("outcome", min_width=17, max_width=20)
+    table.add_column("reply", overflow="fold")
     for result in results:
-        scores = " ".join(f"{name[:3]} {value:.2f}" for name, value in result["scores"].items())
-        sentiment = f"{result['sentiment']}\n{scores}" if result["sentiment"] else ""
-        reply = "\n".join(result["reply"].splitlines()[:REPLY_LINES]) or (result["reason"] or "")
         style = "green" if result["status"] == Status.RESPONDED else "red"
-        latency = f"{result['latency_s']:.2f} s" if result["latency_s"] is not None else ""
-        status = f"[{style}]{result['status'] or 'not final'}[/]"
-        priority = escape(str(result["priority"] or ""))
+        scores = " ".join(f"{name[:3]} {value:.2f}" for name, value in result["scores"].items())
+        outcome_lines = [
+            f"[{style}]{result['status'] or 'not final'}[/]",
+            escape(" ".join(str(part) for part in (result["priority"], result["sentiment"]) if part)),
+            scores,
+        ]
+        latency = (
+            "already final: a duplicate id"
+            if result["duplicate"]
+            else f"{result['latency_s']:.2f} s"
+            if result["latency_s"] is not None
+            else ""
+        )
+        reply = "\n".join(result["reply"].splitlines()[:REPLY_LINES]) or (result["reason"] or "")
         table.add_row(
-            escape(result["ticket_id"]), status, priority, escape(sentiment), escape(reply), latency
+            f"{escape(result['ticket_id'])}\n[dim]{latency}[/]",
+            "\n".join(line for line in outcome_lines if line),
+            escape(reply),
         )
     return table
 
