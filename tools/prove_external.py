@@ -45,6 +45,8 @@ class Started:
     name: str
     pid: int
     log: Path
+    stop_signal: signal.Signals = signal.SIGTERM
+    whole_group: bool = True
 
 
 def say(message: str) -> None:
@@ -94,7 +96,11 @@ def start_services(settings: Settings, started: list[Started]) -> None:
     launches = {"emulator": emulator, "warehouse": warehouse.launch(), "fake_bedrock": fake_bedrock}
     for name, launch in launches.items():
         log = logs / f"{name}.log"
-        started.append(Started(name, spawn_detached(launch, log).pid, log))
+        pid = spawn_detached(launch, log).pid
+        if name == warehouse.name:  # the postmaster alone, with its fast shutdown, as the supervisor stops it
+            started.append(Started(name, pid, log, warehouse.stop_signal, warehouse.signal_whole_group))
+        else:
+            started.append(Started(name, pid, log))
     wait_until(warehouse.probe, until=lambda problem: problem is None, timeout=60.0, interval=0.2,
                description="the warehouse to accept connections")  # fmt: skip
     warehouse.after_healthy(lambda message: say(f"warehouse: {message}"))
@@ -103,8 +109,8 @@ def start_services(settings: Settings, started: list[Started]) -> None:
 
 def stop_services(started: list[Started]) -> None:
     for service in started:
-        stop = signal.SIGINT if service.name == "warehouse" else signal.SIGTERM
-        graceful = stop_process(service.pid, stop_signal=stop, whole_group=True, timeout=STOP_TIMEOUT)
+        signal_to, group = service.stop_signal, service.whole_group
+        graceful = stop_process(service.pid, stop_signal=signal_to, whole_group=group, timeout=STOP_TIMEOUT)
         say(f"{service.name} (pid {service.pid}) {'stopped' if graceful else 'killed'}")
 
 
