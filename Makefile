@@ -73,8 +73,8 @@ test-integration: install ## Tests against real local services, no deployed stac
 test-e2e: install $(STAMPS)/chromium ## The stack deployed into the emulator, driven through Kinesis
 	$(BIN)/pytest -m e2e
 
-test-faults: install ## The proof under injected faults: 200 tickets with fake_bedrock failing 30% (in `make test` too)
-	$(BIN)/pytest tests/e2e/test_faults.py
+test-faults: install ## The proofs under injected faults: 200 tickets with fake_bedrock failing 30%, 300 under AWS API faults (in `make test` too)
+	$(BIN)/pytest tests/e2e/test_faults.py tests/e2e/test_aws_faults.py
 
 check: lint types imports ## Lint, type-check and check the import contracts of runtime, tooling, infra and tests
 

@@ -39,6 +39,8 @@ class Settings(BaseModel):
     emulator_port: int = Field(default=4566, ge=1, le=65535)
     warehouse_port: int = Field(default=5439, ge=1, le=65535)
     fake_bedrock_port: int = Field(default=4580, ge=1, le=65535)
+    # The AWS fault proxy (`ticketflow faults set SERVICE:OPERATION ...`), started on demand.
+    fault_proxy_port: int = Field(default=4590, ge=1, le=65535)
     # Where the deployed Lambdas reach Comprehend and Bedrock; unset: fake_bedrock (local), AWS (aws).
     # docker-compose users set it to the compose alias http://fake-bedrock:4580 (botocore refuses `_`).
     ai_endpoint_url: str | None = None
@@ -89,6 +91,10 @@ class Settings(BaseModel):
     @property
     def fake_bedrock_url(self) -> str:
         return f"http://{self.bind_host}:{self.fake_bedrock_port}"
+
+    @property
+    def fault_proxy_url(self) -> str:
+        return f"http://{self.bind_host}:{self.fault_proxy_port}"
 
     @property
     def warehouse_url(self) -> str:

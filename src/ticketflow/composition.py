@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 # Standard retry mode backs off with jitter on throttling and 5xx; the state machine retries on top.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=60)
+# `max_attempts` counts retries: 3 is 4 attempts. The archive write is a ticket's last step, and its failure
+# fails the ticket (the state machine does not retry a handler's error): S3 asks clients to back off and
+# retry on SlowDown 503, so it gets 7 attempts (with 10% SlowDown, a ticket fails 1 in 10^7, not 1 in 10^4).
+_ARCHIVE_RETRIES = Config(retries={"mode": "standard", "max_attempts": 6})
 # The AI adapters retry by their own policy (ticketflow.retry), which also covers ModelTimeoutException.
 _AI_CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 1}, connect_timeout=5, read_timeout=60
@@ -75,5 +79,6 @@ def triager(env: FunctionEnvironment, session: Session | None = None) -> Bedrock
 
 def archive(env: FunctionEnvironment, session: Session | None = None) -> TicketArchive:
     return TicketArchive(
-        session_or_default(session).client("s3", config=CLIENT_CONFIG), env.require("BUCKET_NAME")
+        session_or_default(session).client("s3", config=CLIENT_CONFIG.merge(_ARCHIVE_RETRIES)),
+        env.require("BUCKET_NAME"),
     )

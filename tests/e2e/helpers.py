@@ -10,7 +10,7 @@ from typing import Any
 from tests.e2e.conftest import DeployedStack
 from ticketflow.model import ProcessedTicket, TicketSubmitted, archive_key
 from ticketflow_dev import generator
-from ticketflow_dev.dead_letter_inbox import DeadLetterInbox
+from ticketflow_dev.dead_letter_inbox import DeadLetterInbox, Received
 from ticketflow_dev.polling import wait_until
 
 
@@ -94,6 +94,15 @@ def dead_letters_for(stack: DeployedStack, partition_keys: Iterable[str]) -> lis
     """The partition keys among `partition_keys` that have a letter in the dead-letter queue. The letters are
     only peeked at: each is made visible again at once, for whoever replays them."""
     wanted = set(partition_keys)
+    return sorted(
+        r.letter.partition_key
+        for r in peek_letters(stack)
+        if r.letter is not None and r.letter.partition_key in wanted
+    )
+
+
+def peek_letters(stack: DeployedStack) -> list[Received]:
+    """Every message in the dead-letter queue, each made visible again at once."""
     sqs = stack.clients("sqs")
     queue_url = stack.outputs.dead_letter_queue_url
     seen = list(DeadLetterInbox(sqs, queue_url).receive(max_messages=10_000, visibility_seconds=30))
@@ -105,9 +114,7 @@ def dead_letters_for(stack: DeployedStack, partition_keys: Iterable[str]) -> lis
                 for i, r in enumerate(seen[start : start + 10])
             ],
         )
-    return sorted(
-        r.letter.partition_key for r in seen if r.letter is not None and r.letter.partition_key in wanted
-    )
+    return seen
 
 
 def queue_depth(stack: DeployedStack) -> int:

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ticketflow_dev.local.emulator import (
-    EmulatorService,
-    emulator_environment,
-    requirements_hash,
-    scrubbed_environment,
-)
+from ticketflow_dev.local.emulator import EmulatorService, emulator_environment
+from ticketflow_dev.local.isolated_venv import requirements_hash, scrubbed_environment
 from ticketflow_dev.local.service import Layout
 from ticketflow_infra.settings import Settings
 

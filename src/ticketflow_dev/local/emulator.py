@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO
 
+from ticketflow_dev.local.isolated_venv import IsolatedVenvService, scrubbed_environment
 from ticketflow_dev.local.processes import Launch
-from ticketflow_dev.local.service import Layout, Report, Service, StackError, http_probe
+from ticketflow_dev.local.service import Layout, http_probe
 from ticketflow_infra.settings import Settings
 
 REQUIREMENTS = Path(__file__).resolve().parents[3] / "requirements" / "emulator.txt"
-STAMP_NAME = ".ticketflow-requirements.sha256"
-
-# MiniStack hands its own environment to every Lambda function it runs, so nothing from the developer's
-# shell that points at real AWS (credentials, profiles, endpoints) or at another interpreter may reach it.
-_DROPPED_PREFIXES = ("AWS_",)
-_DROPPED_NAMES = frozenset({"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "BOTO_CONFIG"})
 
 
 def emulator_python(settings: Settings) -> Path:
     """The interpreter of the emulator's virtualenv: the one that runs Lambda code locally."""
     return Layout.of(settings).venvs / "emulator" / "bin" / "python"
-
-
-def requirements_hash(requirements: Path) -> str:
-    return hashlib.sha256(requirements.read_bytes()).hexdigest()
-
-
-def scrubbed_environment(inherited: Mapping[str, str]) -> dict[str, str]:
-    """`inherited` without any AWS_* variable (credentials, profiles, AWS_ENDPOINT_URL*, ...) and without
-    variables that steer Python to another interpreter's packages."""
-    return {
-        key: value
-        for key, value in inherited.items()
-        if not key.startswith(_DROPPED_PREFIXES) and key not in _DROPPED_NAMES
-    }
 
 
 def emulator_environment(settings: Settings, layout: Layout, inherited: Mapping[str, str]) -> dict[str, str]:
@@ -65,10 +42,13 @@ def emulator_environment(settings: Settings, layout: Layout, inherited: Mapping[
     }
 
 
-class EmulatorService(Service):
+class EmulatorService(IsolatedVenvService):
     """MiniStack on `Settings.emulator_port`; state persisted under `<home>/state/emulator`."""
 
     name = "emulator"
+    venv_name = "emulator"
+    executable_name = "ministack"
+    build_estimate = "~10 s"
     port_variable = "TICKETFLOW_EMULATOR_PORT"
     process_marker = "ministack"
     start_timeout = 60.0
@@ -86,85 +66,9 @@ class EmulatorService(Service):
         self.layout = Layout.of(settings)
         self.port = settings.emulator_port
         self.url = settings.emulator_url
-        self.venv = emulator_python(settings).parents[1]
         self.requirements = requirements
         self.python = python
         self.inherited_env = inherited_env
-
-    # --- the virtualenv ------------------------------------------------------------------------------
-    @property
-    def stamp(self) -> Path:
-        return self.venv / STAMP_NAME
-
-    @property
-    def executable(self) -> Path:
-        return self.venv / "bin" / "ministack"
-
-    def venv_is_current(self) -> bool:
-        try:
-            recorded = self.stamp.read_text(encoding="ascii").strip()
-        except FileNotFoundError:
-            return False
-        return recorded == requirements_hash(self.requirements) and self.executable.exists()
-
-    def prepare(self, report: Report) -> None:
-        if not self.requirements.is_file():
-            raise StackError(f"emulator requirements not found at {self.requirements}")
-        if self.venv_is_current():
-            return
-        report(f"building its virtualenv from {self.requirements.name} (takes ~10 s)")
-        shutil.rmtree(self.venv, ignore_errors=True)
-        log = self.layout.logs / "emulator-venv.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("w", encoding="utf-8") as out:
-            for step, milestones in self._build_steps():
-                self._run(step, out, log, report if milestones else None)
-        self.stamp.write_text(requirements_hash(self.requirements) + "\n", encoding="ascii")
-        report("virtualenv ready")
-
-    def _build_steps(self) -> list[tuple[list[str], bool]]:
-        """The commands that build the venv (and whether to report their output). When the interpreter
-        building it has pip, the venv gets none of its own: `pip --python` installs into it, ~8 s faster."""
-        venv_python = str(self.venv / "bin" / "python")
-        install = [
-            "install",
-            "--disable-pip-version-check",
-            "--progress-bar",
-            "off",
-            "-r",
-            str(self.requirements),
-        ]
-        if self.pip_in(self.python):
-            return [
-                ([self.python, "-m", "venv", "--without-pip", str(self.venv)], False),
-                ([self.python, "-m", "pip", "--python", venv_python, *install], True),
-            ]
-        return [
-            ([self.python, "-m", "venv", str(self.venv)], False),
-            ([venv_python, "-m", "pip", *install], True),
-        ]
-
-    @staticmethod
-    def pip_in(python: str) -> bool:
-        """Whether `python` can run pip >= 22.3 (the first with `--python`)."""
-        probe = "import pip, sys; sys.exit(tuple(map(int, pip.__version__.split('.')[:2])) < (22, 3))"
-        return subprocess.run([python, "-c", probe], capture_output=True, check=False).returncode == 0
-
-    def _run(self, argv: list[str], out: IO[str], log: Path, report: Report | None = None) -> None:
-        """Run a build step, copying its output to the build log and pip's milestones to `report`."""
-        env = scrubbed_environment(self.inherited_env)
-        with subprocess.Popen(
-            argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        ) as proc:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                out.write(line)
-                if report is not None and line.startswith(("Collecting ", "Installing collected")):
-                    report(line.split(" (from ", 1)[0].strip()[:100])  # not pip's "(from -r <path> (line N))"
-        if proc.returncode != 0:
-            raise StackError(
-                f"building the emulator's virtualenv failed ({' '.join(argv[:3])} ...): see {log}"
-            )
 
     # --- the process ---------------------------------------------------------------------------------
     def launch(self) -> Launch:

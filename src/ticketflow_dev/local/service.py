@@ -67,6 +67,7 @@ class Service(abc.ABC):
     signal_whole_group: bool = True
     start_timeout: float = 30.0
     stop_timeout: float = 15.0
+    on_demand: bool = False  # started by the command that needs it, not by `up`; `down` stops it all the same
 
     def prepare(self, report: Report) -> None:  # noqa: B027 (optional hook)
         """Idempotent one-off work before a start (build a virtualenv, initialise a data directory)."""

@@ -18,6 +18,7 @@ from typing import Literal
 
 from ticketflow_dev.local.emulator import EmulatorService
 from ticketflow_dev.local.fake_bedrock_service import FakeBedrockService
+from ticketflow_dev.local.fault_proxy import FaultProxyService
 from ticketflow_dev.local.postgres_server import WarehouseService
 from ticketflow_dev.local.processes import (
     is_running,
@@ -56,13 +57,14 @@ class ServiceStatus:
 
 
 def default_services(settings: Settings, *, environ: Mapping[str, str] | None = None) -> list[Service]:
-    """The three services of the local stack. `environ` is what their processes inherit (after each
-    service's own scrubbing); it defaults to this process's environment."""
+    """The three services of the local stack, and the fault proxy (on demand). `environ` is what their
+    processes inherit (after each service's own scrubbing); it defaults to this process's environment."""
     inherited = dict(os.environ if environ is None else environ)
     return [
         EmulatorService(settings, inherited_env=inherited),
         WarehouseService(settings, inherited_env=inherited),
         FakeBedrockService(settings, inherited_env=inherited),
+        FaultProxyService(settings, inherited_env=inherited),
     ]
 
 
@@ -211,7 +213,7 @@ def up(
     StackError says why (with the tail of the failing service's log).
     """
     layout = Layout.of(settings)
-    chosen = list(services or default_services(settings))
+    chosen = list(services or [s for s in default_services(settings) if not s.on_demand])
     report = _serialised(progress)
     with _stack_lock(layout):
         running: dict[str, int] = {}
