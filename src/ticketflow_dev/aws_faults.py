@@ -30,6 +30,7 @@ from ticketflow_dev.aws import Clients
 from ticketflow_dev.deployed_functions import StackNotDeployedError, deployed_functions
 from ticketflow_dev.local import supervisor
 from ticketflow_dev.local.fault_proxy import FaultProxyService
+from ticketflow_dev.targets.external import emulator_kind
 from ticketflow_infra.settings import Settings
 
 if TYPE_CHECKING:
@@ -287,7 +288,13 @@ class AwsFaults:
         self._clients = clients or Clients(settings)
 
     def start_proxy(self) -> None:
-        supervisor.up(self.settings, services=[self._service()])
+        settings = self.settings
+        if settings.stack == "external" and emulator_kind(settings.emulator_url) == "LocalStack":
+            raise AwsFaultError(
+                "AWS faults need the functions to reach the fault proxy on this machine: LocalStack runs "
+                "them in containers (use the embedded stack, or a MiniStack on this machine, for AWS faults)"
+            )
+        supervisor.up(settings, services=[self._service()])
 
     def set(self, rules: Iterable[FaultRule], *, seed: int | None = None) -> list[Rewired]:
         self.start_proxy()

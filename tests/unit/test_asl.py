@@ -225,6 +225,25 @@ def test_lambda_tasks_retry_throttling(asl: dict[str, Any]) -> None:
         assert all(retrier.get("JitterStrategy") == "FULL" for retrier in task["Retry"]), name
 
 
+def test_dynamodb_tasks_retry_throttling_and_server_errors(asl: dict[str, Any]) -> None:
+    # GIVEN every DynamoDB task: the emulator runs them itself, so the AWS fault proxy cannot reach them
+    tasks = [
+        (n, s) for n, s in _all_states(asl) if s.get("Resource", "").startswith("arn:aws:states:::dynamodb:")
+    ]
+
+    # WHEN / THEN each retries DynamoDB's throttling and server errors with jitter, and nothing else
+    assert len(tasks) == 4
+    for name, task in tasks:
+        errors = {error for retrier in task["Retry"] for error in retrier["ErrorEquals"]}
+        assert errors == {
+            "DynamoDB.ProvisionedThroughputExceededException",
+            "DynamoDB.ThrottlingException",
+            "DynamoDB.RequestLimitExceeded",
+            "DynamoDB.InternalServerErrorException",
+        }, name
+        assert all(retrier.get("JitterStrategy") == "FULL" for retrier in task["Retry"]), name
+
+
 # --- the ticket lifecycle --------------------------------------------------------------------------------
 
 FAILURE_PATH = ("RecordFailure", "CountFailure", "TicketFailed")
