@@ -214,3 +214,26 @@ def test_a_refresh_after_an_action_reads_the_slow_sections_at_once() -> None:
     assert reader.calls.count("counts") == 2
     version, _ = poller.wait_newer(1, timeout=0)
     assert version == 2
+
+
+def test_the_fault_proxys_rules_are_listed_with_what_they_do_and_how_often_they_fired() -> None:
+    # GIVEN fake_bedrock without faults and two rules in the AWS fault proxy
+    raw = {
+        "config": {"seed": 0, "operations": {}},
+        "stats": {},
+        "aws": [
+            {"service": "dynamodb", "operation": "PutItem", "probability": 0.1, "fired_count": 4,
+             "error": {"code": "ProvisionedThroughputExceededException", "status": 400}},
+            {"service": "s3", "probability": 1.0, "latency": 200},
+        ],
+    }  # fmt: skip
+    # WHEN / THEN each rule is one row
+    assert snapshot.faults(raw)["aws"] == [  # type: ignore[index]
+        {
+            "target": "dynamodb:PutItem",
+            "fault": "ProvisionedThroughputExceededException",
+            "rate": 0.1,
+            "fired": 4,
+        },
+        {"target": "s3:*", "fault": "+200 ms", "rate": 1.0, "fired": 0},
+    ]

@@ -116,7 +116,20 @@ def faults(raw: Mapping[str, Any] | None) -> dict[str, Any] | None:
         }
         for op, numbers in raw.get("stats", {}).items()
     }
-    return {"config": raw.get("config", {}), "stats": stats}
+    return {"config": raw.get("config", {}), "stats": stats, "aws": [aws_rule(r) for r in raw.get("aws", [])]}
+
+
+def aws_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """One fault proxy rule as the page lists it: what it targets, what it does, how often, how many fired."""
+    fault = rule.get("error", {}).get("code") or (
+        "reset" if rule.get("reset") else f"+{rule.get('latency')} ms"
+    )
+    return {
+        "target": f"{rule.get('service')}:{rule.get('operation', '*')}",
+        "fault": fault,
+        "rate": rule.get("probability", 1.0),
+        "fired": rule.get("fired_count", 0),
+    }
 
 
 def iso(value: Any) -> str | None:

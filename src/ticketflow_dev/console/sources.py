@@ -19,6 +19,7 @@ import psycopg
 
 from ticketflow.ticket_store import Status
 from ticketflow_dev import fake_bedrock_admin
+from ticketflow_dev.aws_faults import AwsFaultError, FaultProxy
 from ticketflow_dev.console import snapshot
 from ticketflow_dev.dead_letter_inbox import DeadLetterInbox, describe, peek
 from ticketflow_dev.journey import trace_ticket
@@ -172,7 +173,18 @@ class StackReader:
 
     def faults(self) -> dict[str, Any]:
         url = self._settings.fake_bedrock_url
-        return {"config": fake_bedrock_admin.get_faults(url), "stats": fake_bedrock_admin.get_stats(url)}
+        return {
+            "config": fake_bedrock_admin.get_faults(url),
+            "stats": fake_bedrock_admin.get_stats(url),
+            "aws": self.aws_fault_rules(),
+        }
+
+    def aws_fault_rules(self) -> list[dict[str, Any]]:
+        """The fault proxy's rules; none when it is not running (it starts with the first rule)."""
+        try:
+            return FaultProxy(self._settings.fault_proxy_url, timeout=1.0).rules()
+        except AwsFaultError:
+            return []
 
     def state_machine_steps(self) -> dict[str, Any]:
         described = self.client("stepfunctions").describe_state_machine(

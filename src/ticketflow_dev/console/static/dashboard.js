@@ -123,15 +123,20 @@ function drawFaults(faults) {
     return;
   }
   const operations = Object.entries(faults.config.operations || {});
+  const aws = (faults.aws || []).length
+    ? h("table", { id: "aws-faults" }, h("thead", {}, h("tr", {}, ["AWS call", "fault", "rate", "fired"].map((name) => h("th", {}, name)))),
+      h("tbody", {}, faults.aws.map((rule) => h("tr", {}, h("td", {}, rule.target), h("td", {}, rule.fault),
+        h("td", {}, rule.rate), h("td", {}, rule.fired)))))
+    : null;
   const rules = operations.length
     ? h("table", {}, h("thead", {}, h("tr", {}, ["operation", "error rate", "latency", "bad output"].map((name) => h("th", {}, name)))),
       h("tbody", {}, operations.map(([operation, rule]) => h("tr", { "data-fault": operation },
         h("td", {}, operation), h("td", {}, rule.error_rate), h("td", {}, latencyText(rule.latency)),
         h("td", {}, rule.bad_output_rate)))))
-    : h("p", { class: "muted", id: "no-faults" }, "No faults injected.");
+    : aws ? null : h("p", { class: "muted", id: "no-faults" }, "No faults injected.");
   const stats = Object.entries(faults.stats).map(([operation, numbers]) =>
     `${operation}: ${numbers.requests} requests, ${numbers.errors} errors, ${numbers.bad_outputs} bad outputs`);
-  fill("faults", rules, h("p", { class: "muted" }, stats.join(" · ") || "No calls yet."));
+  fill("faults", rules, aws, h("p", { class: "muted" }, stats.join(" · ") || "No calls yet."));
 }
 
 function latencyText(latency) {
