@@ -16,16 +16,15 @@ its last rule is cleared. The emulator restarts a function's workers when its en
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ticketflow_dev.admin_http import AdminRefusedError, AdminUnreachableError, json_request
 from ticketflow_dev.aws import Clients
 from ticketflow_dev.deployed_functions import StackNotDeployedError, deployed_functions
 from ticketflow_dev.local import supervisor
@@ -127,19 +126,12 @@ def service_of(proxy_name: str) -> str:
 def _request(
     base_url: str, method: str, path: str, body: Any = None, timeout: float = DEFAULT_TIMEOUT_S
 ) -> Any:
-    if urlsplit(base_url).scheme not in ("http", "https"):
-        raise AwsFaultError(f"not an http(s) URL: {base_url!r}")
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-        base_url.rstrip("/") + path, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        detail = error.read().decode("utf-8", errors="replace")[:300]
-        raise AwsFaultError(f"the fault proxy refused {method} {path} ({error.code}): {detail}") from error
-    except (urllib.error.URLError, OSError) as error:
+        return json_request(base_url, method, path, body, timeout=timeout)
+    except AdminRefusedError as error:
+        detail = error.detail[:300]
+        raise AwsFaultError(f"the fault proxy refused {method} {path} ({error.status}): {detail}") from error
+    except AdminUnreachableError as error:
         raise AwsFaultError(
             f"cannot reach the fault proxy at {base_url} ({error}): `ticketflow faults set` starts it"
         ) from error
@@ -296,6 +288,13 @@ class AwsFaults:
             )
         supervisor.up(settings, services=[self._service()])
 
+    def proxy_running(self) -> bool:
+        return supervisor.status(self.settings, services=[self._service()])[0].state != "stopped"
+
+    def stop_proxy(self) -> None:
+        """Stop the proxy (`ticketflow down` does too); clear first, or the functions keep routing to it."""
+        supervisor.down(self.settings, services=[self._service()])
+
     def set(self, rules: Iterable[FaultRule], *, seed: int | None = None) -> list[Rewired]:
         self.start_proxy()
         self.proxy.add(rules)
@@ -307,7 +306,7 @@ class AwsFaults:
         """Remove rules (all, or a service's), then route what no longer has rules back to the emulator."""
         if service is not None and service not in SERVICES:
             raise AwsFaultError(f"unknown service {service!r}: one of {', '.join(SERVICES)}")
-        if supervisor.status(self.settings, services=[self._service()])[0].state == "stopped":
+        if not self.proxy_running():
             # No rules without a proxy; functions still routed at a stopped one (a `down` while rules were
             # set) are sent back to the emulator, when there is a deployed stack to fix.
             try:

@@ -6,11 +6,9 @@ must run with `--admin` (or `FAKE_BEDROCK_ADMIN=1`); without it every admin path
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from typing import Any
-from urllib.parse import urlsplit
+
+from ticketflow_dev.admin_http import AdminRefusedError, AdminUnreachableError, json_request
 
 OPERATIONS = ("converse", "invoke_model", "detect_sentiment", "batch_detect_sentiment", "*")
 DISTRIBUTIONS = ("fixed", "uniform", "normal")
@@ -26,23 +24,15 @@ class FaultAdminError(RuntimeError):
 def _request(
     base_url: str, method: str, path: str, body: Any = None, timeout: float = DEFAULT_TIMEOUT_S
 ) -> Any:
-    if urlsplit(base_url).scheme not in ("http", "https"):
-        raise FaultAdminError(f"not an http(s) URL: {base_url!r}")
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-        base_url.rstrip("/") + path, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        detail = error.read().decode("utf-8", errors="replace")
-        if error.code == 404:
+        return json_request(base_url, method, path, body, timeout=timeout)
+    except AdminRefusedError as error:
+        if error.status == 404:
             raise FaultAdminError(
                 f"{base_url} has no admin endpoint: start fake_bedrock with --admin (or FAKE_BEDROCK_ADMIN=1)"
             ) from error
-        raise FaultAdminError(f"{method} {path} answered {error.code}: {detail}") from error
-    except (urllib.error.URLError, OSError) as error:
+        raise FaultAdminError(f"{method} {path} answered {error.status}: {error.detail}") from error
+    except AdminUnreachableError as error:
         raise FaultAdminError(f"cannot reach fake_bedrock at {base_url}: {error}") from error
 
 

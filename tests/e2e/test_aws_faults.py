@@ -72,13 +72,17 @@ def rules(put_pinned: list[str], start_pinned: list[str], queue_pinned: str) -> 
 
 @pytest.fixture
 def aws_faults(local_stack: LocalStack, deployed_stack: DeployedStack) -> Iterator[AwsFaults]:
-    """AWS faults with no rules; every rule cleared (and the functions rewired) afterwards."""
+    """AWS faults with no rules; every rule cleared (and the functions rewired) afterwards, and the proxy
+    stopped again when this test started it."""
     faults = AwsFaults(local_stack.settings, deployed_stack.clients)
+    was_running = faults.proxy_running()
     faults.clear()
     try:
         yield faults
     finally:
         faults.clear()
+        if not was_running:
+            faults.stop_proxy()
 
 
 def test_under_aws_faults_every_ticket_ends_once_and_only_exhausted_records_are_dead_lettered(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -48,27 +47,13 @@ class EmulatorService(IsolatedVenvService):
     name = "emulator"
     venv_name = "emulator"
     executable_name = "ministack"
+    default_requirements = REQUIREMENTS
+    port_setting = "emulator_port"
     build_estimate = "~10 s"
     port_variable = "TICKETFLOW_EMULATOR_PORT"
     process_marker = "ministack"
     start_timeout = 60.0
     stop_timeout = 20.0
-
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        inherited_env: Mapping[str, str],
-        requirements: Path = REQUIREMENTS,
-        python: str = sys.executable,
-    ) -> None:
-        self.settings = settings
-        self.layout = Layout.of(settings)
-        self.port = settings.emulator_port
-        self.url = settings.emulator_url
-        self.requirements = requirements
-        self.python = python
-        self.inherited_env = inherited_env
 
     # --- the process ---------------------------------------------------------------------------------
     def launch(self) -> Launch:

@@ -6,14 +6,11 @@ rule is set nothing points at it, so the pipeline pays nothing for it. `ticketfl
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 from ticketflow_dev.local.isolated_venv import IsolatedVenvService, scrubbed_environment
 from ticketflow_dev.local.processes import Launch
-from ticketflow_dev.local.service import Layout, http_probe
-from ticketflow_infra.settings import Settings
+from ticketflow_dev.local.service import http_probe
 
 REQUIREMENTS = Path(__file__).resolve().parents[3] / "requirements" / "fault-proxy.txt"
 LAUNCHER = Path(__file__).with_name("fault_proxy_launcher.py")
@@ -27,24 +24,10 @@ class FaultProxyService(IsolatedVenvService):
     process_marker = LAUNCHER.name
     venv_name = "fault-proxy"
     executable_name = "microburst"
+    default_requirements = REQUIREMENTS
+    port_setting = "fault_proxy_port"
     build_estimate = "~25 s, once"
     on_demand = True
-
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        inherited_env: Mapping[str, str],
-        requirements: Path = REQUIREMENTS,
-        python: str = sys.executable,
-    ) -> None:
-        self.settings = settings
-        self.layout = Layout.of(settings)
-        self.port = settings.fault_proxy_port
-        self.url = settings.fault_proxy_url
-        self.requirements = requirements
-        self.python = python
-        self.inherited_env = inherited_env
 
     def launch(self) -> Launch:
         argv = [

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
 from ticketflow_dev.local.service import Layout, Report, Service, StackError
+from ticketflow_infra.settings import Settings
 
 STAMP_NAME = ".ticketflow-requirements.sha256"
 
@@ -41,15 +43,30 @@ def scrubbed_environment(inherited: Mapping[str, str]) -> dict[str, str]:
 
 class IsolatedVenvService(Service):
     """Subclasses set `venv_name` (the folder under `<home>/venvs`), `executable_name` (the venv's program
-    that proves the install) and `build_estimate`, and `layout`, `requirements`, `python`, `inherited_env`."""
+    that proves the install), `build_estimate`, `default_requirements` and `port_setting` (the Settings
+    field of its port)."""
 
     venv_name: str
     executable_name: str
     build_estimate: str
-    layout: Layout
-    requirements: Path
-    python: str
-    inherited_env: Mapping[str, str]
+    default_requirements: Path
+    port_setting: str
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        inherited_env: Mapping[str, str],
+        requirements: Path | None = None,
+        python: str = sys.executable,
+    ) -> None:
+        self.settings = settings
+        self.layout = Layout.of(settings)
+        self.port = int(getattr(settings, self.port_setting))
+        self.url = f"http://{settings.bind_host}:{self.port}"
+        self.requirements = requirements or self.default_requirements
+        self.python = python
+        self.inherited_env = inherited_env
 
     @property
     def venv(self) -> Path:

@@ -68,6 +68,11 @@ def default_services(settings: Settings, *, environ: Mapping[str, str] | None = 
     ]
 
 
+def _stack_services(settings: Settings, layout: Layout) -> list[Service]:
+    """What `status` and `down` cover by default: the stack, and an on-demand service while it runs."""
+    return [s for s in default_services(settings) if not s.on_demand or _live_pid(s, layout) is not None]
+
+
 def _quiet(_service: str, _message: str) -> None:
     return None
 
@@ -125,7 +130,7 @@ def _status(service: Service, layout: Layout) -> ServiceStatus:
 def status(settings: Settings, *, services: Sequence[Service] | None = None) -> list[ServiceStatus]:
     """Each service: healthy / unhealthy (running, not answering) / stopped, with pid, port and log."""
     layout = Layout.of(settings)
-    return [_status(service, layout) for service in services or default_services(settings)]
+    return [_status(service, layout) for service in services or _stack_services(settings, layout)]
 
 
 # --- up ------------------------------------------------------------------------------------------------
@@ -288,6 +293,6 @@ def down(
     """Stop the services (those named in `only`, if given): their stop signal, a deadline, then SIGKILL;
     pid files are removed. Stopping a stopped service is not an error."""
     layout = Layout.of(settings)
-    chosen = [s for s in services or default_services(settings) if only is None or s.name in only]
+    chosen = [s for s in services or _stack_services(settings, layout) if only is None or s.name in only]
     with _stack_lock(layout):
         return _stop_all(chosen, layout, _serialised(progress))
