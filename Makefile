@@ -142,7 +142,8 @@ $(STAMPS)/audit: requirements/audit.txt | $(STAMPS)/venv
 
 audit: $(STAMPS)/audit ## Check every pinned dependency against PyPI's vulnerability advisories (pip-audit)
 	$(AUDIT)/bin/pip-audit --strict --no-deps --disable-pip \
-		-r requirements/dev.txt -r requirements/emulator.txt -r requirements/lambda.txt -r requirements/audit.txt
+		-r requirements/dev.txt -r requirements/emulator.txt -r requirements/fault-proxy.txt -r requirements/lambda.txt \
+		-r requirements/audit.txt
 
 prove-debian13: ## Prove the README on Debian 13 / Python 3.13: a debootstrap root (built once, ~600 MB), a fresh clone, make demo + make test (root)
 	tools/prove_debian13.sh
