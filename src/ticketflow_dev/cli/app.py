@@ -20,6 +20,7 @@ from ticketflow_dev.cli import (
     local_console,
     logs,
     push,
+    reset,
     stack,
     submit,
     tickets,
@@ -32,6 +33,7 @@ app.command()(doctor.doctor)
 app.command()(stack.up)
 app.command()(stack.down)
 app.command()(stack.status)
+app.command()(reset.reset)
 app.command()(deploy.deploy)
 app.command()(destroy.destroy)
 app.command()(push.push)
