@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ticketflow_dev.aws import Clients
-from ticketflow_dev.deploy import find_stack
+from ticketflow_dev.deploy import LOCAL_ACCOUNT, TOOLKIT_STACK, find_stack
 from ticketflow_infra.outputs import StackOutputs
 
 ARCHIVE_PREFIX = "tickets/"
@@ -95,3 +95,22 @@ def emulator_loss(clients: Clients, stack_name: str, deployed: StackOutputs) -> 
         answered_lost=frozenset(archived - stored),
         bucket=deployed.bucket_name,
     )
+
+
+def orphaned_asset_buckets(clients: Clients, region: str) -> list[str]:
+    """The bootstrap's asset buckets that outlived the bootstrap stack: their objects were on disk, the
+    stack was in memory. CloudFormation refuses to bootstrap again while such a bucket exists."""
+    if find_stack(clients("cloudformation"), TOOLKIT_STACK) is not None:
+        return []
+    suffix = f"-assets-{LOCAL_ACCOUNT}-{region}"
+    names = [bucket["Name"] for bucket in clients("s3").list_buckets().get("Buckets", [])]
+    return [name for name in names if name.startswith("cdk-") and name.endswith(suffix)]
+
+
+def remove_bucket(s3: Any, bucket: str) -> None:
+    """Delete `bucket` and every object in it (the deploy uploads the assets again)."""
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+    s3.delete_bucket(Bucket=bucket)

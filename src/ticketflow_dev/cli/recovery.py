@@ -8,7 +8,7 @@ from rich.markup import escape
 from ticketflow_dev.aws import Clients
 from ticketflow_dev.cli.common import console, write_report
 from ticketflow_dev.cli.deploy import deploy_and_warm
-from ticketflow_dev.crash_loss import emulator_loss
+from ticketflow_dev.crash_loss import emulator_loss, orphaned_asset_buckets, remove_bucket
 from ticketflow_dev.deploy import outputs_file
 from ticketflow_dev.local.emulator_state import clock
 from ticketflow_dev.targets import RunningStack
@@ -38,10 +38,14 @@ def recover_emulator(running: RunningStack) -> None:
     if deployed is None:
         console.print(f"no stack {current.stack_name} had been deployed to it: nothing to redeploy")
         return
-    loss = emulator_loss(Clients(current), current.stack_name, deployed)
+    clients = Clients(current)
+    loss = emulator_loss(clients, current.stack_name, deployed)
     console.print("[yellow]The emulator's crash lost:[/yellow]")
     for line in loss.lines():
         console.print(f"  - {escape(line)}")
     path = write_report(current, REPORT, loss.as_report())
     console.print(f"  (ticket ids in {path})")
+    for bucket in orphaned_asset_buckets(clients, current.region):
+        console.print(f"removing {bucket}: the bootstrap that made it was lost, and a new one needs its name")
+        remove_bucket(clients("s3"), bucket)
     deploy_and_warm(current)
