@@ -25,7 +25,7 @@ from ticketflow_infra.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
 NameArgument = Annotated[str, typer.Argument(help="The snapshot's name: letters, digits, '.', '_', '-'.")]
-FAKE_BEDROCK = "fake_bedrock"
+FAKE_BEDROCK, EMULATOR = "fake_bedrock", "emulator"
 
 
 def embedded_target() -> Target:
@@ -95,15 +95,17 @@ def save_command(name: NameArgument) -> None:
 
 @app.command("load")
 def load_command(name: NameArgument) -> None:
-    """Replace the stack's state with a snapshot's and start it. A running stack is stopped first, without
-    saving: its state is replaced."""
+    """Replace the stack's state with a snapshot's and start it. A running stack is stopped first (the
+    emulator without saving: its state is replaced)."""
     target = embedded_target()
     current, layout = target.settings, Layout.of(target.settings)
     with stack_errors():
         snapshot = snapshots.find(layout, name)
         began = time.monotonic()
         with progress_lines(f"Loading snapshot {name}") as report:
-            supervisor.down(current, kill=True, progress=report)
+            # The emulator's state is replaced, so it is not saved; the others stop cleanly (in a second).
+            supervisor.down(current, only=(EMULATOR,), kill=True, progress=report)
+            supervisor.down(current, progress=report)
             stopped = time.monotonic()
             snapshots.load(layout, snapshot)
             copied = time.monotonic()

@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ticketflow_dev.local.processes import Launch
+from ticketflow_dev.local.processes import Launch, is_running, read_pid
 from ticketflow_dev.local.service import Crash, Layout, Report, Service, StackError
 from ticketflow_infra.settings import Settings
 
@@ -101,6 +101,17 @@ class WarehouseService(Service):
         if not (self.pgdata / "PG_VERSION").exists():
             report("initialising its data directory (once)")
             self._initdb(bin_dir)
+        self._remove_stale_locks(report)
+
+    def _remove_stale_locks(self, report: Report) -> None:
+        """After a crash (or a kill) PostgreSQL's lock files name a postmaster that is gone; it refuses to
+        start while that pid is alive, and to it a dead one nobody reaped (a zombie, in a container whose
+        init does not reap) still is."""
+        for lock in [self.pgdata / "postmaster.pid", *self.socket_dir.glob(".s.PGSQL.*.lock")]:
+            pid = read_pid(lock)  # the first line of either is the postmaster's pid
+            if pid is not None and not is_running(pid):
+                report(f"removing {lock.name}, left by postmaster {pid}, which is gone")
+                lock.unlink(missing_ok=True)
 
     def _grant(self, bin_dir: Path) -> None:
         """Let the unprivileged user run the binaries and own the data and socket folders."""
