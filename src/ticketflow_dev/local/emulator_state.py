@@ -49,9 +49,13 @@ def save_progress(folder: Path, since: float, pid: int) -> str:
     """How far a save that began at `since` has got: files renamed into place since then, the file being
     written and its size so far, and the process's CPU time (a save also computes before it writes)."""
     saved = [stat for _name, stat in _stats(folder, "*.json") if stat.st_mtime >= since]
+    writing = _stats(folder, "*.json.tmp")
     written = sum(stat.st_size for stat in saved)
-    parts = [f"saving its state: {len(saved)} files ({written / MB:.1f} MB) written"]
-    for name, stat in _stats(folder, "*.json.tmp"):
+    if saved or writing:
+        parts = [f"saving its state: {len(saved)} files ({written / MB:.1f} MB) written"]
+    else:  # its server first closes its connections and lets running requests end
+        parts = ["shutting down, its save not begun yet"]
+    for name, stat in writing:
         parts.append(f"writing {name.removesuffix('.tmp')} ({stat.st_size / MB:.1f} MB so far)")
     try:
         cpu = psutil.Process(pid).cpu_times()
