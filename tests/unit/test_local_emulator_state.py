@@ -31,7 +31,8 @@ def test_save_progress_counts_the_files_saved_since_the_stop_and_the_one_in_prog
     progress = save_progress(tmp_path, stop, os.getpid())
 
     # THEN it names what was written since the stop, the file in progress and its size
-    assert progress.startswith(
+    assert progress.done == (2, 2 * 1024 * 1024, (("stepfunctions.json.tmp", 3 * 1024 * 1024),))
+    assert progress.text.startswith(
         "saving its state: 2 files (2.0 MB) written, writing stepfunctions.json (3.0 MB so far), cpu "
     )
 

@@ -14,7 +14,7 @@ import pytest
 
 from ticketflow_dev.local import Service, StackError, down, status, up
 from ticketflow_dev.local.processes import Launch, is_running, read_pid
-from ticketflow_dev.local.service import Layout, Report, StopWatch
+from ticketflow_dev.local.service import Layout, Report, StopProgress, StopWatch
 from ticketflow_infra.settings import Settings
 
 MARKER = "ticketflow-unit-test-service"
@@ -252,7 +252,12 @@ class Saver(StandIn):
 
     def stop_watch(self, since: float) -> StopWatch | None:  # noqa: ARG002
         saved = self.ready.with_suffix(".saved")
-        return StopWatch(lambda: f"{saved.stat().st_size if saved.exists() else 0} bytes", stall_timeout=1.0)
+
+        def progress() -> StopProgress:
+            size = saved.stat().st_size if saved.exists() else 0
+            return StopProgress(size, f"{size} bytes")
+
+        return StopWatch(progress, stall_timeout=1.0)
 
     def after_clean_stop(self, report: Report) -> None:
         report("after a clean stop")
@@ -290,10 +295,15 @@ def test_a_stop_whose_save_stalls_says_what_to_do_and_kills_nothing(
             down(settings, services=[service])
 
         # THEN the error names the stall and the choices, and the process still runs with its pid file
-        assert "has made no progress for 1 s" in str(raised.value)
+        assert "has written nothing for 1 s" in str(raised.value)
         assert f"kill -9 {running.pid}" in str(raised.value)
         assert is_running(running.pid)
         assert read_pid(Layout.of(settings).pid_file("staller")) == running.pid
+        # AND a second stop follows the same save without signalling again
+        messages: list[str] = []
+        with pytest.raises(StackError):
+            down(settings, services=[service], progress=lambda _service, message: messages.append(message))
+        assert "already told to stop by an earlier `down`: following its save" in messages
     finally:
         os.kill(running.pid, signal.SIGKILL)
         cleanup.append(StandIn("staller", settings.home))

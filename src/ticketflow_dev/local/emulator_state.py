@@ -13,6 +13,8 @@ from pathlib import Path
 
 import psutil
 
+from ticketflow_dev.local.service import StopProgress
+
 SAVED_RECORD = "emulator-saved.json"  # beside the state folder: MiniStack's reset deletes its *.json
 MB = 1024 * 1024
 
@@ -45,9 +47,11 @@ def saved_since(folder: Path, since: float) -> list[str]:
     return [name for name, stat in _stats(folder, "*.json") if stat.st_mtime >= since]
 
 
-def save_progress(folder: Path, since: float, pid: int) -> str:
-    """How far a save that began at `since` has got: files renamed into place since then, the file being
-    written and its size so far, and the process's CPU time (a save also computes before it writes)."""
+def save_progress(folder: Path, since: float, pid: int) -> StopProgress:
+    """How far a save that began at `since` has got: files renamed into place since then, and the file
+    being written with its size so far; the text adds the process's CPU time. CPU alone is not progress:
+    MiniStack stopping with executions still running spends it on Lambda calls back to a server that no
+    longer answers (each one times out), before its save begins."""
     saved = [stat for _name, stat in _stats(folder, "*.json") if stat.st_mtime >= since]
     writing = _stats(folder, "*.json.tmp")
     written = sum(stat.st_size for stat in saved)
@@ -62,7 +66,8 @@ def save_progress(folder: Path, since: float, pid: int) -> str:
         parts.append(f"cpu {cpu.user + cpu.system:.1f} s")
     except psutil.Error:
         pass
-    return ", ".join(parts)
+    done = (len(saved), written, tuple(sorted((name, stat.st_size) for name, stat in writing)))
+    return StopProgress(done, ", ".join(parts))
 
 
 def unfinished_files(folder: Path) -> list[str]:

@@ -70,11 +70,17 @@ class Crash:
 
 
 @dataclass(frozen=True)
-class StopWatch:
-    """How a stop is bounded by progress: `progress()` describes the work done so far (it changes while the
-    service saves), and the stop gives up, without killing, after `stall_timeout` s with no change."""
+class StopProgress:
+    done: object  # what has been written so far: a save progresses while this changes
+    text: str  # the same for the user, with what else is worth knowing (e.g. CPU time)
 
-    progress: Callable[[], str]
+
+@dataclass(frozen=True)
+class StopWatch:
+    """How a stop is bounded by progress: `progress()` says what the save has written so far, and the stop
+    gives up, without killing, after `stall_timeout` s in which that did not change."""
+
+    progress: Callable[[], StopProgress]
     stall_timeout: float
 
 

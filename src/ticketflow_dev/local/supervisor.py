@@ -297,7 +297,7 @@ def _stop(service: Service, layout: Layout, report: Progress, *, kill: bool = Fa
         report(service.name, f"stopping (pid {pid})")
         watch = service.stop_watch(time.time())
         if watch is not None:
-            _stop_following(service, pid, watch, report)
+            _stop_following(service, pid, watch, layout, report)
             graceful = True
         else:
             graceful = stop_process(
@@ -312,26 +312,33 @@ def _stop(service: Service, layout: Layout, report: Progress, *, kill: bool = Fa
     elif pid_file.exists():
         report(service.name, "not running; removed a stale pid file")
     remove_pid(pid_file)
+    remove_pid(layout.run / f"{service.name}.stopping")
     return replace(_status(service, layout), seconds=time.monotonic() - began)
 
 
-def _stop_following(service: Service, pid: int, watch: StopWatch, report: Progress) -> None:
-    """Signal `pid`, then wait for as long as its save moves on: never kill a process that is saving. A
-    save that stalls for `watch.stall_timeout` s raises, the process left running."""
-    send_signal(pid, service.stop_signal, whole_group=service.signal_whole_group)
+def _stop_following(service: Service, pid: int, watch: StopWatch, layout: Layout, report: Progress) -> None:
+    """Signal `pid` (once: a second SIGTERM would make MiniStack exit in the middle of its save), then wait
+    for as long as its save moves on: never kill a process that is saving. A save that stalls for
+    `watch.stall_timeout` s raises, the process left running."""
+    signalled = layout.run / f"{service.name}.stopping"
+    if read_pid(signalled) == pid:
+        report(service.name, "already told to stop by an earlier `down`: following its save")
+    else:
+        write_pid(signalled, pid)
+        send_signal(pid, service.stop_signal, whole_group=service.signal_whole_group)
     last, changed, shown = watch.progress(), time.monotonic(), time.monotonic()
     while is_running(pid):
         time.sleep(STOP_POLL)
         now = watch.progress()
-        if now != last:
+        if time.monotonic() - shown >= PROGRESS_EVERY:
+            report(service.name, now.text)
+            shown = time.monotonic()
+        if now.done != last.done:
             last, changed = now, time.monotonic()
-            if changed - shown >= PROGRESS_EVERY:
-                report(service.name, now)
-                shown = changed
         elif time.monotonic() - changed > watch.stall_timeout:
             raise StackError(
-                f"{service.name} (pid {pid}) has made no progress for {watch.stall_timeout:g} s while"
-                f" stopping (last: {last}). It is still running: nothing was killed. Wait and run"
+                f"{service.name} (pid {pid}) has written nothing for {watch.stall_timeout:g} s while"
+                f" stopping (now: {now.text}). It is still running: nothing was killed. Wait and run"
                 f" `ticketflow down` again, or give up what it has not saved with `kill -9 {pid}`"
                 " (`ticketflow up` then recovers, redeploying what it lost)."
             )
