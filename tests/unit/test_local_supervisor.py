@@ -120,12 +120,13 @@ def test_a_pid_file_left_by_a_dead_process_is_a_crash_that_up_recovers(
     pid_file.write_text(f"{dead.pid}\n")
     messages: list[str] = []
 
-    # WHEN its status is asked, then the stack is brought up
+    # WHEN its status is asked, the stack stopped, then brought up
     [before] = status(settings, services=[service])
+    [stopped] = down(settings, services=[service])
     [result] = up(settings, services=[service], progress=lambda _service, message: messages.append(message))
 
     # THEN the status says crashed, and up says so, starts it afresh and hands back what the crash lost
-    assert before.state == "crashed"
+    assert before.state == stopped.state == "crashed"  # a stop keeps the record of the crash for `up`
     assert before.detail == f"pid {dead.pid} died without a stop: it keeps no state: nothing was lost"
     assert messages[0] == f"crashed: pid {dead.pid} died without a stop; it keeps no state: nothing was lost"
     assert result.state == "healthy"

@@ -195,7 +195,12 @@ def _start(service: Service, layout: Layout, report: Progress) -> ServiceStatus:
     say("starting")
     process = spawn_detached(launch, layout.log(service.name))
     write_pid(layout.pid_file(service.name), process.pid)
-    _wait_healthy(service, layout, process.poll)
+    try:
+        _wait_healthy(service, layout, process.poll)
+    except StackError:
+        if process.poll() is not None:  # it never ran: a failed start, not a crash to recover
+            remove_pid(layout.pid_file(service.name))
+        raise
     service.after_healthy(say)
     seconds = time.monotonic() - began
     say(f"healthy in {seconds:.1f} s (pid {process.pid})")
@@ -309,6 +314,10 @@ def _stop(service: Service, layout: Layout, report: Progress, *, kill: bool = Fa
         if graceful:
             service.after_clean_stop(lambda message: report(service.name, message))
         report(service.name, "stopped" if graceful else f"killed after {service.stop_timeout:g} s")
+    elif not kill and (crash := _crash(service, layout)) is not None:
+        # Its pid file is the only record of the crash: `up` needs it to recover what the crash lost.
+        report(service.name, f"had crashed (pid {crash.pid}): `ticketflow up` restarts it and recovers")
+        return _status(service, layout)
     elif pid_file.exists():
         report(service.name, "not running; removed a stale pid file")
     remove_pid(pid_file)
