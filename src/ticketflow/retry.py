@@ -56,14 +56,21 @@ class RetryPolicy:
     cap_seconds: float = 3.0
     sleep: Callable[[float], None] = time.sleep
     uniform: Callable[[float, float], float] = field(default=random.uniform)
+    # An endpoint that cannot be reached at all is restarting or redeploying (locally: a crashed
+    # fake_bedrock until `ticketflow up`), which takes seconds, not one backoff: ~9 s expected, 18 s at most,
+    # inside the functions' 60 s timeout. The ticket fails only when it stays down longer.
+    connection_attempts: int = 10
 
     def call(self, operation: Callable[[], T]) -> T:
         """`operation()`, retried on transient errors; the last error propagates when attempts run out."""
-        for attempt in range(1, self.attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 return operation()
             except (ClientError, *_TRANSIENT_CONNECTION_ERRORS) as error:
-                if attempt == self.attempts or not is_transient(error):
+                unreachable = isinstance(error, EndpointConnectionError)
+                limit = self.connection_attempts if unreachable else self.attempts
+                if attempt >= limit or not is_transient(error):
                     raise
                 self.sleep(self.uniform(0, min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1))))
-        raise AssertionError("unreachable: the loop returns or raises")

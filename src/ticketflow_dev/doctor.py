@@ -133,7 +133,7 @@ def check_stack(target: Target) -> list[Finding]:
         "warehouse": (settings.warehouse_port, "TICKETFLOW_WAREHOUSE_PORT"),
         "fake_bedrock": (settings.fake_bedrock_port, "TICKETFLOW_FAKE_BEDROCK_PORT"),
     }
-    running = {service.name for service in target.status() if service.state != "stopped"}
+    running = {service.name for service in target.status() if service.state not in ("stopped", "crashed")}
     return check_ports(ports, settings.bind_host, running, port_is_free, port_holder)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -12,7 +14,7 @@ import pytest
 
 from ticketflow_dev.local import Service, StackError, down, status, up
 from ticketflow_dev.local.processes import Launch, is_running, read_pid
-from ticketflow_dev.local.service import Layout, Report
+from ticketflow_dev.local.service import Layout, Report, StopProgress, StopWatch
 from ticketflow_infra.settings import Settings
 
 MARKER = "ticketflow-unit-test-service"
@@ -105,8 +107,10 @@ def test_up_is_idempotent_and_down_stops_everything(settings: Settings, cleanup:
     assert [s.state for s in status(settings, services=services)] == ["stopped", "stopped"]
 
 
-def test_a_stale_pid_file_is_cleaned_up(settings: Settings, cleanup: list[Service]) -> None:
-    # GIVEN a pid file left by a process that no longer exists
+def test_a_pid_file_left_by_a_dead_process_is_a_crash_that_up_recovers(
+    settings: Settings, cleanup: list[Service]
+) -> None:
+    # GIVEN a pid file left by a process that no longer exists (it died without a stop)
     service = StandIn("alpha", settings.home)
     cleanup.append(service)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -116,14 +120,38 @@ def test_a_stale_pid_file_is_cleaned_up(settings: Settings, cleanup: list[Servic
     pid_file.write_text(f"{dead.pid}\n")
     messages: list[str] = []
 
+    # WHEN its status is asked, the stack stopped, then brought up
+    [before] = status(settings, services=[service])
+    [stopped] = down(settings, services=[service])
+    [result] = up(settings, services=[service], progress=lambda _service, message: messages.append(message))
+
+    # THEN the status says crashed, and up says so, starts it afresh and hands back what the crash lost
+    assert before.state == stopped.state == "crashed"  # a stop keeps the record of the crash for `up`
+    assert before.detail == f"pid {dead.pid} died without a stop: it keeps no state: nothing was lost"
+    assert messages[0] == f"crashed: pid {dead.pid} died without a stop; it keeps no state: nothing was lost"
+    assert result.state == "healthy"
+    assert result.started
+    assert result.crash is not None
+    assert (result.crash.pid, result.crash.lost_state) == (dead.pid, False)
+    assert read_pid(pid_file) == result.pid != dead.pid
+
+
+def test_an_unreadable_pid_file_is_removed(settings: Settings, cleanup: list[Service]) -> None:
+    # GIVEN a pid file that holds no pid
+    service = StandIn("alpha", settings.home)
+    cleanup.append(service)
+    pid_file = Layout.of(settings).pid_file("alpha")
+    pid_file.parent.mkdir(parents=True)
+    pid_file.write_text("garbage\n")
+    messages: list[str] = []
+
     # WHEN the stack is brought up
     [result] = up(settings, services=[service], progress=lambda _service, message: messages.append(message))
 
-    # THEN the stale file was noticed and the service started afresh
+    # THEN the file was noticed and removed, and the service started with no crash to tell of
     assert "removed a stale pid file" in messages
-    assert result.state == "healthy"
     assert result.started
-    assert read_pid(pid_file) == result.pid != dead.pid
+    assert result.crash is None
 
 
 def test_a_taken_port_is_named_with_the_setting_that_moves_it(
@@ -197,3 +225,86 @@ def test_status_of_a_running_but_unhealthy_service(settings: Settings, cleanup: 
     # WHEN / THEN status reports it unhealthy, with the probe's reason and its pid
     [reported] = status(settings, services=[service])
     assert (reported.state, reported.pid, reported.detail) == ("unhealthy", started.pid, "no ready file yet")
+
+
+# A process that, told to stop, saves for a while (20 writes 0.1 s apart) before it exits; or never does.
+SAVES_ON_STOP = """
+import pathlib, signal, sys, time
+out = pathlib.Path(sys.argv[1]).with_suffix('.saved')
+def save(*_):
+    for _ in range(20):
+        with out.open('a') as f: f.write('x' * 1000)
+        time.sleep(0.1)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, save)
+pathlib.Path(sys.argv[1]).touch()
+while True: time.sleep(1)
+"""
+STALLS_ON_STOP = """
+import pathlib, signal, sys, time
+signal.signal(signal.SIGTERM, lambda *_: None)
+pathlib.Path(sys.argv[1]).touch()
+while True: time.sleep(1)
+"""
+
+
+class Saver(StandIn):
+    """A stand-in whose stop is followed by the size of what it saves, and may stall for 1 s."""
+
+    def stop_watch(self, since: float) -> StopWatch | None:  # noqa: ARG002
+        saved = self.ready.with_suffix(".saved")
+
+        def progress() -> StopProgress:
+            size = saved.stat().st_size if saved.exists() else 0
+            return StopProgress(size, f"{size} bytes")
+
+        return StopWatch(progress, stall_timeout=1.0)
+
+    def after_clean_stop(self, report: Report) -> None:
+        report("after a clean stop")
+
+
+def test_a_stop_waits_for_a_save_longer_than_any_stall_while_it_progresses(
+    settings: Settings, cleanup: list[Service]
+) -> None:
+    # GIVEN a service whose save on stop takes ~2 s, twice its stall limit
+    service = Saver("saver", settings.home, code=SAVES_ON_STOP)
+    cleanup.append(service)
+    up(settings, services=[service])
+    messages: list[str] = []
+
+    # WHEN it is stopped
+    [result] = down(settings, services=[service], progress=lambda _service, message: messages.append(message))
+
+    # THEN the stop waited for the whole save (never killed), said how far it was, and ran the clean-stop step
+    assert service.ready.with_suffix(".saved").stat().st_size == 20 * 1000
+    assert result.state == "stopped"
+    assert any(message.endswith(" bytes") and message != "0 bytes" for message in messages)
+    assert messages[-2:] == ["after a clean stop", "stopped"]
+
+
+def test_a_stop_whose_save_stalls_says_what_to_do_and_kills_nothing(
+    settings: Settings, cleanup: list[Service]
+) -> None:
+    # GIVEN a service that ignores its stop signal and writes nothing
+    service = Saver("staller", settings.home, code=STALLS_ON_STOP)
+    [running] = up(settings, services=[service])
+    assert running.pid is not None
+    try:
+        # WHEN it is stopped
+        with pytest.raises(StackError) as raised:
+            down(settings, services=[service])
+
+        # THEN the error names the stall and the choices, and the process still runs with its pid file
+        assert "has written nothing for 1 s" in str(raised.value)
+        assert f"kill -9 {running.pid}" in str(raised.value)
+        assert is_running(running.pid)
+        assert read_pid(Layout.of(settings).pid_file("staller")) == running.pid
+        # AND a second stop follows the same save without signalling again
+        messages: list[str] = []
+        with pytest.raises(StackError):
+            down(settings, services=[service], progress=lambda _service, message: messages.append(message))
+        assert "already told to stop by an earlier `down`: following its save" in messages
+    finally:
+        os.kill(running.pid, signal.SIGKILL)
+        cleanup.append(StandIn("staller", settings.home))

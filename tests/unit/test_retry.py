@@ -126,6 +126,28 @@ def test_lost_connections_are_retried() -> None:
     assert calls == [3]
 
 
+def test_an_unreachable_endpoint_gets_more_attempts_than_a_throttle() -> None:
+    # GIVEN an endpoint that cannot be reached nine times (restarting), and one that throttles four times
+    unreachable: list[Exception] = [EndpointConnectionError(endpoint_url="http://127.0.0.1:4580")]
+    recorder = Recorder(share=1.0)
+    restarting, calls = failing(unreachable * 9)
+    throttled, _ = failing([_client_error("ThrottlingException")] * 4)
+
+    # WHEN each is called through the default policy
+    answer = recorder.policy().call(restarting)
+
+    # THEN the restarting one answers on its tenth attempt, after waits that stay capped (18 s at most)
+    assert (answer, calls) == ("ok", [10])
+    assert sum(recorder.slept) == pytest.approx(0.2 + 0.4 + 0.8 + 1.6 + 3.0 * 5)
+    # AND a throttle still gives up after its four attempts
+    with pytest.raises(ClientError):
+        recorder.policy().call(throttled)
+    # AND an endpoint down for longer than that fails the call with its error
+    down, _ = failing(unreachable * 10)
+    with pytest.raises(EndpointConnectionError):
+        recorder.policy().call(down)
+
+
 @pytest.mark.parametrize("code", sorted(TRANSIENT_CODES))
 def test_the_ai_services_transient_codes_are_transient(code: str) -> None:
     # GIVEN / WHEN / THEN

@@ -20,6 +20,8 @@ from ticketflow_dev.cli import (
     local_console,
     logs,
     push,
+    reset,
+    snapshot,
     stack,
     submit,
     tickets,
@@ -32,6 +34,7 @@ app.command()(doctor.doctor)
 app.command()(stack.up)
 app.command()(stack.down)
 app.command()(stack.status)
+app.command()(reset.reset)
 app.command()(deploy.deploy)
 app.command()(destroy.destroy)
 app.command()(push.push)
@@ -48,6 +51,9 @@ app.command()(logs.logs)
 app.command("console")(local_console.console_command)
 app.add_typer(
     tickets.app, name="tickets", help="A ticket's status, reason and history; the tickets in one status."
+)
+app.add_typer(
+    snapshot.app, name="snapshot", help="The local stack's whole state saved under a name, loaded in seconds."
 )
 app.add_typer(dlq.app, name="dlq", help="Dead-lettered Kinesis records: list them, replay them.")
 app.add_typer(faults.app, name="faults", help="Inject faults into fake_bedrock: errors, latency, bad output.")

@@ -76,7 +76,11 @@ def deploy(
 
     For a change to Lambda code only, `ticketflow push` is faster (no synth, no CloudFormation).
     """
-    current = settings()
+    deploy_and_warm(settings(), hotswap=hotswap, warm_up=warm_up)
+
+
+def deploy_and_warm(current: Settings, *, hotswap: bool = False, warm_up: bool = True) -> None:
+    """`ticketflow deploy`, with its progress: also what `reset` and an `up` that recovers a crash run."""
     require_running_emulator(current)
     clients = Clients(current)
     with step(f"deploying stack {current.stack_name} ({current.profile} profile)") as status:

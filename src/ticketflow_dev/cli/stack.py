@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ticketflow_dev.cli.recovery import recover
 from ticketflow_dev.local import ServiceStatus, StackError
 from ticketflow_dev.targets import stack_target
 from ticketflow_infra.settings import Settings
@@ -19,11 +20,11 @@ from ticketflow_infra.settings import Settings
 console = Console()
 errors = Console(stderr=True)
 
-_STATE_STYLE = {"healthy": "green", "unhealthy": "yellow", "stopped": "dim"}
+_STATE_STYLE = {"healthy": "green", "unhealthy": "yellow", "stopped": "dim", "crashed": "red"}
 
 
 @contextmanager
-def _progress(title: str) -> Iterator[Callable[[str, str], None]]:
+def progress_lines(title: str) -> Iterator[Callable[[str, str], None]]:
     """A Rich spinner showing the latest message, with every message also printed as a line."""
     with console.status(title) as spinner:
 
@@ -35,7 +36,7 @@ def _progress(title: str) -> Iterator[Callable[[str, str], None]]:
 
 
 @contextmanager
-def _stack_errors() -> Iterator[None]:
+def stack_errors() -> Iterator[None]:
     try:
         yield
     except StackError as error:
@@ -57,13 +58,18 @@ def _table(statuses: list[ServiceStatus]) -> Table:
 
 def up() -> None:
     """Start the local stack (AWS emulator, warehouse, fake_bedrock) and wait until it is healthy; on
-    TICKETFLOW_STACK=external, check that the running one answers."""
+    TICKETFLOW_STACK=external, check that the running one answers.
+
+    A service found dead without a `ticketflow down` (kill -9, out of memory, power cut) is restarted, and
+    what its crash lost is said; after a crash of the emulator the stack is redeployed.
+    """
     settings = Settings.load()
     target = stack_target(settings)
     began = time.monotonic()
-    with _stack_errors(), _progress(f"Starting the local stack ({target.name})") as report:
+    with stack_errors(), progress_lines(f"Starting the local stack ({target.name})") as report:
         running = target.up(progress=report)
     console.print(_table(running.services))
+    recover(running)
     console.print(
         f"[green]Local stack healthy[/] in {time.monotonic() - began:.1f} s"
         f" ({target.name} target, home {settings.home})."
@@ -75,7 +81,7 @@ def down() -> None:
     left running."""
     target = stack_target(Settings.load())
     began = time.monotonic()
-    with _stack_errors(), _progress(f"Stopping the local stack ({target.name})") as report:
+    with stack_errors(), progress_lines(f"Stopping the local stack ({target.name})") as report:
         target.down(progress=report)
     verb = "stopped" if target.controls_processes else "left running"
     console.print(f"[green]Local stack {verb}[/] in {time.monotonic() - began:.1f} s.")
@@ -83,6 +89,6 @@ def down() -> None:
 
 def status() -> None:
     """Show each local service: healthy, unhealthy or stopped, with its pid, URL and log."""
-    with _stack_errors():
+    with stack_errors():
         statuses = stack_target(Settings.load()).status()
     console.print(_table(statuses))

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+from ticketflow_dev.local.emulator_state import (
+    MB,
+    SAVED_RECORD,
+    clock,
+    last_save,
+    record_save,
+    save_progress,
+    saved_since,
+    unfinished_files,
+)
 from ticketflow_dev.local.isolated_venv import IsolatedVenvService, scrubbed_environment
-from ticketflow_dev.local.processes import Launch
-from ticketflow_dev.local.service import Layout, http_probe
+from ticketflow_dev.local.processes import Launch, read_pid
+from ticketflow_dev.local.service import Crash, Layout, Report, StopWatch, http_probe
 from ticketflow_infra.settings import Settings
 
 REQUIREMENTS = Path(__file__).resolve().parents[3] / "requirements" / "emulator.txt"
@@ -41,6 +52,16 @@ def emulator_environment(settings: Settings, layout: Layout, inherited: Mapping[
     }
 
 
+def drop_emulator_state(settings: Settings) -> int:
+    """Delete the (stopped) emulator's saved state and its record; the bytes it held."""
+    layout = Layout.of(settings)
+    folder = layout.state / "emulator"
+    size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) if folder.exists() else 0
+    shutil.rmtree(folder, ignore_errors=True)
+    (layout.state / SAVED_RECORD).unlink(missing_ok=True)
+    return size
+
+
 class EmulatorService(IsolatedVenvService):
     """MiniStack on `Settings.emulator_port`; state persisted under `<home>/state/emulator`."""
 
@@ -53,11 +74,46 @@ class EmulatorService(IsolatedVenvService):
     port_variable = "TICKETFLOW_EMULATOR_PORT"
     process_marker = "ministack"
     start_timeout = 60.0
-    stop_timeout = 20.0
+    # A stop waits for MiniStack's save however long it takes (3,000 tickets: > 20 s), as long as it moves.
+    stall_timeout = 120.0
+
+    # --- its state ------------------------------------------------------------------------------------
+    @property
+    def state_dir(self) -> Path:
+        return self.layout.state / "emulator"
+
+    @property
+    def saved_record(self) -> Path:
+        return self.layout.state / SAVED_RECORD
+
+    def stop_watch(self, since: float) -> StopWatch | None:
+        pid = read_pid(self.layout.pid_file(self.name))
+        if pid is None:
+            return None
+        return StopWatch(lambda: save_progress(self.state_dir, since, pid), self.stall_timeout)
+
+    def after_clean_stop(self, report: Report) -> None:
+        """Record the complete save. Steps that rework the saved files between a stop and a start (e.g.
+        bounding the execution history) belong here, after the record."""
+        cut_short = unfinished_files(self.state_dir)
+        if cut_short:
+            report(f"its save of {', '.join(cut_short)} was cut short: the older copies stand")
+            return
+        saved = record_save(self.saved_record, self.state_dir)
+        report(f"saved its state: {saved.files} files, {saved.bytes / MB:.1f} MB")
+
+    def crash(self, pid: int, started_at: float) -> Crash:
+        """MiniStack saves only in its shutdown: unless it saved after this start, all it did is gone."""
+        if saved_since(self.state_dir, started_at) and not unfinished_files(self.state_dir):
+            return Crash(pid, started_at, lost_state=False, summary="it saved its state on its way out")
+        previous = last_save(self.saved_record)
+        since = f"its last save at {clock(previous)}" if previous is not None else "empty (never saved)"
+        lost = f"everything it did since it started at {clock(started_at)} is gone; it restarts from {since}"
+        return Crash(pid, started_at, lost_state=True, summary=lost)
 
     # --- the process ---------------------------------------------------------------------------------
     def launch(self) -> Launch:
-        state = self.layout.state / "emulator"
+        state = self.state_dir
         state.mkdir(parents=True, exist_ok=True)
         return Launch(
             argv=[str(self.executable)],

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ticketflow_dev.local.processes import Launch
-from ticketflow_dev.local.service import Layout, Service, http_probe
+from ticketflow_dev.local.service import Crash, Layout, Service, http_probe
 from ticketflow_infra.settings import Settings
 
 
@@ -61,3 +61,14 @@ class FakeBedrockService(Service):
 
     def probe(self) -> str | None:
         return http_probe(f"{self.url}/health")
+
+    def crash(self, pid: int, started_at: float) -> Crash:
+        """Faults live in its memory, as long as one process: a restart, clean or not, starts without any,
+        so that a fault a dead test left behind does not keep failing the pipeline."""
+        return Crash(
+            pid,
+            started_at,
+            lost_state=True,
+            summary="its injected faults and statistics are gone (it restarts without faults:"
+            " set them again with `ticketflow faults`); calls made during the outage are retried",
+        )

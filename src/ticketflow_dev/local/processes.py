@@ -19,10 +19,11 @@ from ticketflow_dev.polling import WaitTimeoutError, wait_until
 
 # --- pid files -----------------------------------------------------------------------------------------
 def read_pid(path: Path) -> int | None:
-    """The pid stored in `path`, or None when the file is missing or does not hold a positive integer."""
+    """The pid on the first line of `path`, or None when the file is missing or that line is not a positive
+    integer."""
     try:
-        text = path.read_text(encoding="ascii").strip()
-    except (FileNotFoundError, UnicodeDecodeError):
+        text = path.read_text(encoding="ascii").strip().split("\n", 1)[0].strip()
+    except (FileNotFoundError, PermissionError, UnicodeDecodeError):
         return None
     return int(text) if text.isdigit() and int(text) > 0 else None
 

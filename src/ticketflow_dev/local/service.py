@@ -48,11 +48,40 @@ class Layout:
     def venvs(self) -> Path:
         return self.home / "venvs"
 
+    @property
+    def snapshots(self) -> Path:
+        return self.home / "snapshots"
+
     def log(self, service: str) -> Path:
         return self.logs / f"{service}.log"
 
     def pid_file(self, service: str) -> Path:
         return self.run / f"{service}.pid"
+
+
+@dataclass(frozen=True)
+class Crash:
+    """A service found dead without a stop: its pid file left behind, its process gone."""
+
+    pid: int
+    started_at: float  # when that process was started (the pid file's time), epoch seconds
+    lost_state: bool  # whether it took state with it
+    summary: str  # what it lost, for the user
+
+
+@dataclass(frozen=True)
+class StopProgress:
+    done: object  # what has been written so far: a save progresses while this changes
+    text: str  # the same for the user, with what else is worth knowing (e.g. CPU time)
+
+
+@dataclass(frozen=True)
+class StopWatch:
+    """How a stop is bounded by progress: `progress()` says what the save has written so far, and the stop
+    gives up, without killing, after `stall_timeout` s in which that did not change."""
+
+    progress: Callable[[], StopProgress]
+    stall_timeout: float
 
 
 class Service(abc.ABC):
@@ -82,6 +111,19 @@ class Service(abc.ABC):
 
     def after_healthy(self, report: Report) -> None:  # noqa: B027 (optional hook)
         """Idempotent work once the service answers (e.g. create a database)."""
+
+    def stop_watch(self, since: float) -> StopWatch | None:  # noqa: ARG002 (optional hook)
+        """For a service that saves on its way out: how to follow that save (started at `since`, epoch
+        seconds). None: the stop is bounded by `stop_timeout`, then the process is killed."""
+        return None
+
+    def after_clean_stop(self, report: Report) -> None:  # noqa: B027 (optional hook)
+        """Work once the process has exited by itself after its stop signal (its saved state complete)."""
+
+    def crash(self, pid: int, started_at: float) -> Crash:
+        """What a process of this service that died without a stop lost; by default nothing (it keeps no
+        state of its own)."""
+        return Crash(pid, started_at, lost_state=False, summary="it keeps no state: nothing was lost")
 
 
 def http_probe(url: str, *, timeout: float = 1.0) -> str | None:

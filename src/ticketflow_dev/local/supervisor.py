@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -26,21 +27,24 @@ from ticketflow_dev.local.processes import (
     port_is_free,
     read_pid,
     remove_pid,
+    send_signal,
     spawn_detached,
     stop_process,
     tail,
     write_pid,
 )
-from ticketflow_dev.local.service import Layout, Service, StackError
+from ticketflow_dev.local.service import Crash, Layout, Service, StackError, StopWatch
 from ticketflow_dev.polling import WaitTimeoutError, wait_until
 from ticketflow_infra.settings import Settings
 
 Progress = Callable[[str, str], None]
 """`progress(service, message)`; calls are serialised, they may come from worker threads."""
 
-State = Literal["healthy", "unhealthy", "stopped"]
+State = Literal["healthy", "unhealthy", "stopped", "crashed"]
 LOG_TAIL_LINES = 30
 LOCK_TIMEOUT = 300.0
+STOP_POLL = 0.2  # how often a stop that follows a save looks at it
+PROGRESS_EVERY = 2.0  # and how often at most it says how far the save is
 
 
 @dataclass(frozen=True)
@@ -51,9 +55,10 @@ class ServiceStatus:
     port: int
     url: str
     log: str
-    detail: str | None = None  # why it is unhealthy
+    detail: str | None = None  # why it is unhealthy, or what its crash lost
     started: bool = False  # started by this `up` call
     seconds: float | None = None  # how long this call took for it
+    crash: Crash | None = None  # the process this `up` found dead without a stop (and so replaced)
 
 
 def default_services(settings: Settings, *, environ: Mapping[str, str] | None = None) -> list[Service]:
@@ -118,10 +123,25 @@ def _live_pid(service: Service, layout: Layout) -> int | None:
     return None
 
 
+def _crash(service: Service, layout: Layout) -> Crash | None:
+    """The crash a pid file tells of: it names a process that is gone (a stop removes its pid file)."""
+    pid_file = layout.pid_file(service.name)
+    pid = read_pid(pid_file)
+    if pid is None or _live_pid(service, layout) is not None:
+        return None
+    try:
+        started_at = pid_file.stat().st_mtime  # written when that process was started
+    except FileNotFoundError:
+        return None
+    return service.crash(pid, started_at)
+
+
 def _status(service: Service, layout: Layout) -> ServiceStatus:
     pid = _live_pid(service, layout)
     problem = service.probe() if pid is not None else None
     state: State = "stopped" if pid is None else "healthy" if problem is None else "unhealthy"
+    if pid is None and (crash := _crash(service, layout)) is not None:
+        state, problem = "crashed", f"pid {crash.pid} died without a stop: {crash.summary}"
     return ServiceStatus(
         service.name, state, pid, service.port, service.url, str(layout.log(service.name)), problem
     )
@@ -182,7 +202,12 @@ def _start(service: Service, layout: Layout, report: Progress) -> ServiceStatus:
     say("starting")
     process = spawn_detached(launch, layout.log(service.name))
     write_pid(layout.pid_file(service.name), process.pid)
-    _wait_healthy(service, layout, process.poll)
+    try:
+        _wait_healthy(service, layout, process.poll)
+    except StackError:
+        if process.poll() is not None:  # it never ran: a failed start, not a crash to recover
+            remove_pid(layout.pid_file(service.name))
+        raise
     service.after_healthy(say)
     seconds = time.monotonic() - began
     say(f"healthy in {seconds:.1f} s (pid {process.pid})")
@@ -222,17 +247,30 @@ def up(
     report = _serialised(progress)
     with _stack_lock(layout):
         running: dict[str, int] = {}
+        crashes: dict[str, Crash] = {}
         for service in chosen:
             pid = _live_pid(service, layout)
             if pid is not None:
                 running[service.name] = pid
+            elif (crash := _crash(service, layout)) is not None:
+                crashes[service.name] = crash
+                _clear_crash(service, layout, crash, report)
             elif layout.pid_file(service.name).exists():
                 remove_pid(layout.pid_file(service.name))
                 report(service.name, "removed a stale pid file")
         for service in chosen:
             if service.name not in running and not port_is_free(settings.bind_host, service.port):
                 raise _port_error(service, settings.bind_host)
-        return _bring_up(chosen, running, layout, report)
+        statuses = _bring_up(chosen, running, layout, report)
+    return [replace(status, crash=crashes.get(status.name)) for status in statuses]
+
+
+def _clear_crash(service: Service, layout: Layout, crash: Crash, report: Progress) -> None:
+    """What a dead process leaves: its group's other processes (the emulator's Lambda workers, PostgreSQL's
+    backends, which would hold its shared memory), and its pid file."""
+    report(service.name, f"crashed: pid {crash.pid} died without a stop; {crash.summary}")
+    send_signal(crash.pid, signal.SIGKILL, whole_group=True)  # its own session: only its processes
+    remove_pid(layout.pid_file(service.name))
 
 
 def _bring_up(
@@ -259,28 +297,75 @@ def _bring_up(
 
 
 # --- down ----------------------------------------------------------------------------------------------
-def _stop(service: Service, layout: Layout, report: Progress) -> ServiceStatus:
+def _stop(service: Service, layout: Layout, report: Progress, *, kill: bool = False) -> ServiceStatus:
     began = time.monotonic()
     pid_file = layout.pid_file(service.name)
     pid = _live_pid(service, layout)
-    if pid is not None:
+    if pid is not None and kill:
+        report(service.name, f"killing (pid {pid}): its state is to be dropped, not saved")
+        send_signal(pid, signal.SIGKILL, whole_group=True)
+        wait_until(lambda: not is_running(pid), timeout=10.0, interval=0.05, description=f"pid {pid} to die")
+    elif pid is not None:
         report(service.name, f"stopping (pid {pid})")
-        graceful = stop_process(
-            pid,
-            stop_signal=service.stop_signal,
-            whole_group=service.signal_whole_group,
-            timeout=service.stop_timeout,
-        )
+        watch = service.stop_watch(time.time())
+        if watch is not None:
+            _stop_following(service, pid, watch, layout, report)
+            graceful = True
+        else:
+            graceful = stop_process(
+                pid,
+                stop_signal=service.stop_signal,
+                whole_group=service.signal_whole_group,
+                timeout=service.stop_timeout,
+            )
+        if graceful:
+            service.after_clean_stop(lambda message: report(service.name, message))
         report(service.name, "stopped" if graceful else f"killed after {service.stop_timeout:g} s")
+    elif not kill and (crash := _crash(service, layout)) is not None:
+        # Its pid file is the only record of the crash: `up` needs it to recover what the crash lost.
+        report(service.name, f"had crashed (pid {crash.pid}): `ticketflow up` restarts it and recovers")
+        return _status(service, layout)
     elif pid_file.exists():
         report(service.name, "not running; removed a stale pid file")
     remove_pid(pid_file)
+    remove_pid(layout.run / f"{service.name}.stopping")
     return replace(_status(service, layout), seconds=time.monotonic() - began)
 
 
-def _stop_all(services: Sequence[Service], layout: Layout, report: Progress) -> list[ServiceStatus]:
+def _stop_following(service: Service, pid: int, watch: StopWatch, layout: Layout, report: Progress) -> None:
+    """Signal `pid` (once: a second SIGTERM would make MiniStack exit in the middle of its save), then wait
+    for as long as its save moves on: never kill a process that is saving. A save that stalls for
+    `watch.stall_timeout` s raises, the process left running."""
+    signalled = layout.run / f"{service.name}.stopping"
+    if read_pid(signalled) == pid:
+        report(service.name, "already told to stop by an earlier `down`: following its save")
+    else:
+        write_pid(signalled, pid)
+        send_signal(pid, service.stop_signal, whole_group=service.signal_whole_group)
+    last, changed, shown = watch.progress(), time.monotonic(), time.monotonic()
+    while is_running(pid):
+        time.sleep(STOP_POLL)
+        now = watch.progress()
+        if time.monotonic() - shown >= PROGRESS_EVERY:
+            report(service.name, now.text)
+            shown = time.monotonic()
+        if now.done != last.done:
+            last, changed = now, time.monotonic()
+        elif time.monotonic() - changed > watch.stall_timeout:
+            raise StackError(
+                f"{service.name} (pid {pid}) has written nothing for {watch.stall_timeout:g} s while"
+                f" stopping (now: {now.text}). It is still running: nothing was killed. Wait and run"
+                f" `ticketflow down` again, or give up what it has not saved with `kill -9 {pid}`"
+                " (`ticketflow up` then recovers, redeploying what it lost)."
+            )
+    send_signal(pid, signal.SIGKILL, whole_group=True)  # what it left behind in its group (Lambda workers)
+
+
+def _stop_all(
+    services: Sequence[Service], layout: Layout, report: Progress, *, kill: bool = False
+) -> list[ServiceStatus]:
     with ThreadPoolExecutor(max_workers=len(services) or 1, thread_name_prefix="ticketflow-down") as pool:
-        return list(pool.map(lambda service: _stop(service, layout, report), services))
+        return list(pool.map(lambda service: _stop(service, layout, report, kill=kill), services))
 
 
 def down(
@@ -289,10 +374,13 @@ def down(
     services: Sequence[Service] | None = None,
     only: Collection[str] | None = None,
     progress: Progress | None = None,
+    kill: bool = False,
 ) -> list[ServiceStatus]:
-    """Stop the services (those named in `only`, if given): their stop signal, a deadline, then SIGKILL;
-    pid files are removed. Stopping a stopped service is not an error."""
+    """Stop the services (those named in `only`, if given); pid files are removed. A service that saves on
+    its way out (the emulator) is waited for as long as its save progresses; the others get their stop
+    signal, a deadline, then SIGKILL. `kill`: SIGKILL at once, for state that is about to be dropped.
+    Stopping a stopped service is not an error."""
     layout = Layout.of(settings)
     chosen = [s for s in services or _stack_services(settings, layout) if only is None or s.name in only]
     with _stack_lock(layout):
-        return _stop_all(chosen, layout, _serialised(progress))
+        return _stop_all(chosen, layout, _serialised(progress), kill=kill)

@@ -1,0 +1,51 @@
+"""What `ticketflow up` does after a crash: say what each dead service lost and, when the emulator lost its
+state, redeploy (its deployment is part of what it lost, though its health probe says healthy)."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+
+from ticketflow_dev.aws import Clients
+from ticketflow_dev.cli.common import console, write_report
+from ticketflow_dev.cli.deploy import deploy_and_warm
+from ticketflow_dev.crash_loss import emulator_loss, orphaned_asset_buckets, remove_bucket
+from ticketflow_dev.deploy import outputs_file
+from ticketflow_dev.local.emulator_state import clock
+from ticketflow_dev.targets import RunningStack
+from ticketflow_infra.outputs import StackOutputs
+
+EMULATOR = "emulator"
+REPORT = "emulator-crash"
+
+
+def recover(running: RunningStack) -> None:
+    """Tell of every crash `up` found, then bring the emulator's deployment back if it was lost."""
+    crashed = [service for service in running.services if service.crash is not None]
+    for service in crashed:
+        assert service.crash is not None
+        console.print(
+            f"[yellow]{service.name} had crashed[/yellow] (pid {service.crash.pid}, started"
+            f" {clock(service.crash.started_at)}): {escape(service.crash.summary)}"
+        )
+    emulator = next((s for s in crashed if s.name == EMULATOR and s.crash and s.crash.lost_state), None)
+    if emulator is not None:
+        recover_emulator(running)
+
+
+def recover_emulator(running: RunningStack) -> None:
+    current = running.settings
+    deployed = StackOutputs.from_file(outputs_file(current), current.stack_name)
+    if deployed is None:
+        console.print(f"no stack {current.stack_name} had been deployed to it: nothing to redeploy")
+        return
+    clients = Clients(current)
+    loss = emulator_loss(clients, current.stack_name, deployed)
+    console.print("[yellow]The emulator's crash lost:[/yellow]")
+    for line in loss.lines():
+        console.print(f"  - {escape(line)}")
+    path = write_report(current, REPORT, loss.as_report())
+    console.print(f"  (ticket ids in {path})")
+    for bucket in orphaned_asset_buckets(clients, current.region):
+        console.print(f"removing {bucket}: the bootstrap that made it was lost, and a new one needs its name")
+        remove_bucket(clients("s3"), bucket)
+    deploy_and_warm(current)
