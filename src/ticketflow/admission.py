@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 
 # How often a record waiting for a slot asks which in-flight tickets have finished (one read for all).
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.1
 # An in-flight ticket still without a final status after this long gives its slot up anyway.
 LEASE_SECONDS = 60.0
 
@@ -59,18 +59,22 @@ class Admission:
             return len(self._in_flight)
 
     def admit(self, ticket_id: str, *, deadline: float) -> None:
-        """Returns once `ticket_id` holds a slot; raises NoCapacityError at `deadline` (a `clock` time)."""
+        """Returns once `ticket_id` holds a slot; raises NoCapacityError at `deadline` (a `clock` time).
+
+        While the admission is full, one waiting thread polls (every `poll_seconds`) and the others sleep
+        until it frees slots, so a batch's waiting records cost one read per poll, not one each.
+        """
         with self._condition:
-            while len(self._in_flight) >= self._capacity:
+            while self._full():
                 now = self._clock()
                 if now >= deadline:
                     raise NoCapacityError(
                         f"{len(self._in_flight)} executions still in flight at the batch's deadline"
                     )
-                if not self._polling and now - self._polled_at >= self._poll_seconds:
-                    self._poll(now)
+                if self._polling:
+                    self._condition.wait(timeout=deadline - now)
                 else:
-                    self._condition.wait(timeout=min(self._poll_seconds, deadline - now))
+                    self._poll_until_free(deadline)
             self._in_flight[ticket_id] = self._clock()
 
     def release(self, ticket_id: str) -> None:
@@ -79,9 +83,25 @@ class Admission:
             self._in_flight.pop(ticket_id, None)
             self._condition.notify_all()
 
-    def _poll(self, now: float) -> None:
-        """One read of which in-flight tickets are done, made outside the lock by one waiting thread."""
+    def _full(self) -> bool:
+        return len(self._in_flight) >= self._capacity
+
+    def _poll_until_free(self, deadline: float) -> None:
+        """This thread polls for every waiting one until a slot frees or `deadline`; called locked."""
         self._polling = True
+        try:
+            while self._full() and (now := self._clock()) < deadline:
+                due = self._polled_at + self._poll_seconds
+                if now < due:
+                    self._condition.wait(timeout=min(due, deadline) - now)
+                else:
+                    self._poll(now)
+        finally:
+            self._polling = False
+            self._condition.notify_all()  # the others take their slots, and one of them the polling
+
+    def _poll(self, now: float) -> None:
+        """One read of which in-flight tickets are done; the lock is released while it runs."""
         expired = [t for t, at in self._in_flight.items() if now - at >= self._lease_seconds]
         for ticket_id in expired:
             del self._in_flight[ticket_id]
@@ -91,8 +111,6 @@ class Admission:
             done = self._finished(ids)
         finally:
             self._condition.acquire()
-            self._polling = False
             self._polled_at = self._clock()
         for ticket_id in done:
             self._in_flight.pop(ticket_id, None)
-        self._condition.notify_all()
