@@ -82,14 +82,14 @@ def bench(
     ] = False,
 ) -> None:
     """Push generated tickets through the running local stack; measure latency, throughput, resources."""
+    if (overload or ageing) and sweep is None:
+        raise typer.BadParameter(
+            "the overload and the ageing run at the knee a sweep finds: add --sweep", param_hint="--sweep"
+        )
     current = settings()
     if current.profile != "local":
         fail("the benchmark drives the local stack; unset TICKETFLOW_PROFILE or set it to local")
     processes = _stack_processes(current)
-    if (overload or ageing) and sweep is None:
-        raise typer.BadParameter(
-            "the overload and the ageing run at the knee a --sweep finds", param_hint="--sweep"
-        )
     levels = _levels(
         rate=rate, count=count, burst=burst, sweep=sweep, seconds=seconds, burst_count=burst_count
     )
