@@ -48,8 +48,8 @@ def _level(rate: float | None, achieved: float, p95: float, lost: int = 0) -> di
     return {"offered_rate": rate, "achieved_rate": achieved, "lost": lost, "latency_ms": {"p95": p95}}
 
 
-def test_the_knee_is_the_highest_level_carried_whole_in_time() -> None:
-    # GIVEN a sweep: 10 and 20 carried, 30 carried too slowly, 40 short of its rate, a burst
+def test_the_knee_is_the_highest_level_carried_whole_at_its_rate() -> None:
+    # GIVEN a sweep: 10, 20 and 30 carried, 40 short of its rate, a burst
     results = [
         _level(10, 10.0, 300),
         _level(20, 19.5, 900),
@@ -58,8 +58,8 @@ def test_the_knee_is_the_highest_level_carried_whole_in_time() -> None:
         _level(None, 50.0, 100),
     ]
 
-    # WHEN / THEN the knee is 20/s; a sweep carried nowhere has none
-    assert knee(results) == results[1]
+    # WHEN / THEN the knee is 30/s; a sweep that lost a ticket everywhere has none
+    assert knee(results) == results[2]
     assert knee([_level(10, 10.0, 300, lost=1)]) is None
 
 

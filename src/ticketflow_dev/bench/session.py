@@ -12,10 +12,13 @@ from ticketflow_dev.bench.floor import FloorBuilder
 from ticketflow_dev.bench.runner import Level, Target, floor_target, pipeline_target, run_level
 from ticketflow_infra.outputs import StackOutputs
 
-# The knee: the highest paced level carried whole, at the offered rate, with p95 within the ceiling goal.
+# The knee: the highest paced level carried whole at (nearly) its offered rate.
 KNEE_SHARE = 0.95
-KNEE_P95_MS = 1500.0
 OVERLOAD_FACTOR = 2.0
+NO_KNEE = (
+    "no level was carried whole at 95% of its offered rate, so there is no knee to overload or to age at:"
+    " add a lower rate to --sweep"
+)
 
 
 def ratio(pipeline: float, floor: float) -> float | None:
@@ -30,7 +33,6 @@ def knee(results: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
         if r["offered_rate"] is not None
         and not r["lost"]
         and r["achieved_rate"] >= KNEE_SHARE * r["offered_rate"]
-        and r["latency_ms"]["p95"] <= KNEE_P95_MS
     ]
     return max(carried, key=lambda r: r["offered_rate"], default=None)
 
@@ -75,10 +77,9 @@ def run_bench(
     results = [_beside_floor({target.name: run(target, level) for target in targets}) for level in levels]
     found = knee(results)
     if (extras.overload_seconds or extras.ageing_tickets) and found is None:
-        raise RuntimeError(
-            "no level was carried whole at its offered rate with p95 within 1.5 s, so there is no knee to"
-            " overload or to age at: add a lower rate to --sweep"
-        )
+        # The levels' figures are kept: the report says why the rest did not run.
+        on_progress("no level was carried whole at its rate: no knee, so no overload and no ageing")
+        return [*results, {"role": "skipped", "reason": NO_KNEE}]
     if found is not None and extras.overload_seconds:
         results.append(_overload(found, extras.overload_seconds, lambda level: run(pipeline, level)))
     if found is not None and extras.ageing_tickets:

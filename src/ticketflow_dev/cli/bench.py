@@ -96,23 +96,24 @@ def bench(
     clients, outputs = deployed()
     extras = Extras(overload_seconds=overload or None, ageing_tickets=ageing)
     with step(f"benchmark: {', '.join(level.label for level in levels)}") as spinner:
-        try:
-            results = run_bench(
-                clients, outputs, levels, processes=processes, with_floor=floor, warmup=warmup,
-                timeout=timeout, extras=extras, on_progress=spinner.update,
-            )  # fmt: skip
-        except RuntimeError as error:
-            fail(str(error))
+        everything = run_bench(
+            clients, outputs, levels, processes=processes, with_floor=floor, warmup=warmup,
+            timeout=timeout, extras=extras, on_progress=spinner.update,
+        )  # fmt: skip
+    results = [r for r in everything if r.get("role") != "skipped"]
+    skipped = [r["reason"] for r in everything if r.get("role") == "skipped"]
     report = _report(current, results, swept=sweep is not None, stop_after=stop_after)
+    if skipped:
+        report["skipped"] = skipped
     path = write_report(current, "bench", report)
     if as_json:
         typer.echo(json.dumps(report, indent=2, sort_keys=True))
     else:
         Console(width=max(console.width, 130)).print(_table(results))
-        for line in _extra_lines(results, report.get("stop")):
+        for line in [*_extra_lines(results, report.get("stop")), *skipped]:
             console.print(line)
         console.print(f"report: {path}" + (f", plot: {report['plot']}" if "plot" in report else ""))
-    if any(result["lost"] for result in results):
+    if skipped or any(result["lost"] for result in results):
         raise typer.Exit(1)
 
 
