@@ -12,6 +12,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from ticketflow.ingest import ADMISSION_WAIT_SECONDS
 from ticketflow.model import EVENT_NAME
 from ticketflow_infra.functions import FunctionDefaults, pipeline_function
 from ticketflow_infra.security import acknowledge
@@ -28,6 +29,7 @@ class Ingest(Construct):
         functions: FunctionDefaults,
         state_machine: sfn.IStateMachine,
         table: dynamodb.ITableV2,
+        max_in_flight: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.stream = kinesis.Stream(
@@ -62,8 +64,10 @@ class Ingest(Construct):
                 "STATE_MACHINE_ARN": state_machine.state_machine_arn,
                 "TABLE_NAME": table.table_name,
                 "DEAD_LETTER_QUEUE_URL": self.dead_letters.queue_url,
+                **({"MAX_IN_FLIGHT": str(max_in_flight)} if max_in_flight else {}),
             },
-            timeout=cdk.Duration.seconds(60),
+            # A batch may wait ADMISSION_WAIT_SECONDS for capacity, then still start what it was given.
+            timeout=cdk.Duration.seconds(ADMISSION_WAIT_SECONDS + 20),
             state_machine_task=False,
         )
         self.trigger.add_event_source(
@@ -88,7 +92,8 @@ class Ingest(Construct):
         # On the table itself: TableV2.grant would add its indexes (index/*), which item calls never use.
         iam.Grant.add_to_principal(
             grantee=self.trigger,
-            actions=["dynamodb:PutItem", "dynamodb:GetItem"],
+            # BatchGetItem: admission reads its in-flight tickets' statuses in one call.
+            actions=["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:BatchGetItem"],
             resource_arns=[table.table_arn],
         )
         self.dead_letters.grant_send_messages(self.trigger)

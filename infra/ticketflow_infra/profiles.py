@@ -16,6 +16,8 @@ from ticketflow_infra.settings import Settings
 from ticketflow_infra.warehouse import DEFAULT_SCHEDULE
 
 LOCAL_FUNCTION_CONCURRENCY = 4
+# Executions the trigger keeps in flight locally: the pipeline's knee on two cores (README, Benchmark).
+LOCAL_MAX_IN_FLIGHT = 12
 LOCAL_ACCOUNT = "000000000000"  # the emulators' account
 
 
@@ -32,6 +34,8 @@ class ProfileProps:
     function_platform: FunctionPlatform
     # Bounds each function's concurrent executions; a throttled task is retried by the state machine.
     function_concurrency: int | None
+    # Bounds the executions in flight (the trigger waits for a slot; the stream holds the rest). None: none.
+    max_in_flight: int | None
     # Set: the Warehouse (Redshift secret, ETL function) is deployed and runs on this schedule. None: no
     # warehouse in the stack; the local warehouse is PostgreSQL, loaded by `ticketflow etl`.
     warehouse_etl_schedule: events.Schedule | None
@@ -59,6 +63,7 @@ def local_profile(settings: Settings) -> ProfileProps:
         removal_policy=cdk.RemovalPolicy.DESTROY,
         function_platform=function_platform(settings),
         function_concurrency=settings.function_concurrency or LOCAL_FUNCTION_CONCURRENCY,
+        max_in_flight=settings.max_in_flight or LOCAL_MAX_IN_FLIGHT,
         warehouse_etl_schedule=None,
         archive_versioned=False,
         point_in_time_recovery=False,
@@ -74,6 +79,7 @@ def aws_profile(settings: Settings) -> ProfileProps:
         removal_policy=cdk.RemovalPolicy.RETAIN,
         function_platform=function_platform(settings),
         function_concurrency=settings.function_concurrency,
+        max_in_flight=settings.max_in_flight,
         warehouse_etl_schedule=DEFAULT_SCHEDULE,
         archive_versioned=True,
         point_in_time_recovery=True,

@@ -47,6 +47,8 @@ class Settings(BaseModel):
     # Reserved concurrency of each pipeline function; unset: 4 locally (each emulator worker is a process
     # on a laptop's cores), unreserved on AWS.
     function_concurrency: int | None = Field(default=None, ge=1)
+    # Executions in flight at once (admission control in the trigger); unset: 12 locally, no bound on AWS.
+    max_in_flight: int | None = Field(default=None, ge=1, le=1000)
     # What runs the functions' code, and so which wheels they are bundled with. `emulator`: the embedded
     # emulator's own Python (its version, OS and architecture). `lambda`: Lambda's managed Linux runtime of
     # the declared architecture (AWS, LocalStack's containers). Unset: emulator locally, lambda on AWS.

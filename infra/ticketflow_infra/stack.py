@@ -53,7 +53,12 @@ class TicketflowStack(cdk.Stack):
             removal_policy=profile.removal_policy,
         )
         ingest = Ingest(
-            self, "Ingest", functions=functions, state_machine=workflow.state_machine, table=storage.table
+            self,
+            "Ingest",
+            functions=functions,
+            state_machine=workflow.state_machine,
+            table=storage.table,
+            max_in_flight=profile.max_in_flight,
         )
         # Ours works on AWS and in the emulator (which emits no AWS/States metrics); AWS's own is kept too.
         alarm = alerting.alarm_on_failures(

@@ -28,7 +28,8 @@ def handle(event: dict[str, Any], archive: Archive) -> dict[str, Any]:
     )
     key = archive.write(ticket)
     logger.info("ticket archived", ticket_id=ticket.ticket_id, key=key)
-    return {"key": key}
+    # processedAt goes back to the state machine, which stores the same moment on the ticket item.
+    return {"key": key, "processedAt": event["processedAt"]}
 
 
 lambda_handler = EntryPoint(handle, _archive, logger)

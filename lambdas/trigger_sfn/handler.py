@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ticketflow import composition
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow.entry_point import EntryPoint
-from ticketflow.ingest import START_CONCURRENCY, Intake, IntakeResult, Outcome
+from ticketflow.ingest import ADMISSION_WAIT_SECONDS, START_CONCURRENCY, Intake, IntakeResult, Outcome
 
 logger = Logger()
 processor = AsyncBatchProcessor(event_type=EventType.KinesisDataStreams)
@@ -46,10 +48,10 @@ def failure_reason(error: BotoCoreError | ClientError) -> str:
     return type(error).__name__
 
 
-def accept(record: KinesisStreamRecord, trigger: Trigger) -> IntakeResult:
+def accept(record: KinesisStreamRecord, trigger: Trigger, deadline: float = math.inf) -> IntakeResult:
     data = record.kinesis.data_as_bytes()
     try:
-        result = trigger.intake.accept(data)
+        result = trigger.intake.accept(data, deadline=deadline)
     except (BotoCoreError, ClientError) as error:
         # The clients' own retries are spent: park the record whole rather than hold up the shard.
         # If the queue fails too, the error propagates and the mapping retries the record.
@@ -81,10 +83,13 @@ def accept(record: KinesisStreamRecord, trigger: Trigger) -> IntakeResult:
 
 
 def handle(event: dict[str, Any], trigger: Trigger) -> dict[str, Any]:
+    # Records still waiting for admission then are reported failed: the mapping hands them on again.
+    deadline = time.monotonic() + ADMISSION_WAIT_SECONDS
+
     async def record_handler(record: KinesisStreamRecord) -> str:
         # boto3 blocks: each record runs on a thread of its own, so a batch starts its executions at once.
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(_STARTERS, accept, record, trigger)
+        result = await loop.run_in_executor(_STARTERS, accept, record, trigger, deadline)
         return result.outcome.value
 
     with processor(records=event.get("Records", []), handler=record_handler):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from ticketflow.admission import Admission
 from ticketflow.archive_writer import TicketArchive
 from ticketflow.dead_letters import DeadLetterQueue
 from ticketflow.enrichment import BedrockTriage, ComprehendSentiment
@@ -60,7 +61,18 @@ def intake(env: FunctionEnvironment, session: Session | None = None) -> Intake:
     s = session_or_default(session)
     config = CLIENT_CONFIG.merge(Config(max_pool_connections=START_CONCURRENCY))
     store = DynamoTicketStore(s.client("dynamodb", config=config), env.require("TABLE_NAME"))
-    return Intake(s.client("stepfunctions", config=config), env.require("STATE_MACHINE_ARN"), store)
+    sfn, state_machine_arn = s.client("stepfunctions", config=config), env.require("STATE_MACHINE_ARN")
+    return Intake(sfn, state_machine_arn, store, admission=_admission(env, store))
+
+
+def _admission(env: FunctionEnvironment, store: DynamoTicketStore) -> Admission | None:
+    """MAX_IN_FLIGHT set: the trigger keeps at most that many executions running; unset: no bound."""
+    limit = env.environ.get("MAX_IN_FLIGHT")
+    if not limit:
+        return None
+    if not limit.isdigit() or int(limit) < 1:
+        raise RuntimeError(f"MAX_IN_FLIGHT must be a whole number of executions above zero, got {limit!r}")
+    return Admission(int(limit), store.final_ids)
 
 
 def dead_letter_queue(env: FunctionEnvironment, session: Session | None = None) -> DeadLetterQueue:

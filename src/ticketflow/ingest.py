@@ -8,6 +8,7 @@ and another ticket reusing an id is REJECTED beside the first. Failures worth re
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from ticketflow.admission import Admission
 from ticketflow.model import TICKET_ID_PATTERN, TicketSubmitted, validation_problems
 from ticketflow.ticket_store import DUPLICATE_REASON, Arrival, TicketStore
 
@@ -26,6 +28,8 @@ _TICKET_ID = re.compile(TICKET_ID_PATTERN)
 # Records of one batch accepted at once (the trigger's threads, and the clients' connection pools). Each
 # mostly waits on the network, so more than asyncio's default (cores + 4: 6 on two cores) can overlap.
 START_CONCURRENCY = 32
+# How long one batch's records may wait for admission; the trigger's timeout leaves room after it.
+ADMISSION_WAIT_SECONDS = 40
 
 
 class Outcome(StrEnum):
@@ -76,12 +80,21 @@ def _describe(error: ValidationError) -> str:
 
 
 class Intake:
-    def __init__(self, sfn: SFNClient, state_machine_arn: str, store: TicketStore) -> None:
+    def __init__(
+        self,
+        sfn: SFNClient,
+        state_machine_arn: str,
+        store: TicketStore,
+        *,
+        admission: Admission | None = None,
+    ) -> None:
         self._sfn = sfn
         self._state_machine_arn = state_machine_arn
         self._store = store
+        self._admission = admission
 
-    def accept(self, data: bytes) -> IntakeResult:
+    def accept(self, data: bytes, *, deadline: float = math.inf) -> IntakeResult:
+        """`deadline` (the admission's clock) bounds the wait for a slot; past it NoCapacityError."""
         try:
             ticket = parse_ticket(data)
         except InvalidTicketError as error:
@@ -91,7 +104,17 @@ class Intake:
         if self._store.record_received(ticket) is Arrival.DIFFERENT_TICKET:
             self._store.record_duplicate(ticket)
             return IntakeResult(Outcome.REJECTED, ticket.ticket_id, DUPLICATE_REASON)
-        return self._start(ticket)
+        if self._admission is None:
+            return self._start(ticket)
+        self._admission.admit(ticket.ticket_id, deadline=deadline)
+        try:
+            result = self._start(ticket)
+        except BaseException:
+            self._admission.release(ticket.ticket_id)
+            raise
+        if result.outcome is not Outcome.STARTED:
+            self._admission.release(ticket.ticket_id)
+        return result
 
     def _start(self, ticket: TicketSubmitted) -> IntakeResult:
         try:

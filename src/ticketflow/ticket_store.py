@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,6 +20,8 @@ from ticketflow.model import TicketSubmitted
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+# BatchGetItem's limit of keys per call.
+_BATCH_GET_KEYS = 100
 STATUS_INDEX = "by-status"  # partition key `status`, sort key `status_at`
 DUPLICATE_REASON = "duplicate ticket id"
 
@@ -33,6 +36,9 @@ class Status(StrEnum):
     @property
     def is_final(self) -> bool:
         return self in (Status.RESPONDED, Status.FAILED, Status.REJECTED)
+
+
+_FINAL_STATUSES = frozenset(status.value for status in Status if status.is_final)
 
 
 class Arrival(StrEnum):
@@ -57,6 +63,8 @@ class TicketStore(Protocol):
     def record_duplicate(self, ticket: TicketSubmitted) -> None: ...
 
     def record_rejection(self, ticket_id: str, reason: str) -> None: ...
+
+    def final_ids(self, ticket_ids: Sequence[str]) -> set[str]: ...
 
 
 def _transition(status: Status, at: str, reason: str | None = None) -> dict[str, Any]:
@@ -126,6 +134,28 @@ class DynamoTicketStore:
     def record_rejection(self, ticket_id: str, reason: str) -> None:
         """A REJECTED item, unless the id already belongs to a ticket: bad input never overwrites good."""
         self._put_new(_status_item(ticket_id, Status.REJECTED, reason))
+
+    def final_ids(self, ticket_ids: Sequence[str]) -> set[str]:
+        """Which of `ticket_ids` have a final status: one BatchGetItem per hundred, the status alone read."""
+        done: set[str] = set()
+        for start in range(0, len(ticket_ids), _BATCH_GET_KEYS):
+            keys: list[Any] = [{"ticket_id": {"S": t}} for t in ticket_ids[start : start + _BATCH_GET_KEYS]]
+            request: dict[str, Any] = {
+                self._table_name: {
+                    "Keys": keys,
+                    "ProjectionExpression": "ticket_id, #status",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                }
+            }
+            while request:
+                response = self._client.batch_get_item(RequestItems=request)
+                done.update(
+                    item["ticket_id"]["S"]
+                    for item in response["Responses"].get(self._table_name, [])
+                    if item.get("status", {}).get("S") in _FINAL_STATUSES
+                )
+                request = dict(response.get("UnprocessedKeys") or {})
+        return done
 
     def _put_new(self, item: dict[str, Any], condition: Condition = NEW_ITEM) -> bool:
         try:

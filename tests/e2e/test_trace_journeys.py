@@ -81,8 +81,8 @@ HIGH_STEPS = [
     ("kinesis", "PutRecord"), ("dynamodb", "RECEIVED write"),
     ("stepfunctions", "execution"), ("stepfunctions", "MarkProcessing"), ("stepfunctions", "DetectSentiment"),
     ("lambda:detect_sentiment", "invocation"), ("logs", "sentiment detected"),
-    ("stepfunctions", "GenerateResponse"), ("logs", "ticket triaged"), ("stepfunctions", "Store"),
-    ("stepfunctions", "ArchiveTicket"), ("logs", "ticket archived"), ("stepfunctions", "NotifyTeam"),
+    ("stepfunctions", "GenerateResponse"), ("logs", "ticket triaged"), ("stepfunctions", "ArchiveTicket"),
+    ("logs", "ticket archived"), ("stepfunctions", "NotifyTeam"),
     ("stepfunctions", "MarkResponded"), ("dynamodb", "RESPONDED write"),
 ]  # fmt: skip
 

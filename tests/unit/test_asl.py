@@ -159,7 +159,7 @@ def test_substitutions_are_exactly_the_ones_the_stack_provides(
 
 
 def test_every_path_the_definition_reads_exists_in_the_canonical_state(asl: dict[str, Any]) -> None:
-    # GIVEN the execution state after sentiment, triage and stamp (what Store and NotifyTeam see)
+    # GIVEN the execution state after sentiment, triage and stamp (what MarkResponded and NotifyTeam see)
     state = load_event(STATE_AFTER_TRIAGE)
     failure_states = _catch_targets(asl)
 
@@ -266,7 +266,7 @@ def _condition_values(task: Mapping[str, Any]) -> set[str]:
 
 
 def test_every_task_outside_the_failure_path_catches_into_record_failure(asl: dict[str, Any]) -> None:
-    # GIVEN the top-level tasks and the Parallel (its branches' errors surface on it)
+    # GIVEN the top-level tasks (and any Parallel: its branches' errors surface on it)
     steps = {
         name: state
         for name, state in asl["States"].items()
@@ -278,7 +278,7 @@ def test_every_task_outside_the_failure_path_catches_into_record_failure(asl: di
         "MarkProcessing",
         "DetectSentiment",
         "GenerateResponse",
-        "Store",
+        "ArchiveTicket",
         "NotifyTeam",
         "MarkResponded",
     } <= set(steps)
@@ -287,15 +287,17 @@ def test_every_task_outside_the_failure_path_catches_into_record_failure(asl: di
         assert last == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}, name
 
 
-def test_tasks_inside_the_store_branches_leave_errors_to_the_parallel(asl: dict[str, Any]) -> None:
-    # GIVEN the tasks of the Store branches
-    branch_tasks = [
-        state for branch in asl["States"]["Store"]["Branches"] for state in branch["States"].values()
-    ]
+def test_the_machine_has_no_parallel_and_one_write_stores_the_record(asl: dict[str, Any]) -> None:
+    # GIVEN the states
+    states = asl["States"]
 
-    # WHEN / THEN none catches on its own, so a failure reaches Store's Catch (and RecordFailure)
-    assert len(branch_tasks) == 2
-    assert all("Catch" not in task for task in branch_tasks)
+    # WHEN / THEN no Parallel (each costs the emulator a thread and events per branch) and no Pass state
+    assert {state["Type"] for state in states.values()} <= {"Task", "Choice", "Succeed", "Fail"}
+    # and the archive's processing moment comes back from the writer, for MarkResponded to store
+    archive = states["ArchiveTicket"]
+    assert archive["Parameters"]["Payload"]["processedAt.$"] == "$$.State.EnteredTime"
+    assert archive["ResultSelector"] == {"at.$": "$.Payload.processedAt"}
+    assert archive["ResultPath"] == "$.stamp"
 
 
 @pytest.mark.parametrize("name", sorted(STATUS_WRITES))
@@ -338,21 +340,22 @@ def test_record_failure_keeps_the_reason_and_never_overwrites_a_finished_ticket(
     assert task["Parameters"]["ConditionExpression"] == "#status IN (:received, :processing)"
 
 
-def test_the_store_record_is_written_only_while_processing(asl: dict[str, Any]) -> None:
-    # GIVEN the StoreTicketRecord task of the Store branches
-    [task] = [
-        branch["States"]["StoreTicketRecord"]
-        for branch in asl["States"]["Store"]["Branches"]
-        if "StoreTicketRecord" in branch["States"]
-    ]
+def test_the_record_is_stored_by_the_conditional_responded_write(asl: dict[str, Any]) -> None:
+    # GIVEN MarkResponded, the one write of the processed ticket
+    task = asl["States"]["MarkResponded"]
+    update = task["Parameters"]["UpdateExpression"]
 
-    # WHEN / THEN it is an update (the lifecycle fields stay), conditional on PROCESSING
-    assert task["Resource"] == "arn:aws:states:::dynamodb:updateItem"
+    # WHEN / THEN it stores the enrichment with the status, in one update conditional on PROCESSING
     assert _condition_values(task) == {"PROCESSING"}
-    assert "#status" not in task["Parameters"]["UpdateExpression"]
+    for assignment in ("processed_at = :processed_at", "sentiment = :sentiment", "priority = :priority",
+                       "response_text = :response_text", "customer_email = :customer_email"):  # fmt: skip
+        assert assignment in update, assignment
+    # and it is the last step: the archive and the notification are done before the ticket is RESPONDED
+    assert task["End"] is True
+    assert asl["States"]["ArchiveTicket"]["Next"] == "NeedsAttention"
 
 
-@pytest.mark.parametrize("name", ["MarkProcessing", "Store", "MarkResponded"])
+@pytest.mark.parametrize("name", ["MarkProcessing", "MarkResponded"])
 def test_a_failed_condition_means_already_handled_not_failed(asl: dict[str, Any], name: str) -> None:
     # GIVEN a conditional status step
     catchers = asl["States"][name]["Catch"]

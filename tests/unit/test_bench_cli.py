@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import typer
+from typer.testing import CliRunner
 
 from ticketflow_dev.bench.runner import Level
+from ticketflow_dev.bench.session import knee
+from ticketflow_dev.cli.app import app
 from ticketflow_dev.cli.bench import _levels
 
 
@@ -37,3 +42,29 @@ def test_a_bad_sweep_is_refused_with_the_option_named(sweep: str) -> None:
 
     # THEN the error names --sweep
     assert refused.value.param_hint == "--sweep"
+
+
+def _level(rate: float | None, achieved: float, p95: float, lost: int = 0) -> dict[str, Any]:
+    return {"offered_rate": rate, "achieved_rate": achieved, "lost": lost, "latency_ms": {"p95": p95}}
+
+
+def test_the_knee_is_the_highest_level_carried_whole_at_its_rate() -> None:
+    # GIVEN a sweep: 10, 20 and 30 carried, 40 short of its rate, a burst
+    results = [
+        _level(10, 10.0, 300),
+        _level(20, 19.5, 900),
+        _level(30, 29.0, 2400),
+        _level(40, 25.0, 800),
+        _level(None, 50.0, 100),
+    ]
+
+    # WHEN / THEN the knee is 30/s; a sweep that lost a ticket everywhere has none
+    assert knee(results) == results[2]
+    assert knee([_level(10, 10.0, 300, lost=1)]) is None
+
+
+def test_the_overload_and_the_ageing_need_a_sweep() -> None:
+    # GIVEN / WHEN the overload is asked for one level / THEN refused, naming the option
+    result = CliRunner().invoke(app, ["bench", "--overload", "60"], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert "add --sweep" in result.output

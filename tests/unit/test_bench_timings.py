@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ticketflow_dev.bench.timings import RunSummary, Timing
+from ticketflow_dev.bench.timings import RunSummary, Timing, backlog_figures, overtaken_seconds, timeline
 
 
 def test_the_summary_counts_lost_and_failed_and_measures_each_stage() -> None:
@@ -42,3 +42,43 @@ def test_a_burst_has_no_submitted_rate_and_nothing_final_means_no_throughput() -
     # THEN both are lost, no rate can be given and the latency figures are zero
     assert (summary["lost"], summary["submitted_rate"], summary["achieved_rate"]) == (2, None, 0.0)
     assert summary["latency_ms"]["p99"] == 0.0
+
+
+def test_overtaken_is_how_long_a_ticket_waited_after_a_later_one_was_final() -> None:
+    # GIVEN three tickets in put order: the first final last, 4 s after the third (put later) was
+    timings = [
+        Timing("a", put_at=0.0, final_at=10.0, status="RESPONDED"),
+        Timing("b", put_at=1.0, final_at=5.0, status="RESPONDED"),
+        Timing("c", put_at=2.0, final_at=6.0, status="RESPONDED"),
+    ]
+
+    # WHEN / THEN "a" was overtaken by 5 s ("b" finished at 5), "b" by nobody, "c" is last put
+    assert sorted(overtaken_seconds(timings)) == [0.0, 0.0, 5.0]
+
+
+def test_backlog_figures_split_goodput_while_offered_from_the_drain_after() -> None:
+    # GIVEN tickets put over 10 s: 5 final while puts went on, 5 more final over the 5 s after the last put
+    timings = [
+        Timing(f"t{i}", put_at=float(i), final_at=float(i) + 0.5, status="RESPONDED") for i in range(5)
+    ]
+    timings += [Timing(f"u{i}", put_at=10.0, final_at=11.0 + i, status="RESPONDED") for i in range(5)]
+    timings.append(Timing("first", put_at=0.0))  # never final
+
+    # WHEN summarised
+    figures = backlog_figures(timings)
+
+    # THEN goodput is 5 in 10 s, 6 were still open at the last put, and the drain ran 5 in 5 s
+    assert figures["goodput_while_offered"] == pytest.approx(0.5)
+    assert figures["backlog_at_last_put"] == 6
+    assert figures["drain_rate"] == pytest.approx(1.0)
+
+
+def test_the_timeline_counts_puts_and_finals_per_second() -> None:
+    # GIVEN two tickets put in the first second, final in the first and third
+    timings = [
+        Timing("a", put_at=100.0, final_at=100.5, status="RESPONDED"),
+        Timing("b", put_at=100.2, final_at=102.1, status="RESPONDED"),
+    ]
+
+    # WHEN / THEN each second since the first put has its counts
+    assert timeline(timings) == {"put": [2, 0, 0, 0], "final": [1, 0, 1, 0]}

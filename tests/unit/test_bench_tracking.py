@@ -1,4 +1,4 @@
-"""Following a bench run: executions paged newest first, final statuses, and the lost ones."""
+"""Following a bench run: executions described by name (never listed), final statuses, and the lost ones."""
 
 from __future__ import annotations
 
@@ -17,21 +17,24 @@ def _at(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-class PagedExecutions:
-    """list_executions over fixed pages; counts the pages read."""
+class DescribedExecutions:
+    """describe_execution over fixed executions by name; records the names described."""
 
-    def __init__(self, pages: list[list[dict[str, Any]]]) -> None:
-        self.pages = pages
-        self.read = 0
+    class exceptions:  # noqa: N801 (boto3's spelling)
+        class ExecutionDoesNotExist(Exception):  # noqa: N818 (boto3's spelling)
+            pass
 
-    def list_executions(self, **request: Any) -> dict[str, Any]:
-        assert request["stateMachineArn"] == ARN
-        index = int(request.get("nextToken", 0))
-        self.read += 1
-        page: dict[str, Any] = {"executions": self.pages[index]}
-        if index + 1 < len(self.pages):
-            page["nextToken"] = str(index + 1)
-        return page
+    def __init__(self, executions: list[dict[str, Any]]) -> None:
+        self.by_name = {e["name"]: e for e in executions}
+        self.described: list[str] = []
+
+    def describe_execution(self, executionArn: str) -> dict[str, Any]:  # noqa: N803 (boto3's spelling)
+        prefix, name = executionArn.rsplit(":", 1)
+        assert prefix == ARN.replace(":stateMachine:", ":execution:")
+        self.described.append(name)
+        if name not in self.by_name:
+            raise self.exceptions.ExecutionDoesNotExist(name)
+        return self.by_name[name]
 
 
 def _execution(
@@ -41,31 +44,39 @@ def _execution(
     return execution | ({"stopDate": _at(stop)} if stop else {})
 
 
-def test_paging_stops_at_the_first_page_wholly_older_than_the_run() -> None:
-    # GIVEN a newest-first listing: this run's executions, then a page from an older run, then more
-    sfn = PagedExecutions(
-        [
-            [_execution("b", 1000.5, 1000.9), _execution("a", 1000.2)],
-            [_execution("old1", 10.0, 11.0)],
-            [_execution("old2", 5.0, 6.0)],
-        ]
-    )
+def test_executions_are_described_by_name_and_missing_ones_left_out() -> None:
+    # GIVEN one ended and one running execution
+    sfn = DescribedExecutions([_execution("b", 1000.5, 1000.9), _execution("a", 1000.2)])
 
-    # WHEN this run's executions are looked up
-    found = executions(cast(Any, sfn), ARN, {"a", "b", "missing"}, since=999.0)
+    # WHEN this run's executions are looked up, one of them not started yet
+    found = executions(cast(Any, sfn), ARN, ["a", "b", "missing"])
 
-    # THEN both are found with their times and status, and the last page is never read
+    # THEN both are found with their times and status, the missing one is absent, nothing was listed
     assert found["b"].started_at == pytest.approx(1000.5)
     assert found["b"].stopped_at == pytest.approx(1000.9)
     assert found["a"].stopped_at is None
     assert found["a"].status == "RUNNING"
-    assert sfn.read == 2
+    assert "missing" not in found
+    assert sorted(sfn.described) == ["a", "b", "missing"]
+
+
+def test_follow_describes_a_bounded_number_per_poll_earliest_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN three tickets, a bound of two descriptions per poll, and no time to poll twice
+    monkeypatch.setattr("ticketflow_dev.bench.tracking.DESCRIBE_PER_POLL", 2)
+    submitted = [Submitted(t, 1000.0 + i) for i, t in enumerate(("first", "second", "third"))]
+    sfn = DescribedExecutions([_execution(t, 1001.0, 1002.0) for t in ("first", "second", "third")])
+
+    # WHEN followed once
+    follow(submitted, cast(Any, sfn), ARN, None, timeout=0)
+
+    # THEN the one poll described two, the earliest put first
+    assert sfn.described == ["first", "second"]
 
 
 def test_follow_times_the_finished_and_counts_the_open_ones_lost() -> None:
     # GIVEN two tickets put at t=1000: one execution ended, one still running at the deadline
     submitted = [Submitted("a", 1000.0), Submitted("b", 1000.0)]
-    sfn = PagedExecutions([[_execution("a", 1000.1, 1000.4), _execution("b", 1000.2)]])
+    sfn = DescribedExecutions([_execution("a", 1000.1, 1000.4), _execution("b", 1000.2)])
 
     # WHEN followed with the execution's end as the final status (the floor), with no time to wait
     timings = follow(submitted, cast(Any, sfn), ARN, None, timeout=0)
@@ -82,13 +93,11 @@ def test_follow_times_the_finished_and_counts_the_open_ones_lost() -> None:
 def test_follow_takes_the_tables_final_status_and_a_failed_execution_without_one() -> None:
     # GIVEN three tickets: one final in the table, one whose execution failed before writing, one running
     submitted = [Submitted(t, 1000.0) for t in ("ok", "crashed", "open")]
-    sfn = PagedExecutions(
+    sfn = DescribedExecutions(
         [
-            [
-                _execution("ok", 1000.1, 1000.5),
-                _execution("crashed", 1000.1, 1000.7, status="FAILED"),
-                _execution("open", 1000.1),
-            ]
+            _execution("ok", 1000.1, 1000.5),
+            _execution("crashed", 1000.1, 1000.7, status="FAILED"),
+            _execution("open", 1000.1),
         ]
     )
 

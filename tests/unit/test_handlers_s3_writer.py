@@ -35,9 +35,13 @@ def _path(state: dict[str, Any], path: str) -> Any:
 def archive_payload(state: dict[str, Any]) -> dict[str, Any]:
     """What ArchiveTicket's `Parameters.Payload` makes of the state."""
     asl = json.loads(STATE_MACHINE_FILE.read_text(encoding="utf-8"))
-    branch = next(b for b in asl["States"]["Store"]["Branches"] if b["StartAt"] == "ArchiveTicket")
-    template = branch["States"]["ArchiveTicket"]["Parameters"]["Payload"]
-    return {key.removesuffix(".$"): _path(state, path) for key, path in template.items()}
+    template = asl["States"]["ArchiveTicket"]["Parameters"]["Payload"]
+    # The state's entered time (`$$.State.EnteredTime`) is the canonical state's stamp.
+    context = {"$$.State.EnteredTime": state["stamp"]["at"]}
+    return {
+        key.removesuffix(".$"): context[path] if path in context else _path(state, path)
+        for key, path in template.items()
+    }
 
 
 def _stub_put(stubber: Stubber, bodies: list[bytes], client: S3Client) -> None:
@@ -63,8 +67,8 @@ def test_the_asl_payload_is_archived_as_the_flat_record(s3_client: S3Client) -> 
 
         stubber.assert_no_pending_responses()
 
-    # THEN the record is under its key, with the state machine's timestamp as processed_at
-    assert result == {"key": KEY}
+    # THEN the record is under its key, with the state machine's timestamp as processed_at (returned too)
+    assert result == {"key": KEY, "processedAt": payload["processedAt"]}
     record = ProcessedTicket.model_validate_json(bodies[0])
     assert record.ticket_id == "TKT-20250115-0042"
     assert record.priority.value == "CRITICAL"
@@ -94,6 +98,6 @@ def test_lambda_handler_archives_with_a_lambda_context(
         # WHEN the Lambda entry point runs
         result = entry(archive_payload(load_event(STATE_AFTER_TRIAGE)), lambda_context)
 
-    # THEN the key comes back
-    assert result == {"key": KEY}
+    # THEN the key and the moment stored as processed_at come back
+    assert result == {"key": KEY, "processedAt": load_event(STATE_AFTER_TRIAGE)["stamp"]["at"]}
     assert len(bodies) == 1

@@ -4,6 +4,7 @@ a reason (invalid, or another ticket reusing an id)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -11,6 +12,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from tests.event_files import TICKET_SUBMITTED, load_event
+from ticketflow.admission import Admission, NoCapacityError
 from ticketflow.ingest import Intake, InvalidTicketError, Outcome, parse_ticket
 from ticketflow.model import TicketSubmitted
 from ticketflow.ticket_store import DUPLICATE_REASON, Arrival
@@ -41,6 +43,10 @@ class RecordingStore:
     def record_rejection(self, ticket_id: str, reason: str) -> None:
         self.calls.append(("rejection", ticket_id))
         self.rejections.append((ticket_id, reason))
+
+    def final_ids(self, ticket_ids: Sequence[str]) -> set[str]:
+        self.calls.extend(("final?", t) for t in ticket_ids)
+        return set()
 
 
 def _bytes(event: dict[str, Any]) -> bytes:
@@ -234,3 +240,31 @@ def test_every_problem_is_listed_in_one_reason() -> None:
     assert "data.subject" in raised.value.reason
     assert "data.product_issue_information.product: Field required" in raised.value.reason
     assert raised.value.ticket_id == TICKET_ID
+
+
+def test_an_admitted_start_holds_its_slot_and_a_redelivery_gives_its_back(sfn_client: SFNClient) -> None:
+    # GIVEN room for one execution, and a ticket whose execution already exists (a re-delivery)
+    admission = Admission(1, lambda _: set())
+    intake = Intake(sfn_client, STATE_MACHINE_ARN, RecordingStore(Arrival.SAME_TICKET), admission=admission)
+    with Stubber(sfn_client) as stubber:
+        stubber.add_client_error("start_execution", "ExecutionAlreadyExists", "Execution Already Exists", 400)
+        stubber.add_response("start_execution", _started(TICKET_ID))
+
+        # WHEN it is accepted, then accepted again with its execution started this time
+        first = intake.accept(_bytes(load_event(TICKET_SUBMITTED)), deadline=1e18)
+        second = intake.accept(_bytes(load_event(TICKET_SUBMITTED)), deadline=1e18)
+
+    # THEN the re-delivery freed its slot, and the started execution holds it
+    assert (first.outcome, second.outcome) == (Outcome.ALREADY_STARTED, Outcome.STARTED)
+    assert admission.in_flight == 1
+
+
+def test_a_full_admission_at_its_deadline_refuses_before_any_start(sfn_client: SFNClient) -> None:
+    # GIVEN room for one, held by another ticket that never finishes, and a deadline already past
+    admission = Admission(1, lambda _: set(), poll_seconds=0.0)
+    admission.admit("TKT-20250115-0001", deadline=1e18)
+    intake = Intake(sfn_client, STATE_MACHINE_ARN, RecordingStore(), admission=admission)
+
+    # WHEN / THEN the ticket is refused (the mapping will hand the record on again), nothing started
+    with Stubber(sfn_client), pytest.raises(NoCapacityError):
+        intake.accept(_bytes(load_event(TICKET_SUBMITTED)), deadline=0)

@@ -11,13 +11,14 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from ticketflow import metrics
+from ticketflow.ingest import ADMISSION_WAIT_SECONDS
 from ticketflow.model import EVENT_NAME
 from ticketflow.ticket_store import STATUS_INDEX
 from ticketflow_infra.bundling import SOURCE_METADATA
 from ticketflow_infra.function_platform import machine_architecture
 from ticketflow_infra.outputs import StackOutputs
 from ticketflow_infra.paths import BUILD_DIR, LAMBDAS_DIR
-from ticketflow_infra.profiles import LOCAL_FUNCTION_CONCURRENCY
+from ticketflow_infra.profiles import LOCAL_FUNCTION_CONCURRENCY, LOCAL_MAX_IN_FLIGHT
 from ticketflow_infra.settings import Settings
 
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_COMPREHEND", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
@@ -283,6 +284,18 @@ def test_local_task_functions_have_reserved_concurrency(local: Template) -> None
     assert "ReservedConcurrentExecutions" not in _function(local, TRIGGER_FUNCTION)
 
 
+def test_the_trigger_bounds_executions_in_flight_locally_and_not_on_aws(
+    local: Template, aws: Template
+) -> None:
+    # GIVEN / WHEN the trigger of each profile
+    local_trigger, aws_trigger = _function(local, TRIGGER_FUNCTION), _function(aws, TRIGGER_FUNCTION)
+
+    # THEN locally it admits LOCAL_MAX_IN_FLIGHT and outlasts a batch's wait for admission; on AWS no bound
+    assert local_trigger["Environment"]["Variables"]["MAX_IN_FLIGHT"] == str(LOCAL_MAX_IN_FLIGHT) == "12"
+    assert "MAX_IN_FLIGHT" not in aws_trigger["Environment"]["Variables"]
+    assert local_trigger["Timeout"] == ADMISSION_WAIT_SECONDS + 20
+
+
 def test_each_function_names_the_folder_its_code_is_built_from(aws: Template) -> None:
     # GIVEN the aws profile's template (every function, the warehouse ETL too)
     # WHEN each function's metadata is read
@@ -446,8 +459,9 @@ def test_the_trigger_may_record_and_read_tickets(local: Template) -> None:
         for action in _actions(st)
     }
 
-    # THEN the conditional puts (RECEIVED, REJECTED, duplicates) and the read that tells re-deliveries apart
-    assert {"dynamodb:PutItem", "dynamodb:GetItem"} <= actions
+    # THEN the conditional puts (RECEIVED, REJECTED, duplicates), the read that tells re-deliveries apart and
+    # admission's read of its in-flight tickets' statuses
+    assert {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:BatchGetItem"} <= actions
     assert not [a for a in actions if a in {"dynamodb:DeleteItem", "dynamodb:*"}]
 
 

@@ -14,10 +14,16 @@ import matplotlib.pyplot as plt
 
 
 def plot_sweep(levels: Sequence[dict[str, Any]], path: Path) -> Path:
-    """`levels` are paced runs (each with its `floor`); bursts have no offered rate and are left out."""
-    paced = sorted((lv for lv in levels if lv["offered_rate"] is not None), key=lambda lv: lv["offered_rate"])
+    """`levels` are paced runs (each with its `floor`); bursts have no offered rate and are left out, and so
+    are the overload and ageing runs, which get a panel of their own: tickets per second over time."""
+    paced = sorted(
+        (lv for lv in levels if lv["offered_rate"] is not None and "role" not in lv),
+        key=lambda lv: lv["offered_rate"],
+    )
     offered = [lv["offered_rate"] for lv in paced]
-    figure, (latency, throughput) = plt.subplots(1, 2, figsize=(11, 4.5))
+    overload = next((lv for lv in levels if lv.get("role") == "overload"), None)
+    figure, axes = plt.subplots(1, 3 if overload else 2, figsize=(16.5 if overload else 11, 4.5))
+    latency, throughput = axes[0], axes[1]
     for key, style in (("p50", "o-"), ("p95", "s-"), ("p99", "^-")):
         latency.plot(offered, [lv["latency_ms"][key] for lv in paced], style, label=f"pipeline {key}")
     floors = [lv for lv in paced if "floor" in lv]
@@ -36,8 +42,26 @@ def plot_sweep(levels: Sequence[dict[str, Any]], path: Path) -> Path:
     throughput.set(xlabel="offered load (tickets/s)", ylabel="achieved (tickets/s)", title="throughput")
     throughput.grid(visible=True, alpha=0.3)
     throughput.legend()
+    if overload:
+        _plot_overload(axes[2], overload)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
+
+
+def _plot_overload(axis: Any, overload: dict[str, Any]) -> None:
+    per_second = overload["per_second"]
+    seconds = range(len(per_second["put"]))
+    axis.plot(seconds, per_second["put"], ":", color="grey", label="put")
+    axis.plot(seconds, per_second["final"], "-", label="final (goodput)")
+    knee = overload["knee"]
+    axis.axhline(
+        knee["achieved_rate"], linestyle="--", color="green", label=f"knee ({knee['offered_rate']:g}/s)"
+    )
+    axis.axhline(0.9 * knee["achieved_rate"], linestyle=":", color="red", label="90% of the knee")
+    axis.set(xlabel="seconds since the first put", ylabel="tickets per second",
+             title=f"overload: {overload['offered_rate']:g}/s offered")  # fmt: skip
+    axis.grid(visible=True, alpha=0.3)
+    axis.legend()

@@ -21,6 +21,7 @@ class ResourcePeaks:
     peak_rss_mb_by_service: dict[str, float] = field(default_factory=dict)
     peak_processes: int = 0
     mean_cpu_percent: float = 0.0
+    cpu_seconds_by_service: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -31,6 +32,9 @@ class ResourcePeaks:
             },
             "peak_processes": self.peak_processes,
             "mean_cpu_percent": round(self.mean_cpu_percent, 1),
+            "cpu_seconds_by_service": {
+                k: round(v, 2) for k, v in sorted(self.cpu_seconds_by_service.items())
+            },
         }
 
 
@@ -117,7 +121,7 @@ class ResourceSampler:
     def _sample(self) -> None:
         total_rss, cpu_used, cpu_rate, processes = 0.0, 0.0, 0.0, 0
         for service, pid in self._roots.items():
-            rss = 0.0
+            rss, service_cpu = 0.0, 0.0
             for process in _tree(pid, self._exclude):
                 try:
                     with process.oneshot():
@@ -128,8 +132,11 @@ class ResourceSampler:
                 processes += 1
                 used, rate = self._cpu(process, times.user + times.system, time.time())
                 cpu_used += used
+                service_cpu += used
                 cpu_rate += rate
             total_rss += rss
+            by_service = self.peaks.cpu_seconds_by_service
+            by_service[service] = by_service.get(service, 0.0) + service_cpu
             peak = self.peaks.peak_rss_mb_by_service
             peak[service] = max(peak.get(service, 0.0), rss)
         self.peaks.peak_rss_mb = max(self.peaks.peak_rss_mb, total_rss)

@@ -84,4 +84,7 @@ def run_level(
             on_progress=lambda done: on_progress(f"{target.name} {level.label}: {done}/{level.count} final"),
         )
     summary = RunSummary(target.name, level.rate, timings).as_json() | sampler.peaks.as_json()
-    return summary | {"backlog_at_start": backlog}
+    emulator_cpu = sampler.peaks.cpu_seconds_by_service.get("emulator", 0.0)
+    # The emulator's CPU (its Lambda workers included) per ticket: the cost the pipeline adds to the floor.
+    cpu_ms = round(1000 * emulator_cpu / level.count, 1)
+    return summary | {"backlog_at_start": backlog, "emulator_cpu_ms_per_ticket": cpu_ms}

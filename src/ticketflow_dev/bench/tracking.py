@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
 _PAGE = 1000
+# Executions described per poll, and at once: one DescribeExecution is a lookup by name, where a listing
+# reads (and sorts) every execution the emulator holds, so a poll's cost never grows with its history.
+DESCRIBE_PER_POLL = 400
+_DESCRIBE_THREADS = 8
 
 
 @dataclass(frozen=True)
@@ -26,26 +31,21 @@ class Execution:
     status: str
 
 
-def executions(
-    sfn: SFNClient, state_machine_arn: str, names: Collection[str], *, since: float
-) -> dict[str, Execution]:
-    """The executions named in `names`, paging newest first until a whole page started before `since`."""
-    found: dict[str, Execution] = {}
-    paging: dict[str, Any] = {}
-    while True:
-        page = sfn.list_executions(stateMachineArn=state_machine_arn, maxResults=_PAGE, **paging)
-        for execution in page["executions"]:
-            if execution["name"] in names:
-                stop = execution.get("stopDate")
-                found[execution["name"]] = Execution(
-                    execution["startDate"].timestamp(),
-                    stop.timestamp() if stop else None,
-                    execution["status"],
-                )
-        paging = {"nextToken": page["nextToken"]} if "nextToken" in page else {}
-        # The order is newest first only roughly (concurrent starts interleave), hence whole pages.
-        if not paging or all(e["startDate"].timestamp() < since for e in page["executions"]):
-            return found
+def executions(sfn: SFNClient, state_machine_arn: str, names: Sequence[str]) -> dict[str, Execution]:
+    """The executions named in `names` that exist, each described by name."""
+    prefix = state_machine_arn.replace(":stateMachine:", ":execution:", 1) + ":"
+
+    def describe(name: str) -> tuple[str, Execution | None]:
+        try:
+            execution = sfn.describe_execution(executionArn=prefix + name)
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return name, None
+        stop = execution.get("stopDate")
+        started = execution["startDate"].timestamp()
+        return name, Execution(started, stop.timestamp() if stop else None, execution["status"])
+
+    with ThreadPoolExecutor(_DESCRIBE_THREADS) as pool:
+        return {name: found for name, found in pool.map(describe, names) if found is not None}
 
 
 def running(sfn: SFNClient, state_machine_arn: str) -> int:
@@ -110,13 +110,16 @@ def follow(
 
     `finals=None` takes an execution's end as the ticket's final status (the floor has no table).
     """
-    since = min(s.put_at for s in submitted) - 1
-    names = {s.ticket_id for s in submitted}
+    order = [s.ticket_id for s in submitted]
+    names = set(order)
     done: dict[str, tuple[float, str]] = {}
     seen: dict[str, Execution] = {}
 
     def pending() -> set[str]:
-        seen.update(executions(sfn, state_machine_arn, names - seen.keys() | _running(seen), since=since))
+        # The earliest put first, a bounded number per poll: the times come from the execution, so a ticket
+        # described a poll late is timed just the same.
+        unended = [n for n in order if n not in seen or seen[n].stopped_at is None]
+        seen.update(executions(sfn, state_machine_arn, unended[:DESCRIBE_PER_POLL]))
         ended = {n: (e.stopped_at, e.status) for n, e in seen.items() if e.stopped_at is not None}
         if finals is None:
             done.update({n: (at, status) for n, (at, status) in ended.items() if at is not None})
@@ -126,7 +129,8 @@ def follow(
             failed = {n: v for n, v in ended.items() if v[1] in FAILED_EXECUTION_STATUSES and n not in done}
             done.update({n: (at, status) for n, (at, status) in failed.items() if at is not None})
         on_progress(len(done))
-        return names - done.keys()
+        # A ticket final in the table is followed until its execution is described too (its start).
+        return (names - done.keys()) | (names - seen.keys())
 
     with contextlib.suppress(WaitTimeoutError):  # the report counts what is still open as lost
         wait_until(pending, until=lambda left: not left, timeout=timeout, interval=1.0,
@@ -140,7 +144,3 @@ def follow(
         )
         for s in submitted
     ]
-
-
-def _running(seen: dict[str, Execution]) -> set[str]:
-    return {n for n, e in seen.items() if e.stopped_at is None}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -10,9 +12,12 @@ from rich.console import Console
 from rich.table import Table
 
 from ticketflow_dev.bench.runner import Level
-from ticketflow_dev.bench.session import run_bench
+from ticketflow_dev.bench.session import Extras, run_bench
 from ticketflow_dev.cli.common import console, deployed, fail, settings, step, write_report
+from ticketflow_dev.local.execution_history import compact_saved_executions
+from ticketflow_dev.local.service import Layout
 from ticketflow_dev.targets import stack_target
+from ticketflow_infra.settings import Settings
 
 
 def _levels(
@@ -56,59 +61,160 @@ def bench(
     timeout: Annotated[
         float, typer.Option(min=1, help="Seconds after the last put before an open ticket counts as lost.")
     ] = 300.0,
+    overload: Annotated[
+        float,
+        typer.Option(
+            min=0, help="With --sweep: then twice the knee it found for this many seconds (0: none)."
+        ),
+    ] = 0.0,
+    ageing: Annotated[
+        int,
+        typer.Option(
+            min=0, max=100_000, help="With --sweep: then this many tickets at the knee, and the knee again."
+        ),
+    ] = 0,
+    stop_after: Annotated[
+        bool,
+        typer.Option("--stop-after", help="Stop the local stack at the end: its time and state on disk."),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the report as JSON instead of a table.")
     ] = False,
 ) -> None:
     """Push generated tickets through the running local stack; measure latency, throughput, resources."""
+    if (overload or ageing) and sweep is None:
+        raise typer.BadParameter(
+            "the overload and the ageing run at the knee a sweep finds: add --sweep", param_hint="--sweep"
+        )
     current = settings()
     if current.profile != "local":
         fail("the benchmark drives the local stack; unset TICKETFLOW_PROFILE or set it to local")
+    processes = _stack_processes(current)
+    levels = _levels(
+        rate=rate, count=count, burst=burst, sweep=sweep, seconds=seconds, burst_count=burst_count
+    )
+    clients, outputs = deployed()
+    extras = Extras(overload_seconds=overload or None, ageing_tickets=ageing)
+    with step(f"benchmark: {', '.join(level.label for level in levels)}") as spinner:
+        everything = run_bench(
+            clients, outputs, levels, processes=processes, with_floor=floor, warmup=warmup,
+            timeout=timeout, extras=extras, on_progress=spinner.update,
+        )  # fmt: skip
+    results = [r for r in everything if r.get("role") != "skipped"]
+    skipped = [r["reason"] for r in everything if r.get("role") == "skipped"]
+    report = _report(current, results, swept=sweep is not None, stop_after=stop_after)
+    if skipped:
+        report["skipped"] = skipped
+    path = write_report(current, "bench", report)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        Console(width=max(console.width, 130)).print(_table(results))
+        for line in [*_extra_lines(results, report.get("stop")), *skipped]:
+            console.print(line)
+        console.print(f"report: {path}" + (f", plot: {report['plot']}" if "plot" in report else ""))
+    if skipped or any(result["lost"] for result in results):
+        raise typer.Exit(1)
+
+
+def _report(
+    current: Settings, results: list[dict[str, Any]], *, swept: bool, stop_after: bool
+) -> dict[str, Any]:
+    report: dict[str, Any] = {"levels": results} if swept else results[0]
+    if swept:
+        from ticketflow_dev.bench.plot import plot_sweep  # noqa: PLC0415 (matplotlib costs every command 1.4 s)
+
+        report["plot"] = str(plot_sweep(results, current.reports_dir / "bench.png"))
+    if stop_after:
+        with step("stopping the local stack (timed)"):
+            report["stop"] = _timed_stop(current)
+    return report
+
+
+def _stack_processes(current: Settings) -> dict[str, int]:
     processes = {s.name: s.pid for s in stack_target(current).status() if s.pid is not None}
     if "emulator" not in processes:
         fail(
             "no emulator process runs on this machine (the benchmark measures its CPU and memory): start"
             " the local stack with `ticketflow up`, then `ticketflow deploy`"
         )
-    levels = _levels(
-        rate=rate, count=count, burst=burst, sweep=sweep, seconds=seconds, burst_count=burst_count
-    )
-    clients, outputs = deployed()
-    with step(f"benchmark: {', '.join(level.label for level in levels)}") as spinner:
-        results = run_bench(
-            clients, outputs, levels, processes=processes, with_floor=floor, warmup=warmup, timeout=timeout,
-            on_progress=spinner.update,
-        )  # fmt: skip
-    report: dict[str, Any] = results[0] if sweep is None else {"levels": results}
-    if sweep is not None:
-        from ticketflow_dev.bench.plot import plot_sweep  # noqa: PLC0415 (matplotlib costs every command 1.4 s)
+    return processes
 
-        report["plot"] = str(plot_sweep(results, current.reports_dir / "bench.png"))
-    path = write_report(current, "bench", report)
-    if as_json:
-        typer.echo(json.dumps(report, indent=2, sort_keys=True))
-    else:
-        Console(width=max(console.width, 130)).print(_table(results))
-        console.print(f"report: {path}" + (f", plot: {report['plot']}" if "plot" in report else ""))
-    if any(result["lost"] for result in results):
-        raise typer.Exit(1)
+
+def _timed_stop(current: Settings) -> dict[str, Any]:
+    """How long `ticketflow down` takes now, what the emulator then holds on disk, and what compacting its
+    saved execution history leaves."""
+    target = stack_target(current)
+    began = time.monotonic()
+    target.down()
+    seconds = time.monotonic() - began
+    state = Layout.of(current).state / "emulator"
+    sizes = {p.name: p.stat().st_size for p in state.glob("*.json")} if state.is_dir() else {}
+    state_mb = round(sum(_tree_size(state)) / 2**20, 1)
+    began = time.monotonic()
+    compaction = compact_saved_executions(state)
+    return {
+        "down_seconds": round(seconds, 1),
+        "compaction": {
+            "seconds": round(time.monotonic() - began, 1),
+            "executions_kept": compaction.kept,
+            "executions_dropped": compaction.dropped,
+            "state_mb_after": round(sum(_tree_size(state)) / 2**20, 1),
+        },
+        "state_mb": state_mb,
+        "largest_state_files_mb": {
+            name: round(size / 2**20, 1) for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[:4]
+        },
+    }
+
+
+def _tree_size(folder: Path) -> list[int]:
+    return [p.stat().st_size for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+
+
+def _extra_lines(results: list[dict[str, Any]], stop: dict[str, Any] | None) -> list[str]:
+    lines = []
+    for r in results:
+        if r.get("role") == "overload":
+            b = r["backlog"]
+            lines.append(
+                f"overload {r['offered_rate']:g}/s (2x the knee {r['knee']['offered_rate']:g}/s,"
+                f" which carried {r['knee']['achieved_rate']:g}/s):"
+                f" goodput {b['goodput_while_offered']}/s while offered"
+                f" ({r['goodput_ratio_to_knee']} of the knee), drain {b['drain_rate']}/s"
+                f" ({r['drain_ratio_to_knee']}), lost {r['lost']}, peak RSS {r['peak_rss_mb']:.0f} MB,"
+                f" overtaken p99 {b['overtaken_p99_s']} s, max {b['overtaken_max_s']} s"
+            )
+        if r.get("role") == "aged":
+            lines.append(
+                f"aged: the knee's level again after the ageing load: p50 {r['latency_ms']['p50']:.0f} ms,"
+                f" {r['p50_ratio_to_fresh']}x the fresh stack's; peak RSS {r['peak_rss_mb']:.0f} MB"
+            )
+    if stop is not None:
+        lines.append(
+            f"ticketflow down: {stop['down_seconds']} s; emulator state on disk {stop['state_mb']} MB"
+        )
+    return lines
 
 
 def _table(results: list[dict[str, Any]]) -> Table:
     table = Table(title="ticketflow bench: put → final status, ms (floor: same shape, no-op handlers)")
-    columns = ("offered", "achieved", "lost", "p50", "p95", "p99", "max", "floor p50", "floor p95", "ratio",
-               "RSS MB", "CPU %")  # fmt: skip
+    columns = ("level", "offered", "achieved", "lost", "p50", "p95", "p99", "max", "floor p50", "floor p95",
+               "ratio", "CPU ms/t", "floor CPU", "RSS MB", "CPU %")  # fmt: skip
     for column in columns:
         table.add_column(column, justify="right")
     for r in results:
         latency, floor = r["latency_ms"], r.get("floor")
         table.add_row(
+            r.get("role", ""),
             "burst" if r["offered_rate"] is None else f"{r['offered_rate']:g}/s",
             f"{r['achieved_rate']:.1f}/s",
             f"{r['lost']}/{r['count']}",
             *(f"{latency[key]:.0f}" for key in ("p50", "p95", "p99", "max")),
             *((f"{floor['latency_ms'][key]:.0f}" for key in ("p50", "p95")) if floor else ("-", "-")),
             f"{r['ratio_to_floor']['p50']}" if floor else "-",
+            f"{r['emulator_cpu_ms_per_ticket']:.1f}",
+            f"{floor['emulator_cpu_ms_per_ticket']:.1f}" if floor else "-",
             f"{r['peak_rss_mb']:.0f}",
             f"{r['peak_cpu_percent']:.0f}",
         )
