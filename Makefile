@@ -128,7 +128,8 @@ bench-etl: install ## Benchmark the ETL: archive 10,000 generated tickets, load 
 	$(BIN)/python tools/bench_etl.py
 
 BENCH_ARGS ?= --sweep 10,20,30,40,50 --seconds 60 --burst-count 1000 --overload 60 --ageing 20000 --stop-after
-bench: install ## Load benchmark on the running stack: a sweep to 50/s and a 1,000 burst next to the floor, 2x the knee for 60 s, 20,000 more tickets and the knee again, then a timed stop; table, .ticketflow/reports/bench.{json,png}
+bench: install ## Load benchmark on a freshly reset local stack (ticketflow reset: its emulator state is dropped): a sweep to 50/s and a 1,000 burst next to the floor, 2x the knee for 60 s, 20,000 more tickets and the knee again, then a timed stop; table, .ticketflow/reports/bench.{json,png}
+	$(TICKETFLOW) reset
 	$(TICKETFLOW) bench $(BENCH_ARGS)
 
 bench-dev-loop: install ## Benchmark the dev loop on the running stack: deploy, edit → result, first ticket after a deploy

@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import Ki
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ticketflow import composition
+from ticketflow.admission import NoCapacityError
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow.entry_point import EntryPoint
 from ticketflow.ingest import ADMISSION_WAIT_SECONDS, START_CONCURRENCY, Intake, IntakeResult, Outcome
@@ -36,9 +37,16 @@ def _trigger() -> Trigger:
     return Trigger(composition.intake(env), composition.dead_letter_queue(env))
 
 
-class DeadLetterQueueRefusedError(RuntimeError):
-    def __init__(self, records: int) -> None:
-        super().__init__(f"the dead-letter queue refused the letters of {records} record(s); batch retried")
+class BatchRetriedError(RuntimeError):
+    """Some records were left unfinished: the whole batch is failed so the mapping delivers it again."""
+
+    def __init__(self, failures: list[BaseException]) -> None:
+        refused = sum(isinstance(error, BotoCoreError | ClientError) for error in failures)
+        waiting = sum(isinstance(error, NoCapacityError) for error in failures)
+        super().__init__(
+            f"the dead-letter queue refused the letters of {refused} record(s), {waiting} record(s) found no "
+            f"execution slot before the batch's deadline; batch retried"
+        )
 
 
 def failure_reason(error: BotoCoreError | ClientError) -> str:
@@ -83,7 +91,7 @@ def accept(record: KinesisStreamRecord, trigger: Trigger, deadline: float = math
 
 
 def handle(event: dict[str, Any], trigger: Trigger) -> dict[str, Any]:
-    # Records still waiting for admission then are reported failed: the mapping hands them on again.
+    # Records still waiting for admission then fail the batch: the mapping hands it on again.
     deadline = time.monotonic() + ADMISSION_WAIT_SECONDS
 
     async def record_handler(record: KinesisStreamRecord) -> str:
@@ -94,13 +102,13 @@ def handle(event: dict[str, Any], trigger: Trigger) -> dict[str, Any]:
 
     with processor(records=event.get("Records", []), handler=record_handler):
         results = processor.async_process()
-    refused = [info[1] for info in processor.exceptions if isinstance(info[1], BotoCoreError | ClientError)]
-    if refused:
-        # The dead-letter queue refused a letter (`accept` handles every other AWS error): fail the batch,
-        # so the mapping delivers it again (AWS bisects it; re-deliveries start nothing twice). A partial
-        # response would do on AWS, but MiniStack's Kinesis mapping (1.5.33) skips a batch's reported
-        # failures, and the record would be lost.
-        raise DeadLetterQueueRefusedError(len(refused)) from refused[0]
+    failures = [info[1] for info in processor.exceptions if info[1] is not None]
+    if failures:
+        # A record left unfinished (the dead-letter queue refused its letter, or no execution slot freed
+        # before the batch's deadline) fails the whole batch, so the mapping delivers it again (AWS bisects
+        # it; re-deliveries start nothing twice). A partial response would do on AWS, but MiniStack's
+        # Kinesis mapping (1.5.33) advances past a batch's reported failures, and the records would be lost.
+        raise BatchRetriedError(failures) from failures[0]
     response: dict[str, Any] = dict(processor.response())
     outcomes = [result for status, result, _ in results if status == "success"]
     logger.info(

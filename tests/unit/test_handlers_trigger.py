@@ -1,6 +1,7 @@
 """TriggerSFN end to end on a Kinesis event: started, already started and rejected records succeed; a record
 whose handling still fails after the clients' retries is dead-lettered whole, and reported in
-batchItemFailures only when the dead-letter queue fails too."""
+the whole batch failed (the mapping delivers it again) when the dead-letter queue fails too, or when a record
+finds no execution slot in time."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from botocore.stub import ANY, Stubber
 from tests.event_files import KINESIS_BATCH, TICKET_SUBMITTED, kinesis_event, load_event
 from tests.unit.fakes import QUEUE_URL, FakeSqs
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
+from ticketflow.admission import Admission
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow.entry_point import EntryPoint
 from ticketflow.ingest import Intake
@@ -303,9 +305,28 @@ def test_the_batch_fails_when_the_dead_letter_queue_refuses_a_letter(
 
     # WHEN / THEN the invocation fails as a whole, so the mapping delivers the batch again (a partial
     # response is skipped by MiniStack's mapping); a re-delivery of the good record starts nothing twice
-    with pytest.raises(trigger.DeadLetterQueueRefusedError, match="refused the letters of 1 record"):
+    with pytest.raises(trigger.BatchRetriedError, match="refused the letters of 1 record"):
         entry(event, lambda_context)
     assert sorted(sfn.names) == ["TKT-20250115-0001", "TKT-20250115-0002"]
+
+
+def test_the_batch_fails_when_a_record_finds_no_execution_slot_in_time(
+    lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN room for two executions, one held by a ticket that never finishes, and no time to wait
+    monkeypatch.setattr(trigger, "ADMISSION_WAIT_SECONDS", 0)
+    admission = Admission(2, lambda _: set(), poll_seconds=0.0)
+    admission.admit("TKT-20250115-0009", deadline=float("inf"))
+    sfn = FakeSfn()
+    entry, sqs = _wire(Intake(sfn, STATE_MACHINE_ARN, FakeStore(), admission=admission))  # type: ignore[arg-type]
+    event = kinesis_event(_ticket("TKT-20250115-0001"), _ticket("TKT-20250115-0002"))
+
+    # WHEN / THEN the invocation fails as a whole (MiniStack's mapping would skip a reported failure), so
+    # the waiting record comes again; one started, nothing was dead-lettered
+    with pytest.raises(trigger.BatchRetriedError, match=r"1 record\(s\) found no execution slot"):
+        entry(event, lambda_context)
+    assert len(sfn.names) == 1
+    assert sqs.sent == []
 
 
 def test_records_that_are_not_json_are_rejected_without_a_write(

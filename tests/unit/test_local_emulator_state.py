@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from ticketflow_dev.local import emulator as emulator_module
 from ticketflow_dev.local.emulator import EmulatorService
 from ticketflow_dev.local.emulator_state import SavedState, last_save, record_save, save_progress
+from ticketflow_dev.local.execution_history import STATE_FILE, compact_saved_executions
 from ticketflow_infra.settings import Settings
 
 
@@ -97,3 +101,39 @@ def test_an_emulator_killed_mid_save_lost_its_state(emulator: EmulatorService) -
     crash = emulator.crash(4242, started)
     assert crash.lost_state
     assert "empty (never saved)" in crash.summary
+
+
+def test_a_clean_stop_bounds_the_saved_execution_history_before_recording_the_save(
+    emulator: EmulatorService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a saved Step Functions state with three finished executions, and room for two
+    monkeypatch.setattr(
+        emulator_module, "compact_saved_executions", partial(compact_saved_executions, keep=2)
+    )
+    executions = {
+        f"000000000000\x00us-east-1\x00'{name}'": {"status": "SUCCEEDED", "stopDate": stop, "events": []}
+        for name, stop in [
+            ("a", "2026-12-01T10:00:00Z"),
+            ("b", "2026-12-01T11:00:00Z"),
+            ("c", "2026-12-01T12:00:00Z"),
+        ]
+    }
+    saved = {
+        "__ministack_format__": 2,
+        "payload": {"executions": {"__account_region_scoped__": True, "data": executions}},
+    }
+    emulator.state_dir.mkdir(parents=True)
+    (emulator.state_dir / STATE_FILE).write_text(json.dumps(saved), encoding="utf-8")
+    lines: list[str] = []
+
+    # WHEN the emulator has stopped cleanly
+    emulator.after_clean_stop(lines.append)
+
+    # THEN the oldest execution is gone, the user is told, and the record describes the compacted file
+    kept = json.loads((emulator.state_dir / STATE_FILE).read_text(encoding="utf-8"))["payload"]["executions"][
+        "data"
+    ]
+    assert sorted(key.rsplit("\x00", 1)[1] for key in kept) == ["'b'", "'c'"]
+    assert any("dropped 1 older" in line for line in lines)
+    assert last_save(emulator.saved_record) is not None
+    assert SavedState.of(emulator.state_dir).bytes == (emulator.state_dir / STATE_FILE).stat().st_size

@@ -14,7 +14,6 @@ from rich.table import Table
 from ticketflow_dev.bench.runner import Level
 from ticketflow_dev.bench.session import Extras, run_bench
 from ticketflow_dev.cli.common import console, deployed, fail, settings, step, write_report
-from ticketflow_dev.local.execution_history import compact_saved_executions
 from ticketflow_dev.local.service import Layout
 from ticketflow_dev.targets import stack_target
 from ticketflow_infra.settings import Settings
@@ -142,26 +141,17 @@ def _stack_processes(current: Settings) -> dict[str, int]:
 
 
 def _timed_stop(current: Settings) -> dict[str, Any]:
-    """How long `ticketflow down` takes now, what the emulator then holds on disk, and what compacting its
-    saved execution history leaves."""
+    """How long `ticketflow down` takes now (its save, and the compaction of the saved execution history
+    that follows it), and what the emulator then holds on disk."""
     target = stack_target(current)
     began = time.monotonic()
     target.down()
     seconds = time.monotonic() - began
     state = Layout.of(current).state / "emulator"
     sizes = {p.name: p.stat().st_size for p in state.glob("*.json")} if state.is_dir() else {}
-    state_mb = round(sum(_tree_size(state)) / 2**20, 1)
-    began = time.monotonic()
-    compaction = compact_saved_executions(state)
     return {
         "down_seconds": round(seconds, 1),
-        "compaction": {
-            "seconds": round(time.monotonic() - began, 1),
-            "executions_kept": compaction.kept,
-            "executions_dropped": compaction.dropped,
-            "state_mb_after": round(sum(_tree_size(state)) / 2**20, 1),
-        },
-        "state_mb": state_mb,
+        "state_mb": round(sum(_tree_size(state)) / 2**20, 1),
         "largest_state_files_mb": {
             name: round(size / 2**20, 1) for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[:4]
         },
