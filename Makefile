@@ -74,7 +74,7 @@ test-e2e: install $(STAMPS)/chromium ## The stack deployed into the emulator, dr
 	$(BIN)/pytest -m e2e
 
 test-faults: install ## The proofs under injected faults: 200 tickets with fake_bedrock failing 30%, 300 under AWS API faults (in `make test` too)
-	$(BIN)/pytest tests/e2e/test_faults.py tests/e2e/test_aws_faults.py
+	$(BIN)/pytest tests/e2e/test_faults.py tests/e2e/test_under_aws_faults.py
 
 check: lint types imports ## Lint, type-check and check the import contracts of runtime, tooling, infra and tests
 
