@@ -29,7 +29,7 @@ from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
 
 from ticketflow.model import Priority, ProcessedTicket, Sentiment
-from ticketflow_dev.aws import client_kwargs
+from ticketflow_dev.aws import client_kwargs, remove_bucket
 from ticketflow_infra.settings import Settings
 
 PREFIX = "tickets/"
@@ -82,14 +82,6 @@ def archived_count(s3: Any, bucket: str) -> int | None:
         return None
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=PREFIX)
     return sum(int(page.get("KeyCount", 0)) for page in pages)
-
-
-def empty_bucket(s3: Any, bucket: str) -> None:
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-    s3.delete_bucket(Bucket=bucket)
 
 
 def say(text: str) -> None:
@@ -160,7 +152,7 @@ def main() -> None:
             bench_once(settings, etl_s3, bucket, args.workers, processes)
     finally:
         if not args.bucket:
-            empty_bucket(s3, bucket)
+            remove_bucket(s3, bucket)
 
 
 if __name__ == "__main__":

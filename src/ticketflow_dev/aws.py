@@ -39,3 +39,12 @@ class Clients:
             factory: Any = self._session.client  # the service is only known at run time
             self._clients[service] = factory(service, **self._kwargs)
         return self._clients[service]
+
+
+def remove_bucket(s3: Any, bucket: str) -> None:
+    """Delete `bucket` and every object in it (S3 refuses to delete a bucket that is not empty)."""
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+    s3.delete_bucket(Bucket=bucket)

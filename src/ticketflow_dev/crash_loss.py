@@ -105,12 +105,3 @@ def orphaned_asset_buckets(clients: Clients, region: str) -> list[str]:
     suffix = f"-assets-{LOCAL_ACCOUNT}-{region}"
     names = [bucket["Name"] for bucket in clients("s3").list_buckets().get("Buckets", [])]
     return [name for name in names if name.startswith("cdk-") and name.endswith(suffix)]
-
-
-def remove_bucket(s3: Any, bucket: str) -> None:
-    """Delete `bucket` and every object in it (the deploy uploads the assets again)."""
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-    s3.delete_bucket(Bucket=bucket)

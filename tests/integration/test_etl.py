@@ -27,7 +27,7 @@ from ticketflow_etl.warehouse import LoadBatch
 from typer.testing import CliRunner
 
 from ticketflow.model import Priority, ProcessedTicket, Sentiment
-from ticketflow_dev.aws import client_kwargs
+from ticketflow_dev.aws import client_kwargs, remove_bucket
 from ticketflow_dev.cli.etl import etl_command
 
 if TYPE_CHECKING:
@@ -75,11 +75,7 @@ def bucket(s3: Any) -> Iterator[str]:
     try:
         yield name
     finally:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
-            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-            if keys:
-                s3.delete_objects(Bucket=name, Delete={"Objects": keys})
-        s3.delete_bucket(Bucket=name)
+        remove_bucket(s3, name)
 
 
 @pytest.fixture
