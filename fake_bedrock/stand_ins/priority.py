@@ -18,15 +18,18 @@ import re
 from dataclasses import dataclass
 
 # Instructions aimed at the model rather than at support: dropped before the rules read the text.
-_INJECTION = re.compile(
+INSTRUCTION_SENTENCE = (
     r"[^.!?\n]*\b(?:ignore|disregard|forget|override)\b[^.!?\n]*\b(?:instructions?|rules?|prompts?|guidelines)\b"
     r"[^.!?\n]*[.!?]?"
     r"|[^.!?\n]*\b(?:set|change|mark|make|classify|escalate)\b[^.!?\n]{0,40}\bpriority\b[^.!?\n]*[.!?]?"
     r"|[^.!?\n]*\bpriority\s*(?:=|:|to|as|must be|should be)\s*(?:critical|high|urgent|p0|p1)\b"
     r"[^.!?\n]*[.!?]?"
-    r"|[^.!?\n]*\b(?:you are now|act as|system prompt|new instructions)\b[^.!?\n]*[.!?]?",
-    re.IGNORECASE,
+    r"|[^.!?\n]*\b(?:you are now|act as|system prompt|new instructions)\b[^.!?\n]*[.!?]?"
 )
+# Every alternative starts with [^.!?\n]*, so a match can only begin where a sentence does. Saying so
+# (the look-behind) spares the engine a failed attempt at every other position: without it, stripping
+# was quadratic in a sentence's length and most of fake_bedrock's CPU per ticket (4.7 ms against 0.15).
+_INJECTION = re.compile(r"(?<![^.!?\n])(?:" + INSTRUCTION_SENTENCE + ")", re.IGNORECASE)
 
 _FAMILIES: dict[str, re.Pattern[str]] = {
     "security incident": re.compile(
