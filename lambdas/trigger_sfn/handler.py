@@ -18,7 +18,16 @@ from ticketflow import composition
 from ticketflow.admission import NoCapacityError
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow.entry_point import EntryPoint
-from ticketflow.ingest import ADMISSION_WAIT_SECONDS, START_CONCURRENCY, Intake, IntakeResult, Outcome
+from ticketflow.ingest import (
+    ADMISSION_WAIT_SECONDS,
+    START_CONCURRENCY,
+    Arrived,
+    Intake,
+    IntakeResult,
+    Outcome,
+    Parsed,
+    parse_record,
+)
 
 logger = Logger()
 processor = AsyncBatchProcessor(event_type=EventType.KinesisDataStreams)
@@ -56,14 +65,19 @@ def failure_reason(error: BotoCoreError | ClientError) -> str:
     return type(error).__name__
 
 
-def accept(record: KinesisStreamRecord, trigger: Trigger, deadline: float = math.inf) -> IntakeResult:
-    data = record.kinesis.data_as_bytes()
+def accept(
+    record: KinesisStreamRecord, parsed: Parsed, trigger: Trigger, deadline: float = math.inf
+) -> IntakeResult:
     try:
-        result = trigger.intake.accept(data, deadline=deadline)
+        result = trigger.intake.accept(parsed, deadline=deadline)
     except (BotoCoreError, ClientError) as error:
         # The clients' own retries are spent: park the record whole rather than hold up the shard.
         # If the queue fails too, the error propagates and the mapping retries the record.
-        reason, sequence_number = failure_reason(error), record.kinesis.sequence_number
+        reason, sequence_number, data = (
+            failure_reason(error),
+            record.kinesis.sequence_number,
+            record.kinesis.data_as_bytes(),
+        )
         trigger.dead_letters.send(DeadLetter.of(record.kinesis.partition_key, sequence_number, data, reason))
         # Not logger.exception: the traceback would carry the message, which may echo ticket data.
         logger.error("record dead-lettered", sequence_number=sequence_number, reason=reason)  # noqa: TRY400
@@ -93,14 +107,20 @@ def accept(record: KinesisStreamRecord, trigger: Trigger, deadline: float = math
 def handle(event: dict[str, Any], trigger: Trigger) -> dict[str, Any]:
     # Records still waiting for admission then fail the batch: the mapping hands it on again.
     deadline = time.monotonic() + ADMISSION_WAIT_SECONDS
+    records = event.get("Records", [])
+    parsed = trigger.intake.receive(
+        [parse_record(KinesisStreamRecord(r).kinesis.data_as_bytes()) for r in records]
+    )
+    by_sequence = {r["kinesis"]["sequenceNumber"]: p for r, p in zip(records, parsed, strict=True)}
 
     async def record_handler(record: KinesisStreamRecord) -> str:
         # boto3 blocks: each record runs on a thread of its own, so a batch starts its executions at once.
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(_STARTERS, accept, record, trigger, deadline)
+        mine = by_sequence[record.kinesis.sequence_number]
+        result = await loop.run_in_executor(_STARTERS, accept, record, mine, trigger, deadline)
         return result.outcome.value
 
-    with processor(records=event.get("Records", []), handler=record_handler):
+    with processor(records=records, handler=record_handler):
         results = processor.async_process()
     failures = [info[1] for info in processor.exceptions if info[1] is not None]
     if failures:
@@ -113,7 +133,8 @@ def handle(event: dict[str, Any], trigger: Trigger) -> dict[str, Any]:
     outcomes = [result for status, result, _ in results if status == "success"]
     logger.info(
         "batch done",
-        records=len(event.get("Records", [])),
+        records=len(records),
+        received_together=sum(isinstance(p, Arrived) and p.recorded for p in parsed),
         started=outcomes.count(Outcome.STARTED.value),
         already_started=outcomes.count(Outcome.ALREADY_STARTED.value),
         rejected=outcomes.count(Outcome.REJECTED.value),

@@ -1,8 +1,10 @@
 """Ingest: a Kinesis record becomes one Step Functions execution, or a rejection with its reason.
 
 Bad input is never retried: it is recorded (REJECTED, with its reason) and the batch goes on. A ticket is
-recorded RECEIVED before its execution starts; a re-delivery (same id, same content) starts nothing new,
-and another ticket reusing an id is REJECTED beside the first. Failures worth retrying propagate.
+recorded RECEIVED before its execution starts, a batch's tickets in one write when they are all new (the
+usual case: one call instead of one each), otherwise each on its own; a re-delivery (same id, same content)
+starts nothing new, and another ticket reusing an id is REJECTED beside the first. Failures worth retrying
+propagate.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -53,6 +56,25 @@ class InvalidTicketError(ValueError):
         self.ticket_id = ticket_id
 
 
+@dataclass(frozen=True)
+class Arrived:
+    """A valid ticket of a batch, and whether the batch's shared write already recorded it RECEIVED."""
+
+    ticket: TicketSubmitted
+    recorded: bool = False
+
+
+# A batch's record after parsing: a ticket, or the reason it is not one.
+Parsed = Arrived | InvalidTicketError
+
+
+def parse_record(data: bytes) -> Parsed:
+    try:
+        return Arrived(parse_ticket(data))
+    except InvalidTicketError as error:
+        return error
+
+
 def parse_ticket(data: bytes) -> TicketSubmitted:
     """The validated ticket, or InvalidTicketError with a reason a person can act on."""
     try:
@@ -93,15 +115,27 @@ class Intake:
         self._store = store
         self._admission = admission
 
-    def accept(self, data: bytes, *, deadline: float = math.inf) -> IntakeResult:
+    def receive(self, batch: Sequence[Parsed]) -> list[Parsed]:
+        """Records the batch's tickets RECEIVED in one write (a transaction a hundred) where all are new: each
+        comes back `recorded`. One ticket alone, or a transaction that failed, leaves `accept` to write them
+        one by one, which also tells a re-delivery from another ticket reusing the id."""
+        tickets = [parsed.ticket for parsed in batch if isinstance(parsed, Arrived)]
+        if len(tickets) < 2:
+            return list(batch)
+        written = iter(self._store.record_all_received(tickets))
+        return [
+            Arrived(parsed.ticket, next(written)) if isinstance(parsed, Arrived) else parsed
+            for parsed in batch
+        ]
+
+    def accept(self, parsed: Parsed, *, deadline: float = math.inf) -> IntakeResult:
         """`deadline` (the admission's clock) bounds the wait for a slot; past it NoCapacityError."""
-        try:
-            ticket = parse_ticket(data)
-        except InvalidTicketError as error:
-            if error.ticket_id is not None:
-                self._store.record_rejection(error.ticket_id, error.reason)
-            return IntakeResult(Outcome.REJECTED, error.ticket_id, error.reason)
-        if self._store.record_received(ticket) is Arrival.DIFFERENT_TICKET:
+        if isinstance(parsed, InvalidTicketError):
+            if parsed.ticket_id is not None:
+                self._store.record_rejection(parsed.ticket_id, parsed.reason)
+            return IntakeResult(Outcome.REJECTED, parsed.ticket_id, parsed.reason)
+        ticket = parsed.ticket
+        if not parsed.recorded and self._store.record_received(ticket) is Arrival.DIFFERENT_TICKET:
             self._store.record_duplicate(ticket)
             return IntakeResult(Outcome.REJECTED, ticket.ticket_id, DUPLICATE_REASON)
         if self._admission is None:

@@ -13,15 +13,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ticketflow.model import TicketSubmitted
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-# BatchGetItem's limit of keys per call.
+# BatchGetItem's limit of keys per call, and TransactWriteItems' of actions.
 _BATCH_GET_KEYS = 100
+_TRANSACT_ITEMS = 100
 STATUS_INDEX = "by-status"  # partition key `status`, sort key `status_at`
 DUPLICATE_REASON = "duplicate ticket id"
 
@@ -60,6 +61,8 @@ def duplicate_key(ticket_id: str, digest: str) -> str:
 class TicketStore(Protocol):
     def record_received(self, ticket: TicketSubmitted) -> Arrival: ...
 
+    def record_all_received(self, tickets: Sequence[TicketSubmitted]) -> list[bool]: ...
+
     def record_duplicate(self, ticket: TicketSubmitted) -> None: ...
 
     def record_rejection(self, ticket_id: str, reason: str) -> None: ...
@@ -93,6 +96,16 @@ def _status_item(key: str, status: Status, reason: str | None = None) -> dict[st
     return item
 
 
+def _received_item(ticket: TicketSubmitted, digest: str) -> dict[str, Any]:
+    issue = ticket.data.product_issue_information
+    return _status_item(ticket.ticket_id, Status.RECEIVED) | {
+        "content_hash": {"S": digest},
+        "submitted_at": {"S": ticket.submitted_at.isoformat()},
+        "product": {"S": issue.product},
+        "issue_type": {"S": issue.issue_type},
+    }
+
+
 Condition = dict[str, Any]
 NEW_ITEM: Condition = {"ConditionExpression": "attribute_not_exists(ticket_id)"}
 # A valid ticket may take the place of invalid input that only borrowed its id (REJECTED, no hash).
@@ -111,20 +124,38 @@ class DynamoTicketStore:
 
     def record_received(self, ticket: TicketSubmitted) -> Arrival:
         digest = content_hash(ticket)
-        issue = ticket.data.product_issue_information
-        item = _status_item(ticket.ticket_id, Status.RECEIVED) | {
-            "content_hash": {"S": digest},
-            "submitted_at": {"S": ticket.submitted_at.isoformat()},
-            "product": {"S": issue.product},
-            "issue_type": {"S": issue.issue_type},
-        }
-        if self._put_new(item, RECEIVABLE):
+        if self._put_new(_received_item(ticket, digest), RECEIVABLE):
             return Arrival.NEW
         existing = self._client.get_item(
             TableName=self._table_name, Key={"ticket_id": {"S": ticket.ticket_id}}, ConsistentRead=True
         ).get("Item", {})
         same = existing.get("content_hash", {}).get("S") == digest
         return Arrival.SAME_TICKET if same else Arrival.DIFFERENT_TICKET
+
+    def record_all_received(self, tickets: Sequence[TicketSubmitted]) -> list[bool]:
+        """RECEIVED for new tickets, one transaction a hundred: whether each was written. A transaction writes
+        all its tickets or none (one was there already, an id came twice, the call failed); `record_received`
+        then sorts those out one by one, so a failure here is never an error."""
+        written: list[bool] = []
+        for start in range(0, len(tickets), _TRANSACT_ITEMS):
+            chunk = tickets[start : start + _TRANSACT_ITEMS]
+            puts: list[Any] = [
+                {
+                    "Put": {
+                        "TableName": self._table_name,
+                        "Item": _received_item(t, content_hash(t)),
+                        **RECEIVABLE,
+                    }
+                }
+                for t in chunk
+            ]
+            try:
+                self._client.transact_write_items(TransactItems=puts)
+            except (BotoCoreError, ClientError):
+                written += [False] * len(chunk)
+            else:
+                written += [True] * len(chunk)
+        return written
 
     def record_duplicate(self, ticket: TicketSubmitted) -> None:
         digest = content_hash(ticket)

@@ -6,6 +6,7 @@ finds no execution slot in time."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -101,11 +102,20 @@ class FakeStore:
         self.received: list[str] = []
         self.duplicates: list[str] = []
         self.rejected: list[str] = []
+        self.together = 0  # shared writes that recorded a batch
         self._arrivals = arrivals or {}
 
     def record_received(self, ticket: TicketSubmitted) -> Arrival:
         self.received.append(ticket.ticket_id)
         return self._arrivals.get(ticket.ticket_id, Arrival.NEW)
+
+    def record_all_received(self, tickets: Sequence[TicketSubmitted]) -> list[bool]:
+        """Like one transaction: all written while every ticket is new, else none."""
+        new = all(self._arrivals.get(t.ticket_id, Arrival.NEW) is Arrival.NEW for t in tickets)
+        if new:
+            self.received += [t.ticket_id for t in tickets]
+            self.together += 1
+        return [new] * len(tickets)
 
     def record_duplicate(self, ticket: TicketSubmitted) -> None:
         self.duplicates.append(ticket.ticket_id)
@@ -151,8 +161,10 @@ def test_the_canonical_batch_starts_one_execution_per_ticket(
     # WHEN the function handles it
     response = entry(load_event(KINESIS_BATCH), lambda_context)
 
-    # THEN each ticket was recorded RECEIVED and got one execution named after it; no failures, no letters
+    # THEN both tickets were recorded RECEIVED in one write, each got one execution named after it; no
+    # failures, no letters
     assert sorted(store.received) == ["TKT-20250115-0042", "TKT-20250115-0043"]
+    assert store.together == 1
     assert sorted(sfn.names) == ["TKT-20250115-0042", "TKT-20250115-0043"]
     assert response == {"batchItemFailures": []}
     assert sqs.sent == []

@@ -13,7 +13,7 @@ from botocore.stub import ANY, Stubber
 
 from tests.event_files import TICKET_SUBMITTED, load_event
 from ticketflow.admission import Admission, NoCapacityError
-from ticketflow.ingest import Intake, InvalidTicketError, Outcome, parse_ticket
+from ticketflow.ingest import Arrived, Intake, InvalidTicketError, Outcome, parse_record, parse_ticket
 from ticketflow.model import TicketSubmitted
 from ticketflow.ticket_store import DUPLICATE_REASON, Arrival
 
@@ -36,6 +36,11 @@ class RecordingStore:
     def record_received(self, ticket: TicketSubmitted) -> Arrival:
         self.calls.append(("received", ticket.ticket_id))
         return self.arrival
+
+    def record_all_received(self, tickets: Sequence[TicketSubmitted]) -> list[bool]:
+        """Like one transaction: all written while every ticket is new, else none."""
+        self.calls.extend(("received together", t.ticket_id) for t in tickets)
+        return [self.arrival is Arrival.NEW] * len(tickets)
 
     def record_duplicate(self, ticket: TicketSubmitted) -> None:
         self.calls.append(("duplicate", ticket.ticket_id))
@@ -65,7 +70,9 @@ def test_a_valid_ticket_starts_an_execution_named_after_it(sfn_client: SFNClient
         stubber.add_response("start_execution", _started(TICKET_ID), expected)
 
         # WHEN the record is accepted
-        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(
+            parse_record(_bytes(load_event(TICKET_SUBMITTED)))
+        )
 
         # THEN one execution was started after the ticket was recorded RECEIVED, and nothing was rejected
         stubber.assert_no_pending_responses()
@@ -87,7 +94,7 @@ def test_the_execution_input_is_the_validated_event() -> None:
     event = load_event(TICKET_SUBMITTED)
 
     # WHEN the ticket is accepted
-    Intake(Sfn(), STATE_MACHINE_ARN, RecordingStore()).accept(_bytes(event))  # type: ignore[arg-type]
+    Intake(Sfn(), STATE_MACHINE_ARN, RecordingStore()).accept(parse_record(_bytes(event)))  # type: ignore[arg-type]
 
     # THEN the state machine's input is the event in its wire shape
     assert json.loads(calls[0]["input"]) == event
@@ -100,7 +107,9 @@ def test_an_existing_execution_counts_as_already_started(sfn_client: SFNClient) 
         stubber.add_client_error("start_execution", "ExecutionAlreadyExists", "Execution Already Exists", 400)
 
         # WHEN it is accepted
-        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(
+            parse_record(_bytes(load_event(TICKET_SUBMITTED)))
+        )
 
         # THEN the start was still asked for (a re-delivery after a failed start must start it)
         stubber.assert_no_pending_responses()
@@ -118,7 +127,9 @@ def test_a_redelivery_whose_start_had_failed_starts_now(sfn_client: SFNClient) -
         stubber.add_response("start_execution", _started(TICKET_ID), expected)
 
         # WHEN it is accepted
-        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(
+            parse_record(_bytes(load_event(TICKET_SUBMITTED)))
+        )
 
         # THEN its execution starts
         stubber.assert_no_pending_responses()
@@ -131,7 +142,9 @@ def test_another_ticket_reusing_an_id_is_rejected_as_a_duplicate(sfn_client: SFN
 
     # WHEN it is accepted
     with Stubber(sfn_client) as stubber:
-        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(
+            parse_record(_bytes(load_event(TICKET_SUBMITTED)))
+        )
 
         # THEN nothing starts; the duplicate is recorded (beside the original) and the reason says why
         stubber.assert_no_pending_responses()
@@ -153,7 +166,7 @@ def test_a_failed_store_write_propagates_before_anything_starts() -> None:
 
     # WHEN / THEN the error reaches the caller (who dead-letters the record); Step Functions is never touched
     with pytest.raises(ClientError, match="InternalServerError"):
-        Intake(None, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))  # type: ignore[arg-type]
+        Intake(None, STATE_MACHINE_ARN, store).accept(parse_record(_bytes(load_event(TICKET_SUBMITTED))))  # type: ignore[arg-type]
     assert store.calls == [("received", TICKET_ID)]
 
 
@@ -166,7 +179,9 @@ def test_a_throttled_start_propagates_for_a_retry(sfn_client: SFNClient) -> None
         # WHEN / THEN the error reaches the caller (the trigger dead-letters the record); the ticket stays
         # RECEIVED, nothing is rejected
         with pytest.raises(ClientError, match="ThrottlingException"):
-            Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(load_event(TICKET_SUBMITTED)))
+            Intake(sfn_client, STATE_MACHINE_ARN, store).accept(
+                parse_record(_bytes(load_event(TICKET_SUBMITTED)))
+            )
     assert store.calls == [("received", TICKET_ID)]
 
 
@@ -178,7 +193,7 @@ def test_an_invalid_ticket_with_a_known_id_is_recorded_as_rejected(sfn_client: S
 
     # WHEN it is accepted
     with Stubber(sfn_client):
-        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(_bytes(event))
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(parse_record(_bytes(event)))
 
     # THEN rejected, stored under its id with a reason naming the field but not its value; never RECEIVED
     assert result.outcome is Outcome.REJECTED
@@ -196,7 +211,7 @@ def test_an_invalid_ticket_without_a_usable_id_is_rejected_but_not_stored() -> N
     store = RecordingStore()
 
     # WHEN it is accepted (the Step Functions client is never touched)
-    result = Intake(None, STATE_MACHINE_ARN, store).accept(_bytes(event))  # type: ignore[arg-type]
+    result = Intake(None, STATE_MACHINE_ARN, store).accept(parse_record(_bytes(event)))  # type: ignore[arg-type]
 
     # THEN rejected with no id: there is no item to write
     assert result.outcome is Outcome.REJECTED
@@ -251,8 +266,8 @@ def test_an_admitted_start_holds_its_slot_and_a_redelivery_gives_its_back(sfn_cl
         stubber.add_response("start_execution", _started(TICKET_ID))
 
         # WHEN it is accepted, then accepted again with its execution started this time
-        first = intake.accept(_bytes(load_event(TICKET_SUBMITTED)), deadline=1e18)
-        second = intake.accept(_bytes(load_event(TICKET_SUBMITTED)), deadline=1e18)
+        first = intake.accept(parse_record(_bytes(load_event(TICKET_SUBMITTED))), deadline=1e18)
+        second = intake.accept(parse_record(_bytes(load_event(TICKET_SUBMITTED))), deadline=1e18)
 
     # THEN the re-delivery freed its slot, and the started execution holds it
     assert (first.outcome, second.outcome) == (Outcome.ALREADY_STARTED, Outcome.STARTED)
@@ -267,4 +282,64 @@ def test_a_full_admission_at_its_deadline_refuses_before_any_start(sfn_client: S
 
     # WHEN / THEN the ticket is refused (the mapping will hand the record on again), nothing started
     with Stubber(sfn_client), pytest.raises(NoCapacityError):
-        intake.accept(_bytes(load_event(TICKET_SUBMITTED)), deadline=0)
+        intake.accept(parse_record(_bytes(load_event(TICKET_SUBMITTED))), deadline=0)
+
+
+def _records(*ticket_ids: str) -> list[bytes]:
+    return [_bytes(load_event(TICKET_SUBMITTED) | {"ticketId": ticket_id}) for ticket_id in ticket_ids]
+
+
+class StartingSfn:
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def start_execution(self, **kwargs: Any) -> dict[str, Any]:
+        self.names.append(kwargs["name"])
+        return _started(kwargs["name"])
+
+
+def test_a_batch_of_new_tickets_is_recorded_received_in_one_write_and_then_started() -> None:
+    # GIVEN a batch of two new tickets with invalid input between them
+    store, sfn = RecordingStore(), StartingSfn()
+    intake = Intake(sfn, STATE_MACHINE_ARN, store)  # type: ignore[arg-type]
+    first, second = _records("TKT-20250115-0001", "TKT-20250115-0002")
+
+    # WHEN the batch is received, then each record accepted
+    parsed = intake.receive([parse_record(first), parse_record(b"{}"), parse_record(second)])
+    results = [intake.accept(p) for p in parsed]
+
+    # THEN one shared write recorded both tickets (no write of their own), both started, the input rejected
+    assert store.calls == [
+        ("received together", "TKT-20250115-0001"),
+        ("received together", "TKT-20250115-0002"),
+    ]
+    assert [r.outcome for r in results] == [Outcome.STARTED, Outcome.REJECTED, Outcome.STARTED]
+    assert sfn.names == ["TKT-20250115-0001", "TKT-20250115-0002"]
+    assert [p.recorded for p in parsed if isinstance(p, Arrived)] == [True, True]
+
+
+def test_a_batch_the_shared_write_left_out_is_recorded_one_by_one() -> None:
+    # GIVEN a batch whose tickets are not all new (the store's transaction writes none of them)
+    store, sfn = RecordingStore(Arrival.SAME_TICKET), StartingSfn()
+    intake = Intake(sfn, STATE_MACHINE_ARN, store)  # type: ignore[arg-type]
+
+    # WHEN it is received and accepted
+    parsed = intake.receive([parse_record(r) for r in _records("TKT-20250115-0001", "TKT-20250115-0002")])
+    results = [intake.accept(p) for p in parsed]
+
+    # THEN each ticket was then written on its own, which tells the re-deliveries apart: nothing new started
+    assert store.calls[2:] == [("received", "TKT-20250115-0001"), ("received", "TKT-20250115-0002")]
+    assert [r.outcome for r in results] == [Outcome.STARTED, Outcome.STARTED]
+
+
+def test_a_single_ticket_gets_no_shared_write() -> None:
+    # GIVEN a batch of one ticket
+    store = RecordingStore()
+    intake = Intake(StartingSfn(), STATE_MACHINE_ARN, store)  # type: ignore[arg-type]
+
+    # WHEN it is received and accepted
+    [parsed] = intake.receive([parse_record(r) for r in _records(TICKET_ID)])
+    intake.accept(parsed)
+
+    # THEN its own conditional write is the one call (a transaction of one would cost the same)
+    assert store.calls == [("received", TICKET_ID)]

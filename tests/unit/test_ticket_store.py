@@ -231,3 +231,50 @@ def test_other_errors_propagate(dynamodb_client: DynamoDBClient) -> None:
         # WHEN / THEN the caller sees it (the record is retried)
         with pytest.raises(ClientError, match="ProvisionedThroughputExceededException"):
             DynamoTicketStore(dynamodb_client, TABLE).record_rejection(TICKET_ID, "bad")
+
+
+def _transaction(*tickets: TicketSubmitted) -> dict[str, Any]:
+    puts = [{"Put": {"TableName": TABLE, "Item": ANY, **RECEIVABLE}} for _ in tickets]
+    return {"TransactItems": puts}
+
+
+def test_a_batch_is_recorded_received_in_one_transaction_a_hundred(dynamodb_client: DynamoDBClient) -> None:
+    # GIVEN 101 new tickets
+    tickets = [_ticket() for _ in range(101)]
+    tickets = [t.model_copy(update={"ticket_id": f"TKT-20250115-{n:04d}"}) for n, t in enumerate(tickets)]
+    sent: list[dict[str, Any]] = []
+    dynamodb_client.meta.events.register(
+        "provide-client-params.dynamodb.TransactWriteItems", lambda params, **_: sent.append(params)
+    )
+    with Stubber(dynamodb_client) as stubber:
+        stubber.add_response("transact_write_items", {}, _transaction(*tickets[:100]))
+        stubber.add_response("transact_write_items", {}, _transaction(tickets[100]))
+
+        # WHEN they arrive together
+        written = DynamoTicketStore(dynamodb_client, TABLE).record_all_received(tickets)
+
+        # THEN two conditional transactions wrote the items record_received would have written
+        stubber.assert_no_pending_responses()
+    assert written == [True] * 101
+    first = sent[0]["TransactItems"][0]["Put"]["Item"]
+    assert (first["ticket_id"], first["status"]) == ({"S": "TKT-20250115-0000"}, {"S": "RECEIVED"})
+    assert first["content_hash"] == {"S": content_hash(tickets[0])}
+
+
+def test_a_transaction_that_fails_writes_none_and_is_no_error(dynamodb_client: DynamoDBClient) -> None:
+    # GIVEN two tickets, one of whose ids is taken (the transaction is cancelled), then a throttled one
+    tickets = [_ticket(), _ticket(subject="Another")]
+    with Stubber(dynamodb_client) as stubber:
+        stubber.add_client_error(
+            "transact_write_items", "TransactionCanceledException", "ConditionalCheckFailed"
+        )
+        stubber.add_client_error(
+            "transact_write_items", "ProvisionedThroughputExceededException", "slow down"
+        )
+
+        # WHEN they arrive together, twice
+        store = DynamoTicketStore(dynamodb_client, TABLE)
+        outcomes = [store.record_all_received(tickets), store.record_all_received(tickets)]
+
+    # THEN nothing counts as written: record_received sorts each ticket out on its own
+    assert outcomes == [[False, False], [False, False]]
