@@ -14,6 +14,8 @@ from ticketflow_dev.local import emulator as emulator_module
 from ticketflow_dev.local.emulator import EmulatorService
 from ticketflow_dev.local.emulator_state import SavedState, last_save, record_save, save_progress
 from ticketflow_dev.local.execution_history import STATE_FILE, compact_saved_executions
+from ticketflow_dev.local.log_history import STATE_FILE as LOGS_FILE
+from ticketflow_dev.local.log_history import compact_saved_logs
 from ticketflow_infra.settings import Settings
 
 
@@ -134,6 +136,32 @@ def test_a_clean_stop_bounds_the_saved_execution_history_before_recording_the_sa
         "data"
     ]
     assert sorted(key.rsplit("\x00", 1)[1] for key in kept) == ["'b'", "'c'"]
-    assert any("dropped 1 older" in line for line in lines)
+    assert any("executions' history, dropped 1 older" in line for line in lines)
     assert last_save(emulator.saved_record) is not None
     assert SavedState.of(emulator.state_dir).bytes == (emulator.state_dir / STATE_FILE).stat().st_size
+
+
+def test_a_clean_stop_bounds_the_saved_logs_too(
+    emulator: EmulatorService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a saved log group of two streams, and room for one
+    monkeypatch.setattr(emulator_module, "compact_saved_logs", partial(compact_saved_logs, keep=1))
+    streams = {
+        name: {"events": [], "creationTime": at, "lastEventTimestamp": at}
+        for name, at in [("a", 1), ("b", 2)]
+    }
+    groups = {"000000000000\x00us-east-1\x00'/aws/lambda/f'": {"streams": streams}}
+    saved = {"__ministack_format__": 3, "payload": {"log_groups": {"data": groups}}}
+    emulator.state_dir.mkdir(parents=True)
+    (emulator.state_dir / LOGS_FILE).write_text(json.dumps(saved), encoding="utf-8")
+    lines: list[str] = []
+
+    # WHEN the emulator has stopped cleanly
+    emulator.after_clean_stop(lines.append)
+
+    # THEN the older stream is gone, and the user is told
+    [group] = json.loads((emulator.state_dir / LOGS_FILE).read_text(encoding="utf-8"))["payload"][
+        "log_groups"
+    ]["data"].values()
+    assert list(group["streams"]) == ["b"]
+    assert any("log streams, dropped 1 older" in line for line in lines)

@@ -18,6 +18,7 @@ from ticketflow_dev.local.emulator_state import (
 )
 from ticketflow_dev.local.execution_history import compact_saved_executions
 from ticketflow_dev.local.isolated_venv import IsolatedVenvService, scrubbed_environment
+from ticketflow_dev.local.log_history import compact_saved_logs
 from ticketflow_dev.local.processes import Launch, read_pid
 from ticketflow_dev.local.service import Crash, Layout, Report, StopWatch, http_probe
 from ticketflow_infra.settings import Settings
@@ -94,17 +95,19 @@ class EmulatorService(IsolatedVenvService):
         return StopWatch(lambda: save_progress(self.state_dir, since, pid), self.stall_timeout)
 
     def after_clean_stop(self, report: Report) -> None:
-        """Bound the saved execution history, then record the complete save."""
+        """Bound the saved execution history and logs, then record the complete save."""
         cut_short = unfinished_files(self.state_dir)
         if cut_short:
             report(f"its save of {', '.join(cut_short)} was cut short: the older copies stand")
             return
-        compaction = compact_saved_executions(self.state_dir)
-        if compaction.dropped:
-            report(
-                f"kept the newest {compaction.kept} executions' history, dropped {compaction.dropped} older"
-                f" ({compaction.bytes_before / MB:.0f} → {compaction.bytes_after / MB:.0f} MB; tickets kept)"
-            )
+        for what, compaction in (
+            ("executions' history", compact_saved_executions(self.state_dir)),
+            ("log streams", compact_saved_logs(self.state_dir)),
+        ):
+            if compaction.dropped:
+                sizes = f"{compaction.bytes_before / MB:.0f} → {compaction.bytes_after / MB:.0f} MB"
+                dropped = f"dropped {compaction.dropped} older ({sizes}; tickets kept)"
+                report(f"kept the newest {compaction.kept} {what}, {dropped}")
         saved = record_save(self.saved_record, self.state_dir)
         report(f"saved its state: {saved.files} files, {saved.bytes / MB:.1f} MB")
 

@@ -9,53 +9,27 @@ bounded history. Tickets are never touched: they live in the table and the archi
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ticketflow_dev.local.saved_state import Compaction, check_keep, compact_file, scoped_map
+
 STATE_FILE = "stepfunctions.json"
-KEEP_EXECUTIONS = 2000  # ~66 KB each before #14's smaller machine: about 130 MB at most
-
-
-@dataclass(frozen=True)
-class Compaction:
-    kept: int
-    dropped: int
-    bytes_before: int
-    bytes_after: int
+KEEP_EXECUTIONS = 2000  # ~34 KB each since #14's smaller machine: about 70 MB at most
 
 
 def compact_saved_executions(state_dir: Path, *, keep: int = KEEP_EXECUTIONS) -> Compaction:
-    """Drops all but the newest `keep` finished executions from `state_dir`'s saved Step Functions state.
+    """Drops all but the newest `keep` finished executions from `state_dir`'s saved Step Functions state."""
+    check_keep(keep, "executions")
 
-    Call it only while the emulator is stopped: a running one overwrites the file when it stops.
-    """
-    if keep < 0:
-        raise ValueError(f"keep must be zero or more executions, got {keep}")
-    path = state_dir / STATE_FILE
-    if not path.is_file():
-        return Compaction(0, 0, 0, 0)
-    before = path.stat().st_size
-    document = json.loads(path.read_text(encoding="utf-8"))
-    executions = _executions(document)
-    finished = [key for key, execution in executions.items() if execution.get("status") != "RUNNING"]
-    # ISO-8601 stop dates of one writer sort as text.
-    finished.sort(key=lambda key: str(executions[key].get("stopDate") or ""), reverse=True)
-    dropped = finished[keep:]
-    if not dropped:
-        return Compaction(len(executions), 0, before, before)
-    for key in dropped:
-        del executions[key]
-    temporary = path.with_suffix(".json.compacting")
-    temporary.write_text(json.dumps(document), encoding="utf-8")
-    temporary.replace(path)  # a crash mid-write leaves the old file whole
-    return Compaction(len(executions), len(dropped), before, path.stat().st_size)
+    def trim(document: dict[str, Any]) -> tuple[int, int]:
+        executions = scoped_map(document, "executions")
+        finished = [key for key, execution in executions.items() if execution.get("status") != "RUNNING"]
+        # ISO-8601 stop dates of one writer sort as text.
+        finished.sort(key=lambda key: str(executions[key].get("stopDate") or ""), reverse=True)
+        dropped = finished[keep:]
+        for key in dropped:
+            del executions[key]
+        return len(executions), len(dropped)
 
-
-def _executions(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The scoped executions map, in the versioned wrapper (`payload`) or a legacy file without it."""
-    payload = document.get("payload", document) if "__ministack_format__" in document else document
-    scoped = payload.get("executions") or {}
-    data: dict[str, dict[str, Any]] = scoped.get("data", {}) if isinstance(scoped, dict) else {}
-    return data
+    return compact_file(state_dir / STATE_FILE, trim)
