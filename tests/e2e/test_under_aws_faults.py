@@ -1,6 +1,7 @@
 """End to end under AWS API faults, injected by the fault proxy between the functions and the emulator: 10%
-of the trigger's DynamoDB writes throttled, 10% of its StartExecution calls throttled, 10% of the archive's
-PutObject answered SlowDown 503, 5% of the dead-letter queue's sends failing with InternalError 500.
+of the trigger's DynamoDB writes throttled (its batches' RECEIVED transactions, which then fall back to one
+write a record, and those writes), 10% of its StartExecution calls throttled, 10% of the archive's PutObject
+answered SlowDown 503, 5% of the dead-letter queue's sends failing with InternalError 500.
 
 Every ticket ends final exactly once (one item, one archive object, at most one notification); the records
 whose calls exhausted their retries are in the dead-letter queue, and nothing else is; `ticketflow dlq replay`
@@ -48,13 +49,25 @@ THROTTLED_CODES = {
 
 def rules(put_pinned: list[str], start_pinned: list[str], queue_pinned: str) -> list[FaultRule]:
     """The pinned rules first: the proxy applies the first rule that matches and fires."""
-    pinned = [
-        FaultRule("dynamodb", "PutItem", "throttle", where=f"Item.ticket_id.S == '{t}'", times=ATTEMPTS)
-        for t in put_pinned
-    ] + [
-        FaultRule("stepfunctions", "StartExecution", "throttle", where=f"name == '{t}'", times=ATTEMPTS)
-        for t in start_pinned
-    ]
+    # A pinned ticket's batch transaction fails every attempt, so its RECEIVED write falls back to its own
+    # PutItem, which fails every attempt too.
+    in_transaction = "contains(TransactItems[].Put.Item.ticket_id.S, '{}')"
+    pinned = (
+        [
+            FaultRule(
+                "dynamodb", "TransactWriteItems", "throttle", where=in_transaction.format(t), times=ATTEMPTS
+            )
+            for t in put_pinned
+        ]
+        + [
+            FaultRule("dynamodb", "PutItem", "throttle", where=f"Item.ticket_id.S == '{t}'", times=ATTEMPTS)
+            for t in put_pinned
+        ]
+        + [
+            FaultRule("stepfunctions", "StartExecution", "throttle", where=f"name == '{t}'", times=ATTEMPTS)
+            for t in start_pinned
+        ]
+    )
     # This ticket's letter cannot be sent (every attempt fails): the record goes back to the stream's mapping.
     queue = FaultRule(
         "sqs", "SendMessage", "error", code="InternalError", status=500,
@@ -63,6 +76,7 @@ def rules(put_pinned: list[str], start_pinned: list[str], queue_pinned: str) -> 
     return [
         *pinned,
         queue,
+        FaultRule("dynamodb", "TransactWriteItems", "throttle", 0.10),
         FaultRule("dynamodb", "PutItem", "throttle", 0.10),
         FaultRule("stepfunctions", "StartExecution", "throttle", 0.10),
         FaultRule("s3", "PutObject", "throttle", 0.10),  # S3's throttle: SlowDown, 503
@@ -171,6 +185,7 @@ def test_under_aws_faults_every_ticket_ends_once_and_only_exhausted_records_are_
 
 def injected_faults(before: ProxyCounts, after: ProxyCounts) -> dict[str, int]:
     calls = [
+        ("dynamodb", "TransactWriteItems"),
         ("dynamodb", "PutItem"),
         ("stepfunctions", "StartExecution"),
         ("s3", "PutObject"),
