@@ -31,12 +31,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ticketflow_dev import generator, producer
-from ticketflow_dev.aws import Clients
 from ticketflow_dev.cli.common import write_report
-from ticketflow_dev.deploy import REPO_ROOT, outputs_file
-from ticketflow_dev.tracking import Tracker
+from ticketflow_dev.core.aws import Clients
+from ticketflow_dev.generation import generator
+from ticketflow_dev.stack.deploy import outputs_file
+from ticketflow_dev.tickets import producer
+from ticketflow_dev.tickets.tracking import Tracker
 from ticketflow_infra.outputs import StackOutputs, resolve
+from ticketflow_infra.paths import REPO_ROOT
 from ticketflow_infra.settings import Settings
 
 TICKETFLOW = Path(sys.executable).parent / "ticketflow"

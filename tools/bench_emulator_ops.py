@@ -23,8 +23,8 @@ from typing import Any
 import psutil
 
 from ticketflow.warmup import warmup_event
-from ticketflow_dev.aws import Clients, remove_bucket
-from ticketflow_dev.deploy import outputs_file
+from ticketflow_dev.core.aws import Clients, remove_bucket
+from ticketflow_dev.stack.deploy import outputs_file
 from ticketflow_dev.targets import stack_target
 from ticketflow_infra.outputs import StackOutputs, resolve
 from ticketflow_infra.settings import Settings

@@ -24,12 +24,12 @@ import psycopg
 from botocore.exceptions import ClientError
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
+
+from ticketflow.model import Priority, ProcessedTicket, Sentiment
+from ticketflow_dev.core.aws import client_kwargs, remove_bucket
 from ticketflow_etl.archive_reader import DEFAULT_PROCESSES, ProcessFetch, client_config, s3_client
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
-
-from ticketflow.model import Priority, ProcessedTicket, Sentiment
-from ticketflow_dev.aws import client_kwargs, remove_bucket
 from ticketflow_infra.settings import Settings
 
 PREFIX = "tickets/"

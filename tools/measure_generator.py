@@ -28,7 +28,7 @@ from fake_bedrock.stand_ins.sentiment import analyse  # noqa: E402
 from fake_bedrock.stand_ins.triage import known_values  # noqa: E402
 from ticketflow.model import SentimentResult, SentimentScores, TicketSubmitted  # noqa: E402
 from ticketflow.prompts import triage_user_message  # noqa: E402
-from ticketflow_dev.generator import tickets  # noqa: E402
+from ticketflow_dev.generation.generator import tickets  # noqa: E402
 
 DEFAULT_REAL = ROOT.parent / "shared" / "data" / "labelled_tickets_dev.jsonl"
 

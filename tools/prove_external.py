@@ -26,10 +26,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ticketflow_dev.core.polling import wait_until
 from ticketflow_dev.local.emulator import REQUIREMENTS as EMULATOR_REQUIREMENTS
 from ticketflow_dev.local.postgres_server import WarehouseService
 from ticketflow_dev.local.processes import Launch, is_running, port_is_free, spawn_detached, stop_process
-from ticketflow_dev.polling import wait_until
 from ticketflow_dev.targets.external import ExternalTarget
 from ticketflow_infra.settings import Settings
 

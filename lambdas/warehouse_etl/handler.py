@@ -11,12 +11,12 @@ import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from ticketflow_etl.lambda_clients import WarehouseEtlClients, warehouse_etl
-from ticketflow_etl.redshift import RedshiftDataWarehouse, RedshiftTarget
-from ticketflow_etl.run import EtlReport, run_etl
 
 from ticketflow.composition import FunctionEnvironment
 from ticketflow.entry_point import EntryPoint
+from ticketflow_etl.lambda_clients import WarehouseEtlClients, warehouse_etl
+from ticketflow_etl.redshift import RedshiftDataWarehouse, RedshiftTarget
+from ticketflow_etl.run import EtlReport, run_etl
 
 logger = Logger()
 

@@ -56,7 +56,7 @@ class DeadLetter:
 
 
 class DeadLetterQueue:
-    """The trigger's side: it only sends (the operator's side is ticketflow_dev.dead_letter_inbox)."""
+    """The trigger's side: it only sends (the operator's side is ticketflow_dev.tickets.dead_letter_inbox)."""
 
     def __init__(self, sqs: SQSClient, queue_url: str) -> None:
         self._sqs = sqs

@@ -5,7 +5,7 @@ each) and `update_function_code` discards a function's workers, so without warmi
 deploy pay for every cold start at once. A warm-up invocation imports the handler and builds its cached
 clients, and does nothing else; a function gets as many at once as it may run (its reserved concurrency),
 so that each lands in a worker of its own. The invocations that send it are the CLI's
-(ticketflow_dev.prewarm).
+(ticketflow_dev.stack.prewarm).
 """
 
 from __future__ import annotations

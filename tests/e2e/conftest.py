@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import LocalStack
-from ticketflow_dev import fake_bedrock_admin as faults
-from ticketflow_dev.aws import Clients
-from ticketflow_dev.deploy import Cdk, deploy_stack, outputs_file
-from ticketflow_dev.notifications import TopicListener
-from ticketflow_dev.tracking import Tracker
+from ticketflow_dev.core.aws import Clients
+from ticketflow_dev.faults import fake_bedrock_admin as faults
+from ticketflow_dev.stack.deploy import Cdk, deploy_stack, outputs_file
+from ticketflow_dev.tickets.notifications import TopicListener
+from ticketflow_dev.tickets.tracking import Tracker
 from ticketflow_infra.outputs import StackOutputs, resolve
 
 

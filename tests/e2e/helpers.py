@@ -9,9 +9,9 @@ from typing import Any
 
 from tests.e2e.conftest import DeployedStack
 from ticketflow.model import ProcessedTicket, TicketSubmitted, archive_key
-from ticketflow_dev import generator
-from ticketflow_dev.dead_letter_inbox import DeadLetterInbox, Received
-from ticketflow_dev.polling import wait_until
+from ticketflow_dev.core.polling import wait_until
+from ticketflow_dev.generation import generator
+from ticketflow_dev.tickets.dead_letter_inbox import DeadLetterInbox, Received
 
 
 def fresh_number() -> int:

@@ -21,9 +21,9 @@ from tests.e2e.helpers import (
 )
 from tests.event_files import BadInput, load_bad_inputs
 from ticketflow.model import TicketSubmitted
-from ticketflow_dev import producer
-from ticketflow_dev.aws import LOCAL_CREDENTIALS
-from ticketflow_dev.tracking import TicketState
+from ticketflow_dev.core.aws import LOCAL_CREDENTIALS
+from ticketflow_dev.tickets import producer
+from ticketflow_dev.tickets.tracking import TicketState
 
 if TYPE_CHECKING:
     from mypy_boto3_comprehend import ComprehendClient

@@ -20,8 +20,8 @@ from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import fresh_tickets
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
-from ticketflow_dev import producer
 from ticketflow_dev.console.server import ConsoleServer, open_console
+from ticketflow_dev.tickets import producer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TICKET_TIMEOUT_MS = 90_000

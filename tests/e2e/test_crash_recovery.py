@@ -18,22 +18,22 @@ from typing import Any
 
 import psycopg
 import pytest
-from ticketflow_etl.archive_reader import s3_client
-from ticketflow_etl.postgres import PostgresWarehouse
-from ticketflow_etl.run import run_etl
 from typer.testing import CliRunner, Result
 
 from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import archived_objects, archived_ticket, execution_exists, fresh_tickets, raw_item
 from ticketflow.model import TicketSubmitted
-from ticketflow_dev import producer
-from ticketflow_dev.aws import client_kwargs
 from ticketflow_dev.bench.pacing import submit_paced
 from ticketflow_dev.cli.app import app
+from ticketflow_dev.core.aws import client_kwargs
+from ticketflow_dev.core.polling import wait_until
 from ticketflow_dev.local.processes import is_running, read_pid
 from ticketflow_dev.local.service import Layout
-from ticketflow_dev.polling import wait_until
+from ticketflow_dev.tickets import producer
+from ticketflow_etl.archive_reader import s3_client
+from ticketflow_etl.postgres import PostgresWarehouse
+from ticketflow_etl.run import run_etl
 
 DEADLINE = 240.0
 RATE = 8.0  # tickets a second: a steady trickle, well below the knee

@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 
 from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
-from ticketflow_dev.aws import Clients
 from ticketflow_dev.cli.app import app
-from ticketflow_dev.deploy import (
+from ticketflow_dev.core.aws import Clients
+from ticketflow_dev.stack.deploy import (
     CLOUD_ASSEMBLY_DIR,
     Cdk,
     deploy_stack,

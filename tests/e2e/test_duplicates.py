@@ -14,9 +14,9 @@ from tests.e2e.helpers import (
 )
 from ticketflow.model import TicketSubmitted
 from ticketflow.ticket_store import DUPLICATE_REASON, content_hash, duplicate_key
-from ticketflow_dev import producer
-from ticketflow_dev.notifications import TopicListener
-from ticketflow_dev.polling import wait_until
+from ticketflow_dev.core.polling import wait_until
+from ticketflow_dev.tickets import producer
+from ticketflow_dev.tickets.notifications import TopicListener
 
 DEADLINE = 180.0
 NOTIFIED = ("HIGH", "CRITICAL")

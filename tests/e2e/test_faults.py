@@ -19,11 +19,11 @@ from tests.e2e.helpers import (
     raw_item,
 )
 from ticketflow.model import TicketSubmitted
-from ticketflow_dev import fake_bedrock_admin as faults
-from ticketflow_dev import producer
-from ticketflow_dev.notifications import TopicListener
-from ticketflow_dev.polling import wait_until
-from ticketflow_dev.tracking import TicketState
+from ticketflow_dev.core.polling import wait_until
+from ticketflow_dev.faults import fake_bedrock_admin as faults
+from ticketflow_dev.tickets import producer
+from ticketflow_dev.tickets.notifications import TopicListener
+from ticketflow_dev.tickets.tracking import TicketState
 
 TICKETS = 200
 DOOMED = 5

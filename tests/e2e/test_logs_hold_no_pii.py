@@ -18,8 +18,8 @@ from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import fresh_tickets
 from ticketflow.model import TicketSubmitted
-from ticketflow_dev import producer
-from ticketflow_dev.polling import wait_until
+from ticketflow_dev.core.polling import wait_until
+from ticketflow_dev.tickets import producer
 
 DEADLINE = 240.0
 LOG_DEADLINE = 60.0  # function output reaches CloudWatch Logs shortly after the invocation

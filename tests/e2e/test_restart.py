@@ -5,7 +5,7 @@ SIGTERM, Kinesis read positions included, so no record is lost and none is read 
 was RUNNING at the stop is not resumed: on start it is marked FAILED with `States.ServiceRestart`, without
 running any of its states. Its ticket's item stays PROCESSING (RecordFailure never ran, nothing is counted),
 and nothing re-drives it: a re-delivery finds the execution name taken. `ticketflow tickets
-reconcile` (ticketflow_dev.reconcile) makes such tickets FAILED with that reason and counts them.
+reconcile` (ticketflow_dev.tickets.reconcile) makes such tickets FAILED with that reason and counts them.
 Executions caught inside a Lambda task end FAILED by themselves ("Worker process died"), through
 RecordFailure, with that reason.
 """
@@ -23,10 +23,10 @@ from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import archived_objects, archived_ticket, execution_arn, fresh_tickets, raw_item
 from ticketflow.model import TicketSubmitted
-from ticketflow_dev import fake_bedrock_admin as faults
-from ticketflow_dev import producer
-from ticketflow_dev.polling import wait_until
-from ticketflow_dev.reconcile import Reconciler
+from ticketflow_dev.core.polling import wait_until
+from ticketflow_dev.faults import fake_bedrock_admin as faults
+from ticketflow_dev.tickets import producer
+from ticketflow_dev.tickets.reconcile import Reconciler
 
 DEADLINE = 240.0
 RESTART_MARKER = "States.ServiceRestart"  # MiniStack's error for an execution RUNNING at a stop

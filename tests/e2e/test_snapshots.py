@@ -8,19 +8,19 @@ from typing import Any
 
 import psycopg
 import pytest
-from ticketflow_etl.archive_reader import s3_client
-from ticketflow_etl.postgres import PostgresWarehouse
-from ticketflow_etl.run import run_etl
 from typer.testing import CliRunner
 
 from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import archived_ticket, fresh_tickets, raw_item, read_object
 from ticketflow.model import TicketSubmitted, archive_key
-from ticketflow_dev import producer
-from ticketflow_dev.aws import client_kwargs
 from ticketflow_dev.cli.app import app
-from ticketflow_dev.deploy import outputs_file
+from ticketflow_dev.core.aws import client_kwargs
+from ticketflow_dev.stack.deploy import outputs_file
+from ticketflow_dev.tickets import producer
+from ticketflow_etl.archive_reader import s3_client
+from ticketflow_etl.postgres import PostgresWarehouse
+from ticketflow_etl.run import run_etl
 
 DEADLINE = 240.0
 

@@ -10,10 +10,10 @@ import pytest
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import archived_objects, execution_status, fresh_tickets
 from ticketflow.model import EVENT_NAME, ProcessedTicket, TicketSubmitted, archive_key
-from ticketflow_dev import producer
-from ticketflow_dev.notifications import TopicListener
-from ticketflow_dev.polling import wait_until
-from ticketflow_dev.tracking import TicketState
+from ticketflow_dev.core.polling import wait_until
+from ticketflow_dev.tickets import producer
+from ticketflow_dev.tickets.notifications import TopicListener
+from ticketflow_dev.tickets.tracking import TicketState
 
 DEADLINE = 180.0
 

@@ -15,11 +15,11 @@ from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import fresh_ticket_id
 from tests.event_files import load_event
-from ticketflow_dev import fake_bedrock_admin as faults
-from ticketflow_dev import producer
 from ticketflow_dev.cli.app import app
+from ticketflow_dev.core.polling import wait_until
+from ticketflow_dev.faults import fake_bedrock_admin as faults
 from ticketflow_dev.journey import Journey, Span, trace_ticket
-from ticketflow_dev.polling import wait_until
+from ticketflow_dev.tickets import producer
 
 DEADLINE = 120.0
 # MiniStack stamps a REPORT line when it collects the output, so an invocation's start (REPORT time less its

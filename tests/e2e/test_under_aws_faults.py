@@ -27,12 +27,12 @@ from tests.e2e.helpers import (
 )
 from ticketflow import composition
 from ticketflow.model import TicketSubmitted
-from ticketflow_dev import producer
-from ticketflow_dev.aws_faults import AwsFaults, FaultRule, ProxyCounts
 from ticketflow_dev.cli import dlq as dlq_cli
-from ticketflow_dev.dead_letter_inbox import Received
-from ticketflow_dev.notifications import TopicListener
-from ticketflow_dev.polling import wait_until
+from ticketflow_dev.core.polling import wait_until
+from ticketflow_dev.faults.aws_api import AwsFaults, FaultRule, ProxyCounts
+from ticketflow_dev.tickets import producer
+from ticketflow_dev.tickets.dead_letter_inbox import Received
+from ticketflow_dev.tickets.notifications import TopicListener
 
 TICKETS = 300
 SEED = 20261202

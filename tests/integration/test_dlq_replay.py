@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 
 from tests.event_files import TICKET_SUBMITTED, load_event
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
-from ticketflow_dev.aws import client_kwargs
 from ticketflow_dev.cli import dlq
-from ticketflow_dev.polling import wait_until
+from ticketflow_dev.core.aws import client_kwargs
+from ticketflow_dev.core.polling import wait_until
 from ticketflow_infra.outputs import StackOutputs
 
 if TYPE_CHECKING:

@@ -20,15 +20,15 @@ from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
+from typer.testing import CliRunner
+
+from ticketflow.model import Priority, ProcessedTicket, Sentiment
+from ticketflow_dev.cli.etl import etl_command
+from ticketflow_dev.core.aws import client_kwargs, remove_bucket
 from ticketflow_etl.archive_reader import ProcessFetch, s3_client
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
 from ticketflow_etl.warehouse import LoadBatch
-from typer.testing import CliRunner
-
-from ticketflow.model import Priority, ProcessedTicket, Sentiment
-from ticketflow_dev.aws import client_kwargs, remove_bucket
-from ticketflow_dev.cli.etl import etl_command
 
 if TYPE_CHECKING:
     from tests.conftest import LocalStack

@@ -1,5 +1,6 @@
-"""Fault injection end to end: boto3 sees the injected errors, latency and bad output; the admin API, the
-`ticketflow_dev.fake_bedrock_admin` client, the `faults` CLI group and start-time configuration all work."""
+"""Fault injection end to end: boto3 sees the injected errors, latency and bad output; the admin API,
+the `ticketflow_dev.faults.fake_bedrock_admin` client, the `faults` CLI group and start-time configuration
+all work."""
 
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ from typer.testing import CliRunner
 from fake_bedrock.server import FakeBedrockServer, serve_in_background
 from ticketflow.enrichment import InvalidModelOutputError, parse_triage
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC
-from ticketflow_dev import fake_bedrock_admin as client
 from ticketflow_dev.cli.faults import app as faults_cli
-from ticketflow_dev.polling import wait_until
+from ticketflow_dev.core.polling import wait_until
+from ticketflow_dev.faults import fake_bedrock_admin as client
 
 NOVA = "us.amazon.nova-pro-v1:0"
 TICKET_MESSAGE = (

@@ -22,7 +22,7 @@ from tests.integration.fake_bedrock_clients import TICKET_ID, aws_client, negati
 from ticketflow.enrichment import BedrockTriage, InvalidModelOutputError
 from ticketflow.model import Priority
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC, triage_user_message
-from ticketflow_dev import fake_bedrock_admin as faults
+from ticketflow_dev.faults import fake_bedrock_admin as faults
 
 NOVA = "us.amazon.nova-pro-v1:0"
 UPSTREAM_MODEL = "llama3.2"

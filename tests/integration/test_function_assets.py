@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import LocalStack
-from ticketflow_dev.doctor import check_lambda_imports, function_folders
+from ticketflow_dev.stack.doctor import check_lambda_imports, function_folders
 from ticketflow_infra.function_platform import function_platform
 
 

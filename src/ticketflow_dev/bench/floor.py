@@ -17,15 +17,15 @@ import zipfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ticketflow_dev.code_push import code_sha256_of
-from ticketflow_dev.polling import wait_until
+from ticketflow_dev.core.polling import wait_until
+from ticketflow_dev.stack.code_push import code_sha256_of
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_stepfunctions import SFNClient
 
-    from ticketflow_dev.aws import Clients
+    from ticketflow_dev.core.aws import Clients
     from ticketflow_infra.outputs import StackOutputs
 
 PREFIX = "ticketflow-bench-floor"

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ticketflow.model import TicketSubmitted
-from ticketflow_dev import producer
+from ticketflow_dev.tickets import producer
 
 # Producers buffer records this long and put them in one call, as the Kinesis Producer Library does by
 # default (RecordMaxBufferedTime). A put per record would also cost the emulator a scan of the whole

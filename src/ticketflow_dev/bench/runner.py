@@ -7,15 +7,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ticketflow_dev import generator
-from ticketflow_dev.aws import Clients
 from ticketflow_dev.bench.floor import PREFIX as FLOOR_PREFIX
 from ticketflow_dev.bench.floor import FloorStack
 from ticketflow_dev.bench.pacing import submit_paced
 from ticketflow_dev.bench.resources import ResourceSampler
 from ticketflow_dev.bench.timings import RunSummary
 from ticketflow_dev.bench.tracking import FinalStatus, follow, pipeline_finals, settle
-from ticketflow_dev.tracking import Tracker
+from ticketflow_dev.core.aws import Clients
+from ticketflow_dev.generation import generator
+from ticketflow_dev.tickets.tracking import Tracker
 from ticketflow_infra.outputs import StackOutputs
 
 

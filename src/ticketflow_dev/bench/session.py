@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ticketflow_dev.aws import Clients
 from ticketflow_dev.bench.floor import FloorBuilder
 from ticketflow_dev.bench.runner import Level, Target, floor_target, pipeline_target, run_level
+from ticketflow_dev.core.aws import Clients
 from ticketflow_infra.outputs import StackOutputs
 
 # The knee: the highest paced level carried whole at (nearly) its offered rate.

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ticketflow_dev.stats import latency_summary, percentile
+from ticketflow_dev.core.stats import latency_summary, percentile
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ticketflow_dev.bench.timings import Timing
-from ticketflow_dev.polling import WaitTimeoutError, wait_until
-from ticketflow_dev.producer import Submitted
-from ticketflow_dev.tracking import FAILED_EXECUTION_STATUSES, Tracker
+from ticketflow_dev.core.polling import WaitTimeoutError, wait_until
+from ticketflow_dev.tickets.producer import Submitted
+from ticketflow_dev.tickets.tracking import FAILED_EXECUTION_STATUSES, Tracker
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient

@@ -14,8 +14,8 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-from ticketflow_dev.aws import Clients
-from ticketflow_dev.deploy import outputs_file
+from ticketflow_dev.core.aws import Clients
+from ticketflow_dev.stack.deploy import outputs_file
 from ticketflow_dev.targets import TargetError, stack_target
 from ticketflow_infra.outputs import OutputsNotFoundError, StackOutputs, resolve
 from ticketflow_infra.settings import Settings

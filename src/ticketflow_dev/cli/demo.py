@@ -9,13 +9,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ticketflow_dev.aws import Clients
 from ticketflow_dev.cli.common import console, fail, settings, stack_outputs, step, write_report
 from ticketflow_dev.cli.deploy import deploy
 from ticketflow_dev.cli.stack import up
-from ticketflow_dev.demo import DemoReport, run_demo
+from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.generation.mixes import MixError, parse_mix
 from ticketflow_dev.targets import stack_target
+from ticketflow_dev.tickets.demo import DemoReport, run_demo
 
 
 def demo(

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 
 import typer
 
-from ticketflow_dev.aws import LOCAL_CREDENTIALS, Clients
 from ticketflow_dev.cli.common import console, fail, settings, stack_outputs, step
-from ticketflow_dev.deploy import Cdk, CdkError, deploy_stack
-from ticketflow_dev.deployed_functions import DeployedFunction, deployed_functions
-from ticketflow_dev.prewarm import prewarm
+from ticketflow_dev.core.aws import LOCAL_CREDENTIALS, Clients
+from ticketflow_dev.stack.deploy import Cdk, CdkError, deploy_stack
+from ticketflow_dev.stack.functions import DeployedFunction, deployed_functions
+from ticketflow_dev.stack.prewarm import prewarm
 from ticketflow_infra.outputs import OutputsNotFoundError
 from ticketflow_infra.settings import Settings
 

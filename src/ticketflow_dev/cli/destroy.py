@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
-from ticketflow_dev.aws import Clients
 from ticketflow_dev.cli.common import console, fail, settings, step
 from ticketflow_dev.cli.deploy import reporting_cdk, require_running_emulator
-from ticketflow_dev.deploy import Cdk, CdkError, destroy_stack, find_stack
-from ticketflow_dev.retained import RetainedResource, deployed_retained
+from ticketflow_dev.core.aws import Clients
+from ticketflow_dev.stack.deploy import Cdk, CdkError, destroy_stack, find_stack
+from ticketflow_dev.stack.retained import RetainedResource, deployed_retained
 from ticketflow_infra.settings import Settings
 
 YES_HELP = "Delete without asking (only the aws profile asks; without a terminal it needs this)."

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ticketflow_dev.cli.common import console, deployed, fail
-from ticketflow_dev.dead_letter_inbox import (
+from ticketflow_dev.tickets.dead_letter_inbox import (
     DeadLetterInbox,
     DeadLetterResources,
     Outcome,
@@ -25,7 +25,7 @@ from ticketflow_dev.dead_letter_inbox import (
     describe,
     peek,
 )
-from ticketflow_dev.dead_letter_inbox import replay_letters as replay_queue
+from ticketflow_dev.tickets.dead_letter_inbox import replay_letters as replay_queue
 
 app = typer.Typer(help="Dead-lettered Kinesis records: list them, replay them.", no_args_is_help=True)
 out = Console()  # results on stdout; notes and errors on stderr (common.console)

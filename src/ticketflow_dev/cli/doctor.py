@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from ticketflow_dev.cli.common import console
-from ticketflow_dev.doctor import Finding, run_checks
+from ticketflow_dev.stack.doctor import Finding, run_checks
 from ticketflow_infra.settings import Settings
 
 _MARK = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✗[/red]"}

@@ -13,12 +13,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+from ticketflow_dev.cli.common import parse_interval, stack_outputs
+from ticketflow_dev.core.aws import Clients, client_kwargs
 from ticketflow_etl.archive_reader import DEFAULT_PROCESSES, DEFAULT_WORKERS, ProcessFetch, s3_client
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
-
-from ticketflow_dev.aws import Clients, client_kwargs
-from ticketflow_dev.cli.common import parse_interval, stack_outputs
 from ticketflow_infra.outputs import OutputsNotFoundError
 from ticketflow_infra.settings import Settings
 

@@ -27,16 +27,16 @@ from rich.console import Console
 from rich.table import Table
 
 from ticketflow.enrichment import BedrockTriage, ComprehendSentiment
-from ticketflow_dev.aws import LOCAL_CREDENTIALS, Clients
-from ticketflow_dev.evaluation import (
+from ticketflow_dev.core.aws import LOCAL_CREDENTIALS, Clients
+from ticketflow_dev.core.polling import WaitTimeoutError, wait_until
+from ticketflow_dev.local.service import http_probe
+from ticketflow_dev.quality.evaluation import (
     ClassificationReport,
     EvaluationReport,
     LabelledTicket,
     evaluate_one,
     load_labelled,
 )
-from ticketflow_dev.local.service import http_probe
-from ticketflow_dev.polling import WaitTimeoutError, wait_until
 from ticketflow_infra.settings import Settings
 
 console = Console()

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from ticketflow_dev import aws_faults
-from ticketflow_dev import fake_bedrock_admin as client
-from ticketflow_dev.aws_faults import AwsFaultError, AwsFaults, FaultRule
+from ticketflow_dev.faults import aws_api
+from ticketflow_dev.faults import fake_bedrock_admin as client
+from ticketflow_dev.faults.aws_api import AwsFaultError, AwsFaults, FaultRule
 from ticketflow_infra.settings import Settings
 
 app = typer.Typer(
@@ -53,8 +53,8 @@ def parse_rate(text: str) -> float:
 
 def _aws_rule(target: str, kind: str, rate: str, options: dict[str, Any]) -> FaultRule:
     service, operation = FaultRule.parse_target(target)
-    if kind not in aws_faults.KINDS:
-        raise AwsFaultError(f"unknown fault {kind!r}: one of {', '.join(aws_faults.KINDS)}")
+    if kind not in aws_api.KINDS:
+        raise AwsFaultError(f"unknown fault {kind!r}: one of {', '.join(aws_api.KINDS)}")
     return FaultRule(service, operation, kind, parse_rate(rate), **options)
 
 
@@ -62,11 +62,9 @@ def _aws_rule(target: str, kind: str, rate: str, options: dict[str, Any]) -> Fau
 def set_(
     target: Annotated[
         str | None,
-        typer.Argument(
-            help=f"AWS: SERVICE:OPERATION ({', '.join(aws_faults.SERVICES)}), e.g. dynamodb:PutItem"
-        ),
+        typer.Argument(help=f"AWS: SERVICE:OPERATION ({', '.join(aws_api.SERVICES)}), e.g. dynamodb:PutItem"),
     ] = None,
-    kind: Annotated[str | None, typer.Argument(help=f"AWS: {', '.join(aws_faults.KINDS)}")] = None,
+    kind: Annotated[str | None, typer.Argument(help=f"AWS: {', '.join(aws_api.KINDS)}")] = None,
     rate: Annotated[str, typer.Argument(help="AWS: share of calls, e.g. 10% (default 100%)")] = "100%",
     *,
     code: Annotated[str | None, typer.Option(help="AWS error: the code, e.g. InternalError")] = None,
@@ -125,7 +123,7 @@ def set_(
 
 def _set_aws(target: str, kind: str | None, rate: str, options: dict[str, Any], seed: int | None) -> None:
     if kind is None:
-        raise _fail(AwsFaultError(f"say which fault after {target}: one of {', '.join(aws_faults.KINDS)}"))
+        raise _fail(AwsFaultError(f"say which fault after {target}: one of {', '.join(aws_api.KINDS)}"))
     try:
         rule = _aws_rule(target, kind, rate, options)
         faults = AwsFaults(Settings.load())

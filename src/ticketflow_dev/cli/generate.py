@@ -24,11 +24,11 @@ import boto3
 import typer
 
 from ticketflow.model import TicketSubmitted
-from ticketflow_dev.aws import LOCAL_CREDENTIALS, Clients
 from ticketflow_dev.cli.common import fail
+from ticketflow_dev.core.aws import LOCAL_CREDENTIALS, Clients
+from ticketflow_dev.generation.generator import Generated, generate
 from ticketflow_dev.generation.mixes import PRESETS, MixError
 from ticketflow_dev.generation.model_writer import ModelWriter, ModelWriterError
-from ticketflow_dev.generator import Generated, generate
 from ticketflow_infra.settings import Settings
 
 

@@ -10,12 +10,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ticketflow_dev.aws import Clients
 from ticketflow_dev.cli.common import fail, parse_interval, settings
-from ticketflow_dev.deployed_functions import StackNotDeployedError, deployed_functions
+from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.journey.evidence import LogEvent
+from ticketflow_dev.journey.log_sources import FileSource, GroupSource, LogSource, poll
 from ticketflow_dev.local.service import Layout
-from ticketflow_dev.log_sources import FileSource, GroupSource, LogSource, poll
+from ticketflow_dev.stack.functions import StackNotDeployedError, deployed_functions
 from ticketflow_infra.settings import Settings
 
 SERVICES = ("emulator", "warehouse", "fake_bedrock")

@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ticketflow_dev.aws import Clients
 from ticketflow_dev.cli.common import console, fail, settings, step
 from ticketflow_dev.cli.deploy import WARM_HELP, require_running_emulator, warm
-from ticketflow_dev.code_push import build_zips, changed, select, source_fingerprint, update_code
-from ticketflow_dev.deployed_functions import deployed_functions
+from ticketflow_dev.core.aws import Clients
+from ticketflow_dev.stack.code_push import build_zips, changed, select, source_fingerprint, update_code
+from ticketflow_dev.stack.functions import deployed_functions
 from ticketflow_infra.settings import Settings
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from ticketflow_dev.aws import Clients, remove_bucket
 from ticketflow_dev.cli.common import console, write_report
 from ticketflow_dev.cli.deploy import deploy_and_warm
-from ticketflow_dev.crash_loss import emulator_loss, orphaned_asset_buckets
-from ticketflow_dev.deploy import outputs_file
+from ticketflow_dev.core.aws import Clients, remove_bucket
 from ticketflow_dev.local.emulator_state import clock
+from ticketflow_dev.stack.crash_loss import emulator_loss, orphaned_asset_buckets
+from ticketflow_dev.stack.deploy import outputs_file
 from ticketflow_dev.targets import RunningStack
 from ticketflow_infra.outputs import StackOutputs
 

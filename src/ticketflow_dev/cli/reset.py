@@ -7,9 +7,9 @@ import time
 from ticketflow_dev.cli.common import console, fail
 from ticketflow_dev.cli.deploy import deploy_and_warm
 from ticketflow_dev.cli.stack import progress_lines, stack_errors
-from ticketflow_dev.deploy import outputs_file
 from ticketflow_dev.local import supervisor
 from ticketflow_dev.local.emulator import drop_emulator_state
+from ticketflow_dev.stack.deploy import outputs_file
 from ticketflow_dev.targets import stack_target
 from ticketflow_infra.settings import Settings
 

@@ -11,14 +11,14 @@ import psycopg
 import typer
 from rich.table import Table
 
-from ticketflow_dev import fake_bedrock_admin
-from ticketflow_dev.aws import Clients
 from ticketflow_dev.cli.common import console, fail
 from ticketflow_dev.cli.stack import progress_lines, stack_errors
-from ticketflow_dev.crash_loss import archived_ticket_ids, stored_ticket_ids
-from ticketflow_dev.deploy import find_stack, outputs_file
+from ticketflow_dev.core.aws import Clients
+from ticketflow_dev.faults import fake_bedrock_admin
 from ticketflow_dev.local import snapshots, supervisor
 from ticketflow_dev.local.service import Layout
+from ticketflow_dev.stack.crash_loss import archived_ticket_ids, stored_ticket_ids
+from ticketflow_dev.stack.deploy import find_stack, outputs_file
 from ticketflow_dev.targets import Target, stack_target
 from ticketflow_infra.outputs import StackOutputs
 from ticketflow_infra.settings import Settings

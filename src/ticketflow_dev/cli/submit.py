@@ -13,12 +13,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from ticketflow.ticket_store import Status
-from ticketflow_dev import producer
 from ticketflow_dev.cli.common import console, deployed, fail
+from ticketflow_dev.core.polling import WaitTimeoutError
 from ticketflow_dev.journey.timeline import parse_time
-from ticketflow_dev.polling import WaitTimeoutError
-from ticketflow_dev.ticket_file import RefusedTicketsError, parse_tickets
-from ticketflow_dev.tracking import TicketState, Tracker
+from ticketflow_dev.tickets import producer
+from ticketflow_dev.tickets.files import RefusedTicketsError, parse_tickets
+from ticketflow_dev.tickets.tracking import TicketState, Tracker
 
 out = Console()
 REPLY_LINES = 3

@@ -13,14 +13,14 @@ from rich.table import Table
 
 from ticketflow.ticket_store import Status
 from ticketflow_dev.cli.common import deployed, fail, parse_interval
-from ticketflow_dev.reconcile import Reconciler
-from ticketflow_dev.ticket_queries import (
+from ticketflow_dev.tickets.queries import (
     TIMESTAMPS,
     TicketNotFoundError,
     get_ticket,
     list_by_status,
     parse_status,
 )
+from ticketflow_dev.tickets.reconcile import Reconciler
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -7,8 +7,8 @@ import threading
 from dataclasses import asdict
 from typing import Any
 
-from ticketflow_dev import fake_bedrock_admin
-from ticketflow_dev.dead_letter_inbox import DeadLetterResources, replay_letters
+from ticketflow_dev.faults import fake_bedrock_admin
+from ticketflow_dev.tickets.dead_letter_inbox import DeadLetterResources, replay_letters
 
 
 class ActionError(ValueError):

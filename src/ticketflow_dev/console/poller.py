@@ -20,7 +20,7 @@ from psycopg import Error as DatabaseError
 
 from ticketflow_dev.console import snapshot
 from ticketflow_dev.console.sources import StackReader
-from ticketflow_dev.fake_bedrock_admin import FaultAdminError
+from ticketflow_dev.faults.fake_bedrock_admin import FaultAdminError
 
 DEFAULT_INTERVAL_S = 2.0
 DEFAULT_SLOW_EVERY = 5

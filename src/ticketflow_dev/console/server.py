@@ -24,10 +24,10 @@ from ticketflow_dev.console.actions import ActionError, Actions
 from ticketflow_dev.console.poller import Poller
 from ticketflow_dev.console.security import CHANGE_METHODS, READ_METHODS, TOKEN_QUERY, Guard, Refusal
 from ticketflow_dev.console.sources import StackReader
-from ticketflow_dev.dead_letter_inbox import DeadLetterInbox, DeadLetterResources
+from ticketflow_dev.tickets.dead_letter_inbox import DeadLetterInbox, DeadLetterResources
 
 if TYPE_CHECKING:
-    from ticketflow_dev.aws import Clients
+    from ticketflow_dev.core.aws import Clients
     from ticketflow_infra.outputs import StackOutputs
     from ticketflow_infra.settings import Settings
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ticketflow.model import Priority, Sentiment
 from ticketflow.ticket_store import Status
-from ticketflow_dev.ticket_queries import TIMESTAMPS
+from ticketflow_dev.tickets.queries import TIMESTAMPS
 
 RECENT_SHOWN = 100
 # The AI operations each model-calling step makes (fake_bedrock counts them by operation).

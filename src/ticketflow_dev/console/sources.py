@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from ticketflow.ticket_store import Status
-from ticketflow_dev import fake_bedrock_admin
-from ticketflow_dev.aws_faults import AwsFaultError, FaultProxy
 from ticketflow_dev.console import snapshot
-from ticketflow_dev.dead_letter_inbox import DeadLetterInbox, describe, peek
+from ticketflow_dev.faults import fake_bedrock_admin
+from ticketflow_dev.faults.aws_api import AwsFaultError, FaultProxy
 from ticketflow_dev.journey import trace_ticket
-from ticketflow_dev.ticket_queries import TicketNotFoundError, count_by_status, get_ticket, list_by_status
+from ticketflow_dev.tickets.dead_letter_inbox import DeadLetterInbox, describe, peek
+from ticketflow_dev.tickets.queries import TicketNotFoundError, count_by_status, get_ticket, list_by_status
 
 if TYPE_CHECKING:
-    from ticketflow_dev.aws import Clients
+    from ticketflow_dev.core.aws import Clients
     from ticketflow_infra.outputs import StackOutputs
     from ticketflow_infra.settings import Settings
 

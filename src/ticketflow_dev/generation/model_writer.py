@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ticketflow.model import TicketSubmitted
-from ticketflow_dev.generator import Generated
+from ticketflow_dev.generation.generator import Generated
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient

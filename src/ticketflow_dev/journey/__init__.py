@@ -7,7 +7,7 @@ evidence from the services.
 
 from __future__ import annotations
 
-from ticketflow_dev.aws import Clients
+from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.journey.fetch import gather
 from ticketflow_dev.journey.model import Journey, Span
 from ticketflow_dev.journey.timeline import correlate

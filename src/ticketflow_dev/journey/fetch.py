@@ -11,15 +11,15 @@ from typing import Any, TypeVar
 
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
-from ticketflow_etl.postgres import PostgresWarehouse
 
 from ticketflow.model import archive_key
-from ticketflow_dev.aws import Clients
-from ticketflow_dev.deployed_functions import deployed_functions
+from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.journey.evidence import ArchiveObject, Evidence, LogEvent, StreamRecord
 from ticketflow_dev.journey.log_lines import stream_position, ticket_lines
 from ticketflow_dev.journey.timeline import parse_time
-from ticketflow_dev.ticket_queries import TicketNotFoundError, get_ticket
+from ticketflow_dev.stack.functions import deployed_functions
+from ticketflow_dev.tickets.queries import TicketNotFoundError, get_ticket
+from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_infra.outputs import StackOutputs
 from ticketflow_infra.settings import Settings
 

@@ -21,9 +21,10 @@ from ticketflow_dev.local.isolated_venv import IsolatedVenvService, scrubbed_env
 from ticketflow_dev.local.log_history import compact_saved_logs
 from ticketflow_dev.local.processes import Launch, read_pid
 from ticketflow_dev.local.service import Crash, Layout, Report, StopWatch, http_probe
+from ticketflow_infra.paths import REPO_ROOT
 from ticketflow_infra.settings import Settings
 
-REQUIREMENTS = Path(__file__).resolve().parents[3] / "requirements" / "emulator.txt"
+REQUIREMENTS = REPO_ROOT / "requirements" / "emulator.txt"
 
 
 def emulator_python(settings: Settings) -> Path:

@@ -11,8 +11,9 @@ from pathlib import Path
 from ticketflow_dev.local.isolated_venv import IsolatedVenvService, scrubbed_environment
 from ticketflow_dev.local.processes import Launch
 from ticketflow_dev.local.service import http_probe
+from ticketflow_infra.paths import REPO_ROOT
 
-REQUIREMENTS = Path(__file__).resolve().parents[3] / "requirements" / "fault-proxy.txt"
+REQUIREMENTS = REPO_ROOT / "requirements" / "fault-proxy.txt"
 LAUNCHER = Path(__file__).with_name("fault_proxy_launcher.py")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 
-from ticketflow_dev.polling import WaitTimeoutError, wait_until
+from ticketflow_dev.core.polling import WaitTimeoutError, wait_until
 
 
 # --- pid files -----------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from ticketflow_dev.core.polling import WaitTimeoutError, wait_until
 from ticketflow_dev.local.emulator import EmulatorService
 from ticketflow_dev.local.fake_bedrock_service import FakeBedrockService
 from ticketflow_dev.local.fault_proxy import FaultProxyService
@@ -34,7 +35,6 @@ from ticketflow_dev.local.processes import (
     write_pid,
 )
 from ticketflow_dev.local.service import Crash, Layout, Service, StackError, StopWatch
-from ticketflow_dev.polling import WaitTimeoutError, wait_until
 from ticketflow_infra.settings import Settings
 
 Progress = Callable[[str, str], None]

@@ -11,11 +11,11 @@ from typing import Literal
 
 import psycopg
 
+from ticketflow_dev.core.polling import WaitTimeoutError, wait_until
 from ticketflow_dev.local.fake_bedrock_service import is_loopback
 from ticketflow_dev.local.processes import interpreter_of, listener_pid
 from ticketflow_dev.local.service import http_probe
 from ticketflow_dev.local.supervisor import Progress, ServiceStatus, State
-from ticketflow_dev.polling import WaitTimeoutError, wait_until
 from ticketflow_dev.targets.base import RunningStack, Target, TargetError
 from ticketflow_infra.settings import Settings
 

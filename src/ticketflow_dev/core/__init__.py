@@ -1,0 +1,1 @@
+"""What every group builds on: AWS clients and sessions, deadline-bound polling, latency statistics."""

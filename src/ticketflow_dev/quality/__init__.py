@@ -1,0 +1,1 @@
+"""How well the pipeline's sentiment and triage agree with labelled tickets."""
