@@ -7,7 +7,7 @@ process while the emulator is otherwise idle; the figure is the emulator's CPU t
 its Lambda workers apart) and the wall time the caller saw. Works in a table and a bucket of its own
 (`ticketflow-ops-bench`), removed afterwards; invokes one of the stack's functions with the warm-up event,
 which does no work. This is what bounds the pipeline's ceiling on a small machine: a ticket needs about a
-dozen such calls (see the README's load benchmark), and every one of them is paid in the emulator's one
+dozen such calls (see docs/benchmarks.md), and every one of them is paid in the emulator's one
 process.
 """
 

@@ -55,7 +55,7 @@ class TicketStorage(Construct):
         acknowledge(
             self.bucket,
             "AwsSolutions-S1",
-            "Object access is audited with CloudTrail data events (README, Security); server access logs"
+            "Object access is audited with CloudTrail data events (docs/security.md); server access logs"
             " would need a second bucket, itself unlogged.",
         )
         self.writer: lambda_.Function = pipeline_function(
