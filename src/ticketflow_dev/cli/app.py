@@ -1,9 +1,11 @@
-"""The root `ticketflow` command: it only composes the command modules."""
+"""The root `ticketflow` command: it composes the command modules, and `main` ends every run well."""
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from ticketflow_dev.cli import (
@@ -26,10 +28,34 @@ from ticketflow_dev.cli import (
     submit,
     tickets,
     trace,
+    unexpected,
 )
+from ticketflow_dev.cli.common import ExitStatus, err
 from ticketflow_infra.settings import SettingsError
 
 app = typer.Typer(help="Develop, test and ship the ticketflow support-ticket pipeline.", no_args_is_help=True)
+
+
+class _Run:
+    """What the root options asked of this run."""
+
+    debug = False
+
+
+@app.callback()
+def root(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            envvar=unexpected.DEBUG_VARIABLE,
+            help="On an unexpected error, show its traceback here instead of writing it to <home>/logs/.",
+        ),
+    ] = False,
+) -> None:
+    _Run.debug = debug
+
+
 app.command()(doctor.doctor)
 app.command()(stack.up)
 app.command()(stack.down)
@@ -49,19 +75,20 @@ app.command()(submit.submit)
 app.command()(trace.trace)
 app.command()(logs.logs)
 app.command("console")(local_console.console_command)
-app.add_typer(
-    tickets.app, name="tickets", help="A ticket's status, reason and history; the tickets in one status."
-)
-app.add_typer(
-    snapshot.app, name="snapshot", help="The local stack's whole state saved under a name, loaded in seconds."
-)
-app.add_typer(dlq.app, name="dlq", help="Dead-lettered Kinesis records: list them, replay them.")
-app.add_typer(faults.app, name="faults", help="Inject faults into fake_bedrock: errors, latency, bad output.")
+# Each group's help is its own Typer's: one given here would override it (and did, for faults).
+app.add_typer(tickets.app, name="tickets")
+app.add_typer(snapshot.app, name="snapshot")
+app.add_typer(dlq.app, name="dlq")
+app.add_typer(faults.app, name="faults")
 
 
 def main() -> None:
+    argv = sys.argv[1:]
     try:
         app()
     except SettingsError as error:  # raised wherever settings are first read; one message, no traceback
-        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
-        raise SystemExit(2) from None
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise SystemExit(ExitStatus.USAGE) from None
+    except Exception as error:  # noqa: BLE001 -- the last word on any error no command foresaw
+        status = unexpected.report(error, typer.main.get_command(app), argv, debug=_Run.debug)
+        raise SystemExit(status) from None

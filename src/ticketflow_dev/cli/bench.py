@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from ticketflow_dev.bench.report import NoEmulatorError, stack_processes, sweep_plot, timed_stop
 from ticketflow_dev.bench.runner import Level
 from ticketflow_dev.bench.session import Extras, run_bench
-from ticketflow_dev.cli.common import console, deployed, fail, settings, step, write_report
-from ticketflow_dev.local.service import Layout
-from ticketflow_dev.targets import stack_target
+from ticketflow_dev.cli.common import (
+    ExitStatus,
+    deployed,
+    err,
+    fail,
+    failing_on,
+    out,
+    settings,
+    step,
+    write_report,
+)
 from ticketflow_infra.settings import Settings
 
 
@@ -88,7 +94,8 @@ def bench(
     current = settings()
     if current.profile != "local":
         fail("the benchmark drives the local stack; unset TICKETFLOW_PROFILE or set it to local")
-    processes = _stack_processes(current)
+    with failing_on(NoEmulatorError):
+        processes = stack_processes(current)
     levels = _levels(
         rate=rate, count=count, burst=burst, sweep=sweep, seconds=seconds, burst_count=burst_count
     )
@@ -108,12 +115,12 @@ def bench(
     if as_json:
         typer.echo(json.dumps(report, indent=2, sort_keys=True))
     else:
-        Console(width=max(console.width, 130)).print(_table(results))
+        out.print(_table(results), width=max(out.width, 130))
         for line in [*_extra_lines(results, report.get("stop")), *skipped]:
-            console.print(line)
-        console.print(f"report: {path}" + (f", plot: {report['plot']}" if "plot" in report else ""))
+            err.print(line)
+        err.print(f"report: {path}" + (f", plot: {report['plot']}" if "plot" in report else ""))
     if skipped or any(result["lost"] for result in results):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.FAILED)
 
 
 def _report(
@@ -121,45 +128,11 @@ def _report(
 ) -> dict[str, Any]:
     report: dict[str, Any] = {"levels": results} if swept else results[0]
     if swept:
-        from ticketflow_dev.bench.plot import plot_sweep  # noqa: PLC0415 (matplotlib costs every command 1.4 s)
-
-        report["plot"] = str(plot_sweep(results, current.reports_dir / "bench.png"))
+        report["plot"] = str(sweep_plot(current, results))
     if stop_after:
         with step("stopping the local stack (timed)"):
-            report["stop"] = _timed_stop(current)
+            report["stop"] = timed_stop(current)
     return report
-
-
-def _stack_processes(current: Settings) -> dict[str, int]:
-    processes = {s.name: s.pid for s in stack_target(current).status() if s.pid is not None}
-    if "emulator" not in processes:
-        fail(
-            "no emulator process runs on this machine (the benchmark measures its CPU and memory): start"
-            " the local stack with `ticketflow up`, then `ticketflow deploy`"
-        )
-    return processes
-
-
-def _timed_stop(current: Settings) -> dict[str, Any]:
-    """How long `ticketflow down` takes now (its save, and the compaction of the saved execution history
-    that follows it), and what the emulator then holds on disk."""
-    target = stack_target(current)
-    began = time.monotonic()
-    target.down()
-    seconds = time.monotonic() - began
-    state = Layout.of(current).state / "emulator"
-    sizes = {p.name: p.stat().st_size for p in state.glob("*.json")} if state.is_dir() else {}
-    return {
-        "down_seconds": round(seconds, 1),
-        "state_mb": round(sum(_tree_size(state)) / 2**20, 1),
-        "largest_state_files_mb": {
-            name: round(size / 2**20, 1) for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[:4]
-        },
-    }
-
-
-def _tree_size(folder: Path) -> list[int]:
-    return [p.stat().st_size for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
 
 
 def _extra_lines(results: list[dict[str, Any]], stop: dict[str, Any] | None) -> list[str]:

@@ -1,4 +1,10 @@
-"""What every command shares: the console, the settings, the clients and one way to fail."""
+"""What every command shares: the two consoles, the exit statuses, one way to fail, the settings and the
+deployed stack's clients and outputs.
+
+Results go to `out` (stdout: tables, JSON, what a script reads); progress, notes and errors to `err`
+(stderr). A command fails by `fail(message)`, which says what went wrong and what to do; an error nobody
+foresaw is `ticketflow_dev.cli.app.main`'s to report.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,13 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from enum import IntEnum
 from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
+from rich.markup import escape
 
 from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.stack.deploy import outputs_file
@@ -20,8 +28,58 @@ from ticketflow_dev.targets import TargetError, stack_target
 from ticketflow_infra.outputs import OutputsNotFoundError, StackOutputs, resolve
 from ticketflow_infra.settings import Settings
 
+
+class ExitStatus(IntEnum):
+    """What `ticketflow`'s exit status says."""
+
+    OK = 0
+    FAILED = 1  # a failure the command foresaw: its message says what to do
+    USAGE = 2  # an option or a setting it cannot take (click's own usage errors exit 2 too)
+    UNEXPECTED = 70  # nobody foresaw it (sysexits' EX_SOFTWARE): one line, the traceback in a log file
+
+
+# Off a terminal (a CI log, `ticketflow status > file`), Rich would lay everything out at 80 columns and fold
+# paths mid-way; a log has room, so tables get this much unless COLUMNS says otherwise.
+LOG_WIDTH = 250
+
+
+class _Console(Console):
+    """A Rich console that lays out at LOG_WIDTH when its stream is not a terminal and COLUMNS is unset."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        measured = super().size
+        # Rich keeps an explicit width (or the COLUMNS it read at creation) in `_width`; it has no public one.
+        explicit = self._width is not None or self._environ.get("COLUMNS", "").isdigit()
+        if explicit or self.is_terminal:
+            return measured
+        return ConsoleDimensions(LOG_WIDTH, measured.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
+out = _Console()
 # Long lines (paths, pip milestones) stay whole in logs and narrow terminals: a wrap would split them.
-console = Console(stderr=True, soft_wrap=True)
+err = _Console(stderr=True, soft_wrap=True)
+console = err  # the name `err` had before the pair; other branches still print through it
+
+
+def fail(message: str, *, status: ExitStatus = ExitStatus.FAILED) -> NoReturn:
+    """Say what went wrong (and what to do about it) on stderr, and end the command with `status`."""
+    err.print(f"[red]error:[/red] {escape(message)}")
+    raise typer.Exit(status)
+
+
+@contextmanager
+def failing_on(*errors: type[Exception]) -> Iterator[None]:
+    """Within the block, each of `errors` (a failure the command foresees, its message written for the
+    user) ends the command through `fail`."""
+    try:
+        yield
+    except errors as error:
+        fail(str(error))
 
 
 def settings() -> Settings:
@@ -33,17 +91,12 @@ def settings() -> Settings:
         fail(str(error))
 
 
-def fail(message: str) -> NoReturn:
-    console.print(f"[red]error:[/red] {message}")
-    raise typer.Exit(1)
-
-
 @contextmanager
 def step(message: str) -> Iterator[Any]:
     """A spinner for a long step; the yielded status can be updated with `.update(text)`."""
-    with console.status(message) as status:
+    with err.status(message) as status:
         yield status
-    console.print(f"[green]✓[/green] {message}")
+    err.print(f"[green]✓[/green] {message}")
 
 
 def stack_outputs(current: Settings, clients: Clients) -> StackOutputs:

@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ticketflow_dev.cli.common import console, fail, settings, stack_outputs, step, write_report
+from ticketflow_dev.cli.common import ExitStatus, err, fail, settings, stack_outputs, step, write_report
 from ticketflow_dev.cli.deploy import deploy
 from ticketflow_dev.cli.stack import up
 from ticketflow_dev.core.aws import Clients
@@ -45,14 +45,14 @@ def demo(
             clients, outputs, count=count, seed=seed, timeout=timeout, mix=mix, on_progress=status.update
         )
     path = write_report(current, "demo", report.as_json())
-    console.print(_table(report))
+    err.print(_table(report))
     if report.sample:
-        console.print(_sample_panel(report.sample), soft_wrap=False)  # wrap the ticket, do not crop it
-    console.print(f"report: {path}")
+        err.print(_sample_panel(report.sample), soft_wrap=False)  # wrap the ticket, do not crop it
+    err.print(f"report: {path}")
     if stack_target(current).controls_processes:
-        console.print("the stack keeps running: `make down` (or `ticketflow down`) stops it")
+        err.print("the stack keeps running: `make down` (or `ticketflow down`) stops it")
     if report.processed + report.rejected < report.submitted:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.FAILED)
 
 
 def _table(report: DemoReport) -> Table:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ticketflow_dev.cli.common import console, fail, settings, stack_outputs, step
+from ticketflow_dev.cli.common import err, fail, settings, stack_outputs, step
 from ticketflow_dev.core.aws import LOCAL_CREDENTIALS, Clients
 from ticketflow_dev.stack.deploy import Cdk, CdkError, deploy_stack
 from ticketflow_dev.stack.functions import DeployedFunction, deployed_functions
@@ -53,8 +53,8 @@ def warm(clients: Clients, functions: Sequence[DeployedFunction]) -> None:
             note += f", [red]{len(result.errors)} failed[/red]: {result.errors[0]}"
         elif not result.environments:
             note += " (its handler does not answer warm-up events)"
-        console.print(f"  {function.folder or function.logical_id}: {note}")
-    console.print(f"  pre-warmed in {time.perf_counter() - started:.1f} s")
+        err.print(f"  {function.folder or function.logical_id}: {note}")
+    err.print(f"  pre-warmed in {time.perf_counter() - started:.1f} s")
     dead = [result for result in warmed if result.errors and not result.environments]
     if dead:
         # No ticket can pass a function none of whose workers starts: stop here, not on a ticket wait.
@@ -118,11 +118,11 @@ def env() -> None:
     try:
         variables |= stack_outputs(current, clients).as_env()
     except OutputsNotFoundError as error:
-        console.print(f"[yellow]note:[/yellow] {error}")
+        err.print(f"[yellow]note:[/yellow] {error}")
     for name, value in variables.items():
         typer.echo(f"export {name}={shlex.quote(value)}")
     if current.profile == "local":  # on stderr, so that `eval` leaves it on the screen
-        console.print(
+        err.print(
             "[yellow]note:[/yellow] after eval, this shell's aws and boto3 go to the emulator with dummy"
             " credentials until you leave it; use a subshell, or a new one, to work against AWS"
         )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ticketflow_dev.cli.common import console, fail, settings, step
+from ticketflow_dev.cli.common import err, fail, settings, step
 from ticketflow_dev.cli.deploy import reporting_cdk, require_running_emulator
 from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.stack.deploy import Cdk, CdkError, destroy_stack, find_stack
@@ -33,7 +33,7 @@ def confirm_destroy(current: Settings, stack_id: str, *, yes: bool, interactive:
 def show_kept(kept: Sequence[RetainedResource]) -> None:
     width = max(len(resource.kind) for resource in kept)
     for resource in kept:
-        console.print(f"  {resource.kind:<{width}}  {resource.physical_id}", highlight=False)
+        err.print(f"  {resource.kind:<{width}}  {resource.physical_id}", highlight=False)
 
 
 def destroy(yes: Annotated[bool, typer.Option("--yes", "-y", help=YES_HELP)] = False) -> None:
@@ -50,15 +50,11 @@ def destroy(yes: Annotated[bool, typer.Option("--yes", "-y", help=YES_HELP)] = F
     stack = find_stack(cloudformation, current.stack_name)
     if stack is None:
         destroy_stack(current, Cdk(current), clients)  # no stack: only a stale outputs file goes
-        console.print(
-            f"stack {current.stack_name} is not deployed ({current.profile} profile): nothing to do"
-        )
+        err.print(f"stack {current.stack_name} is not deployed ({current.profile} profile): nothing to do")
         return
     kept = deployed_retained(cloudformation, current.stack_name)
     if kept:
-        console.print(
-            f"deleting stack {current.stack_name} keeps {len(kept)} resources (DeletionPolicy Retain):"
-        )
+        err.print(f"deleting stack {current.stack_name} keeps {len(kept)} resources (DeletionPolicy Retain):")
         show_kept(kept)
     confirm_destroy(current, stack["StackId"], yes=yes, interactive=sys.stdin.isatty())
     with step(f"destroying stack {current.stack_name} ({current.profile} profile)") as status:
@@ -67,8 +63,8 @@ def destroy(yes: Annotated[bool, typer.Option("--yes", "-y", help=YES_HELP)] = F
         except CdkError as error:
             fail(str(error))
     if kept:
-        console.print("kept on purpose (DeletionPolicy Retain: the data outlives the stack):")
+        err.print("kept on purpose (DeletionPolicy Retain: the data outlives the stack):")
         show_kept(kept)
-        console.print("to delete them by hand, for good:")
+        err.print("to delete them by hand, for good:")
         for resource in kept:
-            console.print(f"  {resource.how_to_delete(current.region)}", highlight=False)
+            err.print(f"  {resource.how_to_delete(current.region)}", highlight=False)

@@ -12,11 +12,10 @@ from typing import Annotated
 
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ticketflow_dev.cli.common import console, deployed, fail
+from ticketflow_dev.cli.common import ExitStatus, deployed, err, fail, out
 from ticketflow_dev.tickets.dead_letter_inbox import (
     DeadLetterInbox,
     DeadLetterResources,
@@ -28,7 +27,6 @@ from ticketflow_dev.tickets.dead_letter_inbox import (
 from ticketflow_dev.tickets.dead_letter_inbox import replay_letters as replay_queue
 
 app = typer.Typer(help="Dead-lettered Kinesis records: list them, replay them.", no_args_is_help=True)
-out = Console()  # results on stdout; notes and errors on stderr (common.console)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print plain JSON instead of a table.")]
 _OUTCOME_STYLE = {Outcome.REPLAYED_NOT_DELETED: "yellow", Outcome.SKIPPED: "yellow", Outcome.FAILED: "red"}
@@ -78,7 +76,7 @@ def list_(
 
 def _print_notes(notes: list[str]) -> None:
     for note in notes:
-        console.print(f"[yellow]note:[/yellow] {escape(note)}")
+        err.print(f"[yellow]note:[/yellow] {escape(note)}")
 
 
 @app.command("replay")
@@ -95,10 +93,10 @@ def replay_command(
     report = replay_letters(resources(), wanted if not replay_all else None)
     missing = sorted(wanted - report.seen)
     if missing:
-        console.print(f"[red]not in the queue:[/red] {escape(', '.join(missing))}")
+        err.print(f"[red]not in the queue:[/red] {escape(', '.join(missing))}")
     # A letter asked for by id and skipped was not replayed: that is a failure; under --all it is a note.
     if report.failures or missing or (wanted and report.skipped):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.FAILED)
 
 
 def replay_letters(resources: DeadLetterResources, wanted: set[str] | None) -> ReplayReport:
@@ -110,7 +108,7 @@ def replay_letters(resources: DeadLetterResources, wanted: set[str] | None) -> R
     for letter in report.letters:
         if letter.outcome in _OUTCOME_STYLE:
             style = _OUTCOME_STYLE[letter.outcome]
-            console.print(
+            err.print(
                 f"[{style}]{letter.outcome}[/{style}] {escape(letter.message_id)}: {escape(letter.detail)}"
             )
         if letter.new_sequence_number is not None:
@@ -122,8 +120,8 @@ def replay_letters(resources: DeadLetterResources, wanted: set[str] | None) -> R
             )
             table.add_row(escape(letter.message_id), *(escape(cell or "") for cell in cells))
     if report.read_error:
-        console.print(f"[red]error:[/red] {escape(report.read_error)}")
+        err.print(f"[red]error:[/red] {escape(report.read_error)}")
     _print_notes(report.notes)
     out.print(table)
-    console.print(report.summary())
+    err.print(report.summary())
     return report

@@ -11,19 +11,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from ticketflow_dev.cli.common import parse_interval, stack_outputs
+from ticketflow_dev.cli.common import err, out, parse_interval, stack_outputs
 from ticketflow_dev.core.aws import Clients, client_kwargs
 from ticketflow_etl.archive_reader import DEFAULT_PROCESSES, DEFAULT_WORKERS, ProcessFetch, s3_client
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
 from ticketflow_infra.outputs import OutputsNotFoundError
 from ticketflow_infra.settings import Settings
-
-console = Console()
-errors = Console(stderr=True)
 
 
 def archive_bucket(settings: Settings) -> str:
@@ -47,8 +43,8 @@ def run_once(
     with PostgresWarehouse.connect(warehouse_url) as warehouse:
         report = run_etl(s3, bucket, prefix, warehouse, max_workers=workers, processes=processes)
     report.write(report_path)
-    console.print(escape(report.summary()))
-    console.print(f"report: {report_path}")
+    out.print(escape(report.summary()))
+    out.print(f"report: {report_path}")
     return report
 
 
@@ -98,8 +94,8 @@ def etl_command(
                     processes=fetch,
                 )
             except Exception as error:  # noqa: BLE001 -- the loop survives a failed run; the next one retries
-                errors.print(f"[red]ETL run failed, nothing committed:[/] {escape(str(error))}")
-            console.print(f"next run in {interval}")
+                err.print(f"[red]ETL run failed, nothing committed:[/] {escape(str(error))}")
+            out.print(f"next run in {interval}")
             stop.wait(interval.total_seconds())
     except KeyboardInterrupt:
-        console.print("stopped")
+        out.print("stopped")

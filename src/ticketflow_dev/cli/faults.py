@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
+from ticketflow_dev.cli.common import err, fail, out
 from ticketflow_dev.faults import aws_api
 from ticketflow_dev.faults import fake_bedrock_admin as client
 from ticketflow_dev.faults.aws_api import AwsFaultError, AwsFaults, FaultRule
@@ -25,8 +25,6 @@ app = typer.Typer(
     "latency and malformed model output into fake_bedrock.",
     no_args_is_help=True,
 )
-console = Console()
-errors = Console(stderr=True)
 
 UrlOption = Annotated[
     str | None, typer.Option("--url", help="fake_bedrock base URL (default: from the settings)")
@@ -35,11 +33,6 @@ UrlOption = Annotated[
 
 def _url(url: str | None) -> str:
     return url or Settings.load().fake_bedrock_url
-
-
-def _fail(error: Exception) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {error}")
-    return typer.Exit(1)
 
 
 def parse_rate(text: str) -> float:
@@ -117,21 +110,21 @@ def set_(
         )
         config = client.set_operation_faults(_url(url), op, rule, seed=seed)
     except (ValueError, client.FaultAdminError) as failure:
-        raise _fail(failure) from failure
-    console.print_json(data=config)
+        fail(str(failure))
+    out.print_json(data=config)
 
 
 def _set_aws(target: str, kind: str | None, rate: str, options: dict[str, Any], seed: int | None) -> None:
     if kind is None:
-        raise _fail(AwsFaultError(f"say which fault after {target}: one of {', '.join(aws_api.KINDS)}"))
+        fail(f"say which fault after {target}: one of {', '.join(aws_api.KINDS)}")
     try:
         rule = _aws_rule(target, kind, rate, options)
         faults = AwsFaults(Settings.load())
-        errors.print("starting the fault proxy and rewiring the functions (a first start builds its venv)")
+        err.print("starting the fault proxy and rewiring the functions (a first start builds its venv)")
         rewired = faults.set([rule], seed=seed)
     except AwsFaultError as failure:
-        raise _fail(failure) from failure
-    console.print_json(
+        fail(str(failure))
+    out.print_json(
         data={"rules": faults.proxy.rules(), "rewired": {r.function: list(r.routed) for r in rewired}}
     )
 
@@ -159,7 +152,7 @@ def list_(url: UrlOption = None) -> None:
         }
     except AwsFaultError as failure:
         shown["aws"] = {"unavailable": str(failure)}
-    console.print_json(data=shown)
+    out.print_json(data=shown)
 
 
 @app.command()
@@ -176,11 +169,11 @@ def clear(
         service, operation = FaultRule.parse_target(target) if target else (None, None)
         rewired = AwsFaults(Settings.load()).clear(service, None if operation == "*" else operation)
     except (client.FaultAdminError, AwsFaultError) as failure:
-        raise _fail(failure) from failure
+        fail(str(failure))
     if target is None:
-        console.print_json(data=config)
+        out.print_json(data=config)
     if rewired:
-        errors.print(f"sent {len(rewired)} functions' calls back to the emulator where no rule is left")
+        err.print(f"sent {len(rewired)} functions' calls back to the emulator where no rule is left")
 
 
 @app.command()
@@ -196,5 +189,5 @@ def show(
         if stats:
             shown["stats"] = client.get_stats(_url(url))
     except client.FaultAdminError as failure:
-        raise _fail(failure) from failure
-    console.print_json(data=shown)
+        fail(str(failure))
+    out.print_json(data=shown)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ticketflow_dev.cli.common import console, deployed, settings
+from ticketflow_dev.cli.common import deployed, err, settings
 from ticketflow_dev.console.server import open_console
 
 
@@ -28,12 +28,12 @@ def console_command(
             f"cannot listen on 127.0.0.1:{port}: {error}", param_hint="--port"
         ) from error
     # The URL carries this run's token: whoever has it may change the stack, so it is shown only here.
-    console.print(f"console: {server.url}", soft_wrap=True, markup=False, highlight=False)
+    err.print(f"console: {server.url}", soft_wrap=True, markup=False, highlight=False)
     if open_browser:
         webbrowser.open(server.url)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        console.print("stopped")
+        err.print("stopped")
     finally:
         server.close()

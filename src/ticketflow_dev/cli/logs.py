@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from ticketflow_dev.cli.common import fail, parse_interval, settings
+from ticketflow_dev.cli.common import fail, out, parse_interval, settings
 from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.journey.evidence import LogEvent
 from ticketflow_dev.journey.log_sources import FileSource, GroupSource, LogSource, poll
@@ -19,7 +18,6 @@ from ticketflow_dev.stack.functions import StackNotDeployedError, deployed_funct
 from ticketflow_infra.settings import Settings
 
 SERVICES = ("emulator", "warehouse", "fake_bedrock")
-out = Console(highlight=False, soft_wrap=True)
 
 
 def service_sources(current: Settings, wanted: str | None) -> list[LogSource]:
@@ -54,7 +52,9 @@ def function_sources(
 def _show(event: LogEvent) -> None:
     out.print(
         f"[dim]{event.timestamp:%H:%M:%S.%f}"[:-3]
-        + f"[/] [cyan]{escape(event.service)}[/] {escape(event.message.rstrip())}"
+        + f"[/] [cyan]{escape(event.service)}[/] {escape(event.message.rstrip())}",
+        highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ticketflow_dev.cli.common import console, fail, settings, step
+from ticketflow_dev.cli.common import err, fail, settings, step
 from ticketflow_dev.cli.deploy import WARM_HELP, require_running_emulator, warm
 from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.stack.code_push import build_zips, changed, select, source_fingerprint, update_code
@@ -59,21 +59,21 @@ def push_once(current: Settings, clients: Clients, folders: list[str], *, warm_u
         zips = build_zips(current, (str(target.folder) for target in targets))
     updates = changed(targets, zips)
     if not updates:
-        console.print("nothing to push: the deployed code is current")
+        err.print("nothing to push: the deployed code is current")
         return
     names = ", ".join(str(update.function.folder) for update in updates)
     with step(f"updating {names}"):
         update_code(clients("lambda"), updates)
     if warm_up:
         warm(clients, [update.function for update in updates])
-    console.print(f"pushed {names} in {time.perf_counter() - started:.1f} s")
+    err.print(f"pushed {names} in {time.perf_counter() - started:.1f} s")
 
 
 def _watch(
     current: Settings, clients: Clients, folders: list[str], *, warm_up: bool, interval: float
 ) -> None:
     """Polls the sources' sizes and mtimes every `interval` seconds; a failed push is reported, not fatal."""
-    console.print(f"watching the function sources every {interval:g} s (Ctrl-C stops)")
+    err.print(f"watching the function sources every {interval:g} s (Ctrl-C stops)")
     seen = source_fingerprint()
     try:
         while True:
@@ -85,6 +85,6 @@ def _watch(
             try:
                 push_once(current, clients, folders, warm_up=warm_up)
             except (RuntimeError, BotoCoreError, ClientError) as error:
-                console.print(f"[red]push failed:[/red] {error}")
+                err.print(f"[red]push failed:[/red] {error}")
     except KeyboardInterrupt:
-        console.print("stopped watching")
+        err.print("stopped watching")

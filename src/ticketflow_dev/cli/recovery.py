@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from ticketflow_dev.cli.common import console, write_report
+from ticketflow_dev.cli.common import err, write_report
 from ticketflow_dev.cli.deploy import deploy_and_warm
 from ticketflow_dev.core.aws import Clients, remove_bucket
 from ticketflow_dev.local.emulator_state import clock
@@ -23,7 +23,7 @@ def recover(running: RunningStack) -> None:
     crashed = [service for service in running.services if service.crash is not None]
     for service in crashed:
         assert service.crash is not None
-        console.print(
+        err.print(
             f"[yellow]{service.name} had crashed[/yellow] (pid {service.crash.pid}, started"
             f" {clock(service.crash.started_at)}): {escape(service.crash.summary)}"
         )
@@ -36,16 +36,16 @@ def recover_emulator(running: RunningStack) -> None:
     current = running.settings
     deployed = StackOutputs.from_file(outputs_file(current), current.stack_name)
     if deployed is None:
-        console.print(f"no stack {current.stack_name} had been deployed to it: nothing to redeploy")
+        err.print(f"no stack {current.stack_name} had been deployed to it: nothing to redeploy")
         return
     clients = Clients(current)
     loss = emulator_loss(clients, current.stack_name, deployed)
-    console.print("[yellow]The emulator's crash lost:[/yellow]")
+    err.print("[yellow]The emulator's crash lost:[/yellow]")
     for line in loss.lines():
-        console.print(f"  - {escape(line)}")
+        err.print(f"  - {escape(line)}")
     path = write_report(current, REPORT, loss.as_report())
-    console.print(f"  (ticket ids in {path})")
+    err.print(f"  (ticket ids in {path})")
     for bucket in orphaned_asset_buckets(clients, current.region):
-        console.print(f"removing {bucket}: the bootstrap that made it was lost, and a new one needs its name")
+        err.print(f"removing {bucket}: the bootstrap that made it was lost, and a new one needs its name")
         remove_bucket(clients("s3"), bucket)
     deploy_and_warm(current)

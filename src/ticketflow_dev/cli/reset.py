@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from ticketflow_dev.cli.common import console, fail
+from ticketflow_dev.cli.common import err, fail
 from ticketflow_dev.cli.deploy import deploy_and_warm
 from ticketflow_dev.cli.stack import progress_lines, stack_errors
 from ticketflow_dev.local import supervisor
@@ -38,7 +38,7 @@ def reset() -> None:
         report(EMULATOR, f"dropped its state ({dropped / 1024 / 1024:.1f} MB)")
         running = target.up(progress=report)
     deploy_and_warm(running.settings)
-    console.print(
+    err.print(
         f"[green]Emulator reset and stack {current.stack_name} deployed[/green] in"
         f" {time.monotonic() - began:.1f} s (the warehouse's rows and fake_bedrock's faults are kept)."
     )

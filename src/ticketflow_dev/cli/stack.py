@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
-import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ticketflow_dev.cli.common import failing_on, out
 from ticketflow_dev.cli.recovery import recover
 from ticketflow_dev.local import ServiceStatus, StackError
 from ticketflow_dev.targets import stack_target
 from ticketflow_infra.settings import Settings
-
-console = Console()
-errors = Console(stderr=True)
 
 _STATE_STYLE = {"healthy": "green", "unhealthy": "yellow", "stopped": "dim", "crashed": "red"}
 
@@ -26,28 +22,26 @@ _STATE_STYLE = {"healthy": "green", "unhealthy": "yellow", "stopped": "dim", "cr
 @contextmanager
 def progress_lines(title: str) -> Iterator[Callable[[str, str], None]]:
     """A Rich spinner showing the latest message, with every message also printed as a line."""
-    with console.status(title) as spinner:
+    with out.status(title) as spinner:
 
         def report(service: str, message: str) -> None:
-            console.print(f"  [bold]{service}[/]: {escape(message)}", soft_wrap=True)
+            out.print(f"  [bold]{service}[/]: {escape(message)}", soft_wrap=True)
             spinner.update(f"{title} [dim]{service}: {escape(message)}[/]")
 
         yield report
 
 
-@contextmanager
-def stack_errors() -> Iterator[None]:
-    try:
-        yield
-    except StackError as error:
-        errors.print(f"[red]{escape(str(error))}[/]", soft_wrap=True)
-        raise typer.Exit(1) from None
+def stack_errors() -> AbstractContextManager[None]:
+    """The local stack's foreseen failures (a port taken, a service that does not come up) end the command
+    with their message."""
+    return failing_on(StackError)
 
 
 def _table(statuses: list[ServiceStatus]) -> Table:
     table = Table(box=None, pad_edge=False)
     for column in ("service", "state", "pid", "url", "log"):
-        table.add_column(column, overflow="fold")
+        # A path or a URL stays whole (a log can be searched for it); the state's detail folds first.
+        table.add_column(column, overflow="fold", no_wrap=column in ("url", "log"))
     for item in statuses:
         state = f"[{_STATE_STYLE[item.state]}]{item.state}[/]"
         if item.detail:
@@ -68,9 +62,9 @@ def up() -> None:
     began = time.monotonic()
     with stack_errors(), progress_lines(f"Starting the local stack ({target.name})") as report:
         running = target.up(progress=report)
-    console.print(_table(running.services))
+    out.print(_table(running.services))
     recover(running)
-    console.print(
+    out.print(
         f"[green]Local stack healthy[/] in {time.monotonic() - began:.1f} s"
         f" ({target.name} target, home {settings.home})."
     )
@@ -84,11 +78,11 @@ def down() -> None:
     with stack_errors(), progress_lines(f"Stopping the local stack ({target.name})") as report:
         target.down(progress=report)
     verb = "stopped" if target.controls_processes else "left running"
-    console.print(f"[green]Local stack {verb}[/] in {time.monotonic() - began:.1f} s.")
+    out.print(f"[green]Local stack {verb}[/] in {time.monotonic() - began:.1f} s.")
 
 
 def status() -> None:
-    """Show each local service: healthy, unhealthy or stopped, with its pid, URL and log."""
+    """Show each local service: healthy, unhealthy, stopped or crashed, with its pid, URL and log."""
     with stack_errors():
         statuses = stack_target(Settings.load()).status()
-    console.print(_table(statuses))
+    out.print(_table(statuses))

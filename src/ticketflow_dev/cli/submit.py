@@ -8,19 +8,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ticketflow.ticket_store import Status
-from ticketflow_dev.cli.common import console, deployed, fail
+from ticketflow_dev.cli.common import ExitStatus, deployed, err, fail, out
 from ticketflow_dev.core.polling import WaitTimeoutError
 from ticketflow_dev.journey.timeline import parse_time
 from ticketflow_dev.tickets import producer
 from ticketflow_dev.tickets.files import RefusedTicketsError, parse_tickets
 from ticketflow_dev.tickets.tracking import TicketState, Tracker
 
-out = Console()
 REPLY_LINES = 3
 SCORES = ("positive", "negative", "neutral", "mixed")
 
@@ -99,11 +97,11 @@ def submit(
         tickets = parse_tickets(_read(source))
     except RefusedTicketsError as error:
         for refusal in error.refusals:
-            console.print(f"[red]refused[/] {escape(str(refusal))}")
+            err.print(f"[red]refused[/] {escape(str(refusal))}")
         fail(f"{len(error.refusals)} ticket(s) refused; nothing was sent")
     clients, outputs = deployed()
     submitted = producer.submit(clients("kinesis"), outputs.stream_name, tickets)
-    console.print(f"submitted {len(submitted)} ticket(s) to {outputs.stream_name}", highlight=False)
+    err.print(f"submitted {len(submitted)} ticket(s) to {outputs.stream_name}", highlight=False)
     if not wait:
         if as_json:
             typer.echo(
@@ -117,7 +115,7 @@ def submit(
     try:
         final = tracker.wait_for(ids, timeout=timeout)
     except WaitTimeoutError as error:
-        console.print(f"[yellow]{escape(str(error.last_state))} after {timeout:g} s[/]")
+        err.print(f"[yellow]{escape(str(error.last_state))} after {timeout:g} s[/]")
         final = tracker.states(ids)
     items = tracker.items(ids)
     results = [
@@ -128,4 +126,4 @@ def submit(
     else:
         out.print(_table(results))
     if any(result["status"] != Status.RESPONDED for result in results):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.FAILED)

@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ticketflow.ticket_store import Status
-from ticketflow_dev.cli.common import deployed, fail, parse_interval
+from ticketflow_dev.cli.common import deployed, fail, out, parse_interval
 from ticketflow_dev.tickets.queries import (
     TIMESTAMPS,
     TicketNotFoundError,
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="A ticket's status, reason and history; the tickets in one status.", no_args_is_help=True
 )
-out = Console()  # results on stdout; errors through common.fail (stderr)
 
 RESPONDED_FIELDS = ("priority", "priority_reasoning", "sentiment")
 LABELS = {"status_reason": "reason", "duplicate_of": "duplicate of"}

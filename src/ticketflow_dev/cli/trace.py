@@ -8,15 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ticketflow_dev.cli.common import console, deployed, settings
+from ticketflow_dev.cli.common import deployed, err, out, settings
 from ticketflow_dev.journey import Journey, Span, trace_ticket
 from ticketflow_dev.journey.picture import draw_waterfall
 
-out = Console()  # the waterfall on stdout; notes on stderr (common.console)
 BAR_WIDTH = 40  # at most; less on a narrow terminal
 STYLES = {"ok": "green", "error": "red", "retry": "yellow", "missing": "dim"}
 # What a row shows of a span's detail, in this order, when present.
@@ -79,4 +77,4 @@ def trace(
         for gap in journey.gaps:
             out.print(f"[dim]not found:[/] {escape(gap)}")
     if png is not None:
-        console.print(f"waterfall: {draw_waterfall(journey, png)}", highlight=False)
+        err.print(f"waterfall: {draw_waterfall(journey, png)}", highlight=False)

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from fake_bedrock.stand_ins.sentiment import analyse
 from fake_bedrock.stand_ins.triage import parse_ticket, triage
 from ticketflow_dev.cli import eval as eval_cli
+from ticketflow_dev.quality.backends import pipeline_clients
 from ticketflow_infra.settings import Settings
 
 ROW: dict[str, Any] = {
@@ -140,7 +141,7 @@ def test_the_aws_profile_uses_the_real_services() -> None:
         environ={"TICKETFLOW_PROFILE": "aws", "TICKETFLOW_REGION": "eu-west-1"}, dotenv=None
     )
     # WHEN the clients are chosen
-    with eval_cli.pipeline_clients(settings, None, {}) as (comprehend, bedrock, where):
+    with pipeline_clients(settings, None, {}) as (comprehend, bedrock, where):
         # THEN they point at the region's public endpoints
         assert where == "AWS (eu-west-1)"
         assert comprehend.meta.endpoint_url == "https://comprehend.eu-west-1.amazonaws.com"
@@ -151,7 +152,7 @@ def test_an_explicit_endpoint_is_used_without_starting_anything() -> None:
     # GIVEN the local profile and an explicit endpoint
     settings = Settings.load(environ={}, dotenv=None)
     # WHEN the clients are chosen
-    with eval_cli.pipeline_clients(settings, "http://127.0.0.1:9", {}) as (comprehend, bedrock, where):
+    with pipeline_clients(settings, "http://127.0.0.1:9", {}) as (comprehend, bedrock, where):
         # THEN both clients use it
         assert where == "http://127.0.0.1:9"
         assert comprehend.meta.endpoint_url == "http://127.0.0.1:9"
