@@ -70,15 +70,23 @@ def _item(number: int) -> dict[str, Any]:
 
 def operations(clients: Clients, outputs: StackOutputs) -> dict[str, Callable[[int], Any]]:
     ddb, s3, sfn, lam = clients("dynamodb"), clients("s3"), clients("stepfunctions"), clients("lambda")
-    condition = {"ConditionExpression": "attribute_not_exists(ticket_id)"}
+    condition = "attribute_not_exists(ticket_id)"
     keys = [{"ticket_id": {"S": f"TKT-20260101-{n:05d}"}} for n in range(12)]
     warmup = json.dumps(warmup_event()).encode()
     function = outputs.trigger_function_name
     return {
-        "PutItem (conditional)": lambda n: ddb.put_item(TableName=NAME, Item=_item(n), **condition),
+        "PutItem (conditional)": lambda n: ddb.put_item(
+            TableName=NAME, Item=_item(n), ConditionExpression=condition
+        ),
         "TransactWriteItems of 10 puts": lambda n: ddb.transact_write_items(
             TransactItems=[
-                {"Put": {"TableName": NAME, "Item": _item(100_000 + 10 * n + i), **condition}}
+                {
+                    "Put": {
+                        "TableName": NAME,
+                        "Item": _item(100_000 + 10 * n + i),
+                        "ConditionExpression": condition,
+                    }
+                }
                 for i in range(10)
             ]
         ),

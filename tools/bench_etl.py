@@ -17,20 +17,22 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
-import boto3
 import psycopg
 from botocore.exceptions import ClientError
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from ticketflow.model import Priority, ProcessedTicket, Sentiment
-from ticketflow_dev.core.aws import client_kwargs, remove_bucket
+from ticketflow_dev.core.aws import Clients, client_kwargs, remove_bucket
 from ticketflow_etl.archive_reader import DEFAULT_PROCESSES, ProcessFetch, client_config, s3_client
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
 from ticketflow_infra.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 PREFIX = "tickets/"
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -63,7 +65,7 @@ def generated(number: int) -> ProcessedTicket:
     )
 
 
-def put_all(s3: Any, bucket: str, count: int, workers: int) -> float:
+def put_all(s3: S3Client, bucket: str, count: int, workers: int) -> float:
     def put(number: int) -> None:
         ticket = generated(number)
         s3.put_object(Bucket=bucket, Key=ticket.archive_key(), Body=ticket.model_dump_json().encode())
@@ -74,7 +76,7 @@ def put_all(s3: Any, bucket: str, count: int, workers: int) -> float:
     return time.perf_counter() - started
 
 
-def archived_count(s3: Any, bucket: str) -> int | None:
+def archived_count(s3: S3Client, bucket: str) -> int | None:
     """Objects under the archive prefix, or None when the bucket does not exist."""
     try:
         s3.head_bucket(Bucket=bucket)
@@ -97,7 +99,7 @@ def line(label: str, report: EtlReport) -> str:
 
 
 def bench_once(
-    settings: Settings, s3: Any, bucket: str, workers: int, processes: ProcessFetch | None
+    settings: Settings, s3: S3Client, bucket: str, workers: int, processes: ProcessFetch | None
 ) -> None:
     database = f"bench_etl_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(settings.warehouse_url, autocommit=True) as admin:
@@ -132,7 +134,7 @@ def main() -> None:
     settings = Settings.load()
     kwargs = client_kwargs(settings)  # the emulator's endpoint and dummy credentials in the local profile
     kwargs["config"] = kwargs["config"].merge(client_config(max(args.workers, args.put_workers)))
-    s3 = boto3.session.Session().client("s3", **kwargs)
+    s3 = Clients.from_kwargs(kwargs)("s3")
     etl_kwargs = client_kwargs(settings)
     etl_s3 = s3 if args.plain_client else s3_client(etl_kwargs, max_workers=args.workers)
     processes = ProcessFetch(etl_kwargs, args.processes) if args.processes > 0 else None

@@ -75,7 +75,7 @@ def archived_objects(stack: DeployedStack, ticket_id: str, submitted_at: datetim
     """Every archive object whose key starts with the ticket's key (so a stray second copy shows too)."""
     prefix = archive_key(ticket_id, submitted_at).removesuffix(".json")
     listing = stack.clients("s3").list_objects_v2(Bucket=stack.outputs.bucket_name, Prefix=prefix)
-    return list(listing.get("Contents", []))
+    return [dict(item) for item in listing.get("Contents", [])]
 
 
 def read_object(stack: DeployedStack, key: str) -> bytes:

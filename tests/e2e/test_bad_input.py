@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 
+from tests.aws_clients import endpoint_clients
 from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import (
@@ -21,7 +21,6 @@ from tests.e2e.helpers import (
 )
 from tests.event_files import BadInput, load_bad_inputs
 from ticketflow.model import TicketSubmitted
-from ticketflow_dev.core.aws import LOCAL_CREDENTIALS
 from ticketflow_dev.tickets import producer
 from ticketflow_dev.tickets.tracking import TicketState
 
@@ -77,14 +76,8 @@ def test_bad_input_corpus_ends_as_expected_and_the_valid_tickets_beside_it_respo
 
 def _comprehend(local_stack: LocalStack) -> ComprehendClient:
     """Comprehend's stand-in, asked directly for what the pipeline should have found."""
-    client: ComprehendClient = boto3.client(
-        "comprehend",
-        endpoint_url=local_stack.fake_bedrock_url,
-        region_name=local_stack.settings.region,
-        aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
-    )
-    return client
+    clients = endpoint_clients(local_stack.fake_bedrock_url, region=local_stack.settings.region)
+    return clients("comprehend")
 
 
 def _check_filtered(stack: DeployedStack, case: BadInput) -> list[str]:

@@ -151,7 +151,7 @@ def assert_alarm_raised(stack: DeployedStack, alarm_name: str, *, since: datetim
         items = cloudwatch.describe_alarm_history(
             AlarmName=alarm_name, HistoryItemType="StateUpdate", StartDate=since
         )["AlarmHistoryItems"]
-        return [i for i in items if json.loads(i["HistoryData"])["newState"]["stateValue"] == "ALARM"]
+        return [dict(i) for i in items if json.loads(i["HistoryData"])["newState"]["stateValue"] == "ALARM"]
 
     wait_until(raised, timeout=60, description=f"{alarm_name} to go to ALARM")
     alarm = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]

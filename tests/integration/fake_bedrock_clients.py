@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
+from tests.aws_clients import endpoint_clients
 from ticketflow.model import SentimentResult, SentimentScores, TicketSubmitted
+from ticketflow_dev.core.aws import Service
 
 # One attempt: a test of an error response must see that response, not a retry's.
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 TICKET_ID = "TKT-20240315-0007"
 
 
-def aws_client(service: str, url: str) -> Any:
+def aws_client(service: Service, url: str) -> Any:
     """A client for the stand-in: dummy credentials given explicitly, none looked up on the machine."""
-    return boto3.client(  # type: ignore[call-overload]
-        service,
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=NO_RETRIES,
-    )
+    return endpoint_clients(url, config=NO_RETRIES)(service)
 
 
 def outage_ticket() -> TicketSubmitted:

@@ -12,14 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import boto3
 import pytest
 from typer.testing import CliRunner
 
 from tests.event_files import TICKET_SUBMITTED, load_event
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow_dev.cli import dlq
-from ticketflow_dev.core.aws import client_kwargs
+from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.core.polling import wait_until
 from ticketflow_infra.outputs import StackOutputs
 
@@ -42,10 +41,8 @@ class Target:
 @pytest.fixture
 def target(local_stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Target]:
     """A fresh queue and one-shard stream in the emulator, named in the stack outputs' variables."""
-    session = boto3.session.Session()
-    kwargs = client_kwargs(local_stack.settings)
-    sqs: SQSClient = session.client("sqs", **kwargs)
-    kinesis: KinesisClient = session.client("kinesis", **kwargs)
+    clients = Clients(local_stack.settings)
+    sqs, kinesis = clients("sqs"), clients("kinesis")
     suffix = uuid.uuid4().hex[:12]
     queue_url = sqs.create_queue(QueueName=f"dlq-test-{suffix}")["QueueUrl"]
     stream_name = f"dlq-test-{suffix}"

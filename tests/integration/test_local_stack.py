@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import psycopg
 import pytest
 
+from tests.aws_clients import endpoint_clients
+from ticketflow_dev.core.aws import Service
 from ticketflow_dev.local import ServiceStatus, StackError, down, status, up
 from ticketflow_dev.local.emulator import emulator_python
 from ticketflow_dev.local.processes import is_running, port_is_free
@@ -71,15 +72,8 @@ def get(url: str) -> int:
         return int(response.status)
 
 
-def aws(settings: Settings, service: str) -> Any:
-    client: Any = boto3.client  # the service is only known at run time
-    return client(
-        service,
-        endpoint_url=settings.emulator_url,
-        region_name=settings.region,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+def aws(settings: Settings, service: Service) -> Any:
+    return endpoint_clients(settings.emulator_url, region=settings.region)(service)
 
 
 def test_up_starts_every_service_healthy(started: Started) -> None:

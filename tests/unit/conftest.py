@@ -10,16 +10,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
 import app as cdk_app
+from tests.aws_clients import offline_clients
 from tests.unit.checked_synth import Checked, synth_checked
 from tests.unit.lambda_loader import FakeLambdaContext
-from tests.unit.offline_clients import offline_client
 from ticketflow_infra.profiles import profile_props
 from ticketflow_infra.settings import Settings
 from ticketflow_infra.stack import TicketflowStack
@@ -49,47 +49,47 @@ def lambda_context() -> FakeLambdaContext:
 
 @pytest.fixture
 def sfn_client() -> SFNClient:
-    return cast("SFNClient", offline_client("stepfunctions"))
+    return offline_clients()("stepfunctions")
 
 
 @pytest.fixture
 def dynamodb_client() -> DynamoDBClient:
-    return cast("DynamoDBClient", offline_client("dynamodb"))
+    return offline_clients()("dynamodb")
 
 
 @pytest.fixture
 def s3_client() -> S3Client:
-    return cast("S3Client", offline_client("s3"))
+    return offline_clients()("s3")
 
 
 @pytest.fixture
 def kinesis_client() -> KinesisClient:
-    return cast("KinesisClient", offline_client("kinesis"))
+    return offline_clients()("kinesis")
 
 
 @pytest.fixture
 def cloudwatch_client() -> CloudWatchClient:
-    return cast("CloudWatchClient", offline_client("cloudwatch"))
+    return offline_clients()("cloudwatch")
 
 
 @pytest.fixture
 def comprehend_client() -> ComprehendClient:
-    return cast("ComprehendClient", offline_client("comprehend"))
+    return offline_clients()("comprehend")
 
 
 @pytest.fixture
 def bedrock_client() -> BedrockRuntimeClient:
-    return cast("BedrockRuntimeClient", offline_client("bedrock-runtime"))
+    return offline_clients()("bedrock-runtime")
 
 
 @pytest.fixture
 def cloudformation_client() -> CloudFormationClient:
-    return cast("CloudFormationClient", offline_client("cloudformation"))
+    return offline_clients()("cloudformation")
 
 
 @pytest.fixture
 def lambda_client() -> LambdaClient:
-    return cast("LambdaClient", offline_client("lambda"))
+    return offline_clients()("lambda")
 
 
 # --- the CDK stack, synthesized offline ------------------------------------------------------------------

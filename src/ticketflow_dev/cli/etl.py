@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -21,6 +21,9 @@ from ticketflow_etl.run import EtlReport, run_etl
 from ticketflow_infra.outputs import OutputsNotFoundError
 from ticketflow_infra.settings import Settings
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
 
 def archive_bucket(settings: Settings) -> str:
     """The deployed stack's `BucketName` output (environment, outputs file, then CloudFormation)."""
@@ -31,7 +34,7 @@ def archive_bucket(settings: Settings) -> str:
 
 
 def run_once(
-    s3: Any,
+    s3: S3Client,
     bucket: str,
     prefix: str,
     *,

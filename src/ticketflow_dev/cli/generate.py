@@ -20,12 +20,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TextIO
 
-import boto3
 import typer
 
 from ticketflow.model import TicketSubmitted
 from ticketflow_dev.cli.common import fail
-from ticketflow_dev.core.aws import LOCAL_CREDENTIALS, Clients
+from ticketflow_dev.core.aws import Clients, stand_in_clients
 from ticketflow_dev.generation.generator import Generated, generate
 from ticketflow_dev.generation.mixes import PRESETS, MixError
 from ticketflow_dev.generation.model_writer import ModelWriter, ModelWriterError
@@ -58,13 +57,7 @@ def model_writer(settings: Settings) -> ModelWriter:
             f"{answered_by}); restart the stack with FAKE_BEDROCK_UPSTREAM_URL and "
             "FAKE_BEDROCK_UPSTREAM_MODEL"
         )
-    bedrock = boto3.session.Session().client(
-        "bedrock-runtime",
-        region_name=settings.region,
-        endpoint_url=url,
-        aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
-    )
+    bedrock = stand_in_clients(settings.region, url)("bedrock-runtime")
     return ModelWriter(bedrock, settings.bedrock_model_id)
 
 

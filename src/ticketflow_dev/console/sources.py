@@ -59,8 +59,8 @@ class StackReader:
         self._outputs = outputs
         self._settings = settings
         self._letters_lock = letters_lock  # shared with the replay: a peek must not hide a letter from it
-        self._counted: set[str] = set()
         self.cost = Cost()
+        clients.on_each_call(self._count)  # every request of a round counts in `cost`
 
     def fast(self) -> dict[str, Callable[[], Any]]:
         """What changes from one ticket to the next: read every tick."""
@@ -83,14 +83,6 @@ class StackReader:
             "steps": self.state_machine_steps,
         }
 
-    def client(self, service: str) -> Any:
-        """The service's client, its requests counted in `cost`."""
-        client = self._clients(service)
-        if service not in self._counted:
-            client.meta.events.register("before-call", self._count)
-            self._counted.add(service)
-        return client
-
     def _count(self, **_: Any) -> None:
         self.cost.requests += 1
 
@@ -102,7 +94,7 @@ class StackReader:
             self.cost.seconds[name] = round(time.perf_counter() - started, 4)
 
     def recent(self) -> dict[str, list[dict[str, Any]]]:
-        dynamodb, table = self.client("dynamodb"), self._outputs.table_name
+        dynamodb, table = self._clients("dynamodb"), self._outputs.table_name
         return {
             status.value: list_by_status(
                 dynamodb, table, status, limit=RECENT_PER_STATUS, attributes=RECENT_ATTRIBUTES
@@ -111,18 +103,18 @@ class StackReader:
         }
 
     def status_counts(self) -> dict[str, tuple[int, bool]]:
-        dynamodb, table = self.client("dynamodb"), self._outputs.table_name
+        dynamodb, table = self._clients("dynamodb"), self._outputs.table_name
         return {status.value: count_by_status(dynamodb, table, status, cap=COUNT_CAP) for status in Status}
 
     def running_executions(self) -> tuple[int, bool]:
-        response = self.client("stepfunctions").list_executions(
+        response = self._clients("stepfunctions").list_executions(
             stateMachineArn=self._outputs.state_machine_arn, statusFilter="RUNNING", maxResults=EXECUTIONS_CAP
         )
         return len(response["executions"]), "nextToken" in response
 
     def dead_letters(self) -> dict[str, Any]:
         """The queue's depth; its first letters only when it holds any (a peek receives, then releases)."""
-        sqs, url = self.client("sqs"), self._outputs.dead_letter_queue_url
+        sqs, url = self._clients("sqs"), self._outputs.dead_letter_queue_url
         attributes = sqs.get_queue_attributes(
             QueueUrl=url,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
@@ -139,17 +131,17 @@ class StackReader:
         return {"visible": visible, "in_flight": in_flight, "letters": letters}
 
     def alarms(self) -> list[dict[str, Any]]:
-        response = self.client("cloudwatch").describe_alarms(
+        response = self._clients("cloudwatch").describe_alarms(
             AlarmNamePrefix=self._settings.stack_name, MaxRecords=ALARMS_SHOWN
         )
-        return list(response.get("MetricAlarms", []))
+        return [dict(alarm) for alarm in response.get("MetricAlarms", [])]
 
     def stream(self) -> dict[str, Any]:
-        summary = self.client("kinesis").describe_stream_summary(StreamName=self._outputs.stream_name)
+        summary = self._clients("kinesis").describe_stream_summary(StreamName=self._outputs.stream_name)
         return dict(summary["StreamDescriptionSummary"])
 
     def archive_objects(self) -> tuple[int, bool]:
-        response = self.client("s3").list_objects_v2(
+        response = self._clients("s3").list_objects_v2(
             Bucket=self._outputs.bucket_name, Prefix="tickets/", MaxKeys=ARCHIVE_CAP
         )
         return response.get("KeyCount", 0), bool(response.get("IsTruncated"))
@@ -187,7 +179,7 @@ class StackReader:
             return []
 
     def state_machine_steps(self) -> dict[str, Any]:
-        described = self.client("stepfunctions").describe_state_machine(
+        described = self._clients("stepfunctions").describe_state_machine(
             stateMachineArn=self._outputs.state_machine_arn
         )
         definition: dict[str, Any] = json.loads(described["definition"])
@@ -197,7 +189,7 @@ class StackReader:
         """One ticket's page: its item shaped (None when the table has none) and its journey across the
         services (the same trace as `ticketflow trace`)."""
         try:
-            item = get_ticket(self.client("dynamodb"), self._outputs.table_name, ticket_id)
+            item = get_ticket(self._clients("dynamodb"), self._outputs.table_name, ticket_id)
         except TicketNotFoundError:
             item = None
         journey = trace_ticket(self._clients, self._outputs, self._settings, ticket_id)

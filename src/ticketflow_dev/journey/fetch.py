@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,6 +22,14 @@ from ticketflow_dev.tickets.queries import TicketNotFoundError, get_ticket
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_infra.outputs import StackOutputs
 from ticketflow_infra.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_kinesis import KinesisClient
+    from mypy_boto3_kinesis.type_defs import RecordTypeDef
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_logs.type_defs import FilteredLogEventTypeDef
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_stepfunctions import SFNClient
 
 T = TypeVar("T")
 _SCAN_CALLS = 20  # GetRecords calls per shard when the trigger's log line does not give the position
@@ -45,17 +53,20 @@ def _execution_arn(outputs: StackOutputs, ticket_id: str, item: dict[str, Any] |
     return str(recorded) if recorded else f"{prefix}:{ticket_id}"
 
 
-def _history(sfn: Any, arn: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def _history(sfn: SFNClient, arn: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     try:
         pages = sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
-        events = [event for page in pages for event in page["events"]]
+        # As plain dicts: the history module reads the events by name, as the tests' fixtures give them.
+        events: list[dict[str, Any]] = [dict(event) for page in pages for event in page["events"]]
     except sfn.exceptions.ExecutionDoesNotExist:
         return [], None
     definition = json.loads(sfn.describe_state_machine_for_execution(executionArn=arn)["definition"])
     return events, definition
 
 
-def _filter(logs: Any, group: str, pattern: str, since: datetime | None) -> Iterator[dict[str, Any]]:
+def _filter(
+    logs: CloudWatchLogsClient, group: str, pattern: str, since: datetime | None
+) -> Iterator[FilteredLogEventTypeDef]:
     kwargs: dict[str, Any] = {"logGroupName": group, "filterPattern": f'"{pattern}"'}
     if since is not None:
         kwargs["startTime"] = int(since.timestamp() * 1000)
@@ -91,13 +102,13 @@ def _log_events(
     return found
 
 
-def _record(shard: str, raw: dict[str, Any]) -> StreamRecord:
+def _record(shard: str, raw: RecordTypeDef) -> StreamRecord:
     arrived = raw["ApproximateArrivalTimestamp"].astimezone(UTC)
     return StreamRecord(raw["SequenceNumber"], shard, raw["PartitionKey"], arrived, len(raw["Data"]))
 
 
 def _at_position(
-    kinesis: Any, stream: str, shards: list[str], ticket_id: str, position: tuple[str, str | None]
+    kinesis: KinesisClient, stream: str, shards: list[str], ticket_id: str, position: tuple[str, str | None]
 ) -> StreamRecord | None:
     sequence, logged_shard = position
     for shard in [s for s in shards if logged_shard in (None, s)]:
@@ -114,7 +125,7 @@ def _at_position(
 
 
 def _scan(
-    kinesis: Any, stream: str, shards: list[str], ticket_id: str, since: datetime
+    kinesis: KinesisClient, stream: str, shards: list[str], ticket_id: str, since: datetime
 ) -> StreamRecord | None:
     for shard in shards:
         iterator = kinesis.get_shard_iterator(
@@ -132,7 +143,11 @@ def _scan(
 
 
 def _stream_record(
-    kinesis: Any, stream: str, ticket_id: str, position: tuple[str, str | None] | None, since: datetime | None
+    kinesis: KinesisClient,
+    stream: str,
+    ticket_id: str,
+    position: tuple[str, str | None] | None,
+    since: datetime | None,
 ) -> StreamRecord | None:
     """The record at the position the trigger logged; without one, a bounded scan of each shard from
     `since` (the first write to the table, less a margin)."""
@@ -149,7 +164,7 @@ def _item(clients: Clients, outputs: StackOutputs, ticket_id: str) -> dict[str, 
         return None
 
 
-def _archive(s3: Any, bucket: str, item: dict[str, Any]) -> ArchiveObject | None:
+def _archive(s3: S3Client, bucket: str, item: dict[str, Any]) -> ArchiveObject | None:
     if "submitted_at" not in item:  # no item, or REJECTED: the ticket never validated, nothing is archived
         return None
     key = archive_key(item["ticket_id"], parse_time(item["submitted_at"]))

@@ -7,10 +7,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ticketflow_dev.journey.evidence import LogEvent
 from ticketflow_dev.journey.log_lines import ticket_lines
+
+if TYPE_CHECKING:
+    from mypy_boto3_logs import CloudWatchLogsClient
 
 
 class LogSource(Protocol):
@@ -48,7 +51,7 @@ class GroupSource:
 
     name: str
     group: str
-    logs: Any  # a CloudWatch Logs client
+    logs: CloudWatchLogsClient
     since_ms: int
     pattern: str | None = None  # a FilterLogEvents pattern: only the lines naming a ticket
     _seen: set[str] = field(default_factory=set)

@@ -14,17 +14,20 @@ import sys
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
-import boto3
 from botocore.config import Config
 
 from ticketflow.enrichment import BedrockTriage, ComprehendSentiment
-from ticketflow_dev.core.aws import LOCAL_CREDENTIALS, Clients
+from ticketflow_dev.core.aws import Clients, stand_in_clients
 from ticketflow_dev.core.polling import wait_until
 from ticketflow_dev.local.service import http_probe
 from ticketflow_dev.quality.evaluation import EvaluationReport, LabelledTicket, evaluate_one
 from ticketflow_infra.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
+    from mypy_boto3_comprehend import ComprehendClient
 
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_COMPREHEND", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
 START_TIMEOUT = 20.0
@@ -71,19 +74,16 @@ def private_fake_bedrock(host: str = "127.0.0.1", python: str = sys.executable) 
                 process.wait()
 
 
-def _local_clients(settings: Settings, endpoint: str | None) -> tuple[Any, Any]:
+def _local_clients(settings: Settings, endpoint: str | None) -> tuple[ComprehendClient, BedrockRuntimeClient]:
     """Clients for a stand-in; without `endpoint`, boto3 reads AWS_ENDPOINT_URL_<SERVICE> itself."""
-    session = boto3.session.Session()
-    kwargs: dict[str, Any] = {"region_name": settings.region, "config": _CLIENT_CONFIG, **LOCAL_CREDENTIALS}
-    if endpoint:
-        kwargs["endpoint_url"] = endpoint
-    return session.client("comprehend", **kwargs), session.client("bedrock-runtime", **kwargs)
+    clients = stand_in_clients(settings.region, endpoint, _CLIENT_CONFIG)
+    return clients("comprehend"), clients("bedrock-runtime")
 
 
 @contextmanager
 def pipeline_clients(
     settings: Settings, endpoint: str | None, environ: Mapping[str, str]
-) -> Iterator[tuple[Any, Any, str]]:
+) -> Iterator[tuple[ComprehendClient, BedrockRuntimeClient, str]]:
     """(comprehend, bedrock-runtime, where) for the run, starting a private fake_bedrock if nothing is set."""
     if settings.profile == "aws":
         clients = Clients(settings)
@@ -98,7 +98,11 @@ def pipeline_clients(
 
 
 def run_evaluation(
-    items: list[LabelledTicket], comprehend: Any, bedrock: Any, model_id: str, workers: int
+    items: list[LabelledTicket],
+    comprehend: ComprehendClient,
+    bedrock: BedrockRuntimeClient,
+    model_id: str,
+    workers: int,
 ) -> EvaluationReport:
     detector = ComprehendSentiment(comprehend)
     triager = BedrockTriage(bedrock, model_id)

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.stack.deploy import LOCAL_ACCOUNT, TOOLKIT_STACK, find_stack
 from ticketflow_infra.outputs import StackOutputs
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
 
 ARCHIVE_PREFIX = "tickets/"
 
@@ -57,7 +61,7 @@ class EmulatorLoss:
         }
 
 
-def archived_ticket_ids(s3: Any, bucket: str) -> set[str]:
+def archived_ticket_ids(s3: S3Client, bucket: str) -> set[str]:
     """The ticket ids the archive holds (`tickets/YYYY/MM/DD/<id>.json`); none when the bucket is gone."""
     ids: set[str] = set()
     try:
@@ -68,7 +72,7 @@ def archived_ticket_ids(s3: Any, bucket: str) -> set[str]:
     return ids
 
 
-def stored_ticket_ids(dynamodb: Any, table: str) -> set[str]:
+def stored_ticket_ids(dynamodb: DynamoDBClient, table: str) -> set[str]:
     """The ticket ids the table holds; none when the table is gone."""
     ids: set[str] = set()
     try:

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from tests.aws_clients import offline_clients
 from tests.event_files import PROCESSED_TICKET, load_event
 from ticketflow.model import ProcessedTicket
 from ticketflow_etl.migrations import load_migrations
@@ -29,9 +29,7 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 def _client(service: Literal["redshift-data", "s3"]) -> Any:
-    return boto3.client(
-        service, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
-    )
+    return offline_clients()(service)
 
 
 class Clients:

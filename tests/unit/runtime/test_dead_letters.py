@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
+from tests.aws_clients import offline_clients
 from tests.event_files import TICKET_SUBMITTED, load_event
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow_dev.tickets.dead_letter_inbox import DeadLetterInbox, Received, replay
@@ -29,10 +29,7 @@ BINARY = bytes(range(256))  # every byte value: nothing may be lost on the way t
 @pytest.fixture
 def sqs_client() -> SQSClient:
     """An offline SQS client (explicit dummy credentials and region) for Stubber."""
-    client: Any = boto3.client(
-        "sqs", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    return cast("SQSClient", client)
+    return offline_clients()("sqs")
 
 
 def _message(message_id: str, letter: DeadLetter) -> dict[str, Any]:

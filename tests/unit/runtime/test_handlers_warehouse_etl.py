@@ -18,9 +18,9 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
+from tests.aws_clients import offline_clients
 from tests.event_files import STATE_AFTER_TRIAGE, load_event
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
-from tests.unit.offline_clients import offline_client
 from ticketflow import composition
 from ticketflow.entry_point import EntryPoint
 from ticketflow.model import ProcessedTicket, SentimentResult, TicketSubmitted, Triage
@@ -29,8 +29,6 @@ from ticketflow_etl.migrations import load_migrations
 
 if TYPE_CHECKING:
     from mypy_boto3_redshift_data import RedshiftDataAPIServiceClient
-    from mypy_boto3_s3 import S3Client
-    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 
 warehouse_etl = load_handler("warehouse_etl")
@@ -114,8 +112,8 @@ class Deps:
 
 @pytest.fixture
 def deps() -> Iterator[Deps]:
-    s3 = cast("S3Client", offline_client("s3"))
-    secrets = cast("SecretsManagerClient", offline_client("secretsmanager"))
+    s3 = offline_clients()("s3")
+    secrets = offline_clients()("secretsmanager")
     data_api = FakeDataApi()
     clients = lambda_clients.WarehouseEtlClients(
         s3=s3,

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from botocore.stub import ANY, Stubber
 
-from tests.unit.offline_clients import offline_client
+from tests.aws_clients import offline_clients
 from ticketflow_dev.tickets.notifications import TopicListener
 
 if TYPE_CHECKING:
-    from mypy_boto3_sns import SNSClient
-    from mypy_boto3_sqs import SQSClient
+    pass
 
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:000000000000:notifications"
@@ -28,7 +27,7 @@ def _message(index: int, body: str) -> dict[str, str]:
 def test_drain_counts_ticket_notifications_and_keeps_other_messages() -> None:
     # GIVEN a subscribed listener whose queue holds two notifications of one ticket, an alarm's message and
     # a body that is not JSON
-    sns, sqs = cast("SNSClient", offline_client("sns")), cast("SQSClient", offline_client("sqs"))
+    sns, sqs = offline_clients()("sns"), offline_clients()("sqs")
     alarm = json.dumps({"AlarmName": "TicketsFailed", "NewStateValue": "ALARM"})
     notification = json.dumps({"ticket_id": "TKT-20250115-0042", "priority": "HIGH"})
     bodies = [notification, alarm, notification, "plain text"]
