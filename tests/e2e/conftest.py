@@ -52,11 +52,14 @@ def deployed_stack(local_stack: LocalStack, pytestconfig: pytest.Config) -> Depl
     found from its outputs."""
     settings = local_stack.settings
     if local_stack.owned:
-        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+        plugins = pytestconfig.pluginmanager
+        reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
 
         def say(service: str, message: str) -> None:
-            if reporter is not None:
-                reporter.write_line(f"young stack: {service}: {message}")
+            """On the terminal as it happens (a first deploy takes minutes), past the output capture."""
+            if reporter is not None and capture is not None:
+                with capture.global_and_fixture_disabled():
+                    reporter.write_line(f"young stack: {service}: {message}")
 
         began = time.monotonic()
         started = start_young(local_stack.target, deploy, say)
