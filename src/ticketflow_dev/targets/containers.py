@@ -2,8 +2,8 @@
 wired as docker-compose.yml wires them, and removes them at its end.
 
 Not run on the machines this was written on (they have no Docker engine): the specs and their application
-to testcontainers are unit-tested (tests/unit/tooling/targets/test_targets_containers.py), and without an engine the
-target says so and the tests that need a stack skip with that reason.
+to testcontainers are unit-tested (tests/unit/tooling/targets/test_targets_containers.py), and without an
+engine the target says so and the tests that need a stack skip with that reason.
 """
 
 from __future__ import annotations
