@@ -11,7 +11,7 @@ STAMPS := .ticketflow/stamps
 # jsii prints an end-of-life banner for Node 20 on every CDK import; the pinned CLI and library support it.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install doctor demo bench test test-unit test-integration test-e2e test-faults check lint types imports links hooks up down status local-deploy destroy synth aws-deploy aws-destroy env etl bench-etl bench-emulator-ops bench-dev-loop push audit prove-debian13 prove-external clean
+.PHONY: help install doctor demo bench test test-core test-proofs test-all test-unit test-integration test-e2e test-faults check lint types imports links hooks up down status local-deploy destroy synth aws-deploy aws-destroy env etl bench-etl bench-emulator-ops bench-dev-loop push audit prove-debian13 prove-external clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,21 +59,39 @@ demo: install ## Check the machine, start the local stack, deploy, run 50 ticket
 	$(TICKETFLOW) doctor
 	$(TICKETFLOW) demo
 
-test: install $(STAMPS)/chromium ## Lint, types, import contracts, then the unit tier (stops here on a failure), then the rest (the console's tests in Chromium too); coverage report
+# The tiers (docs/tests.md): the unit tier, then the core (integration and e2e without the proofs); the proofs
+# (`@pytest.mark.proof`: faults, crashes, snapshots, restarts, destroy) on their own. Each writes where its
+# time went to $(REPORTS)/<tier>.json and names its ten slowest tests.
+CORE := not unit and not proof
+REPORTS := .ticketflow/reports/tests
+TIMINGS = --durations=10 --durations-report=$(REPORTS)/$(1).json
+# The unit tier in two processes: on two cores it pays (docs/tests.md has the figures).
+UNIT_WORKERS ?= 2
+CORE_TESTS = $(BIN)/pytest -m "$(CORE)" $(call TIMINGS,core)
+
+test: install $(STAMPS)/chromium ## Lint, types, import contracts, the unit tier (stops here on a failure), then the core integration and e2e tests (the console's in Chromium too); coverage report
 	$(MAKE) --no-print-directory check
-	$(BIN)/pytest -m unit --cov --cov-report=
-	$(BIN)/pytest -m "not unit" --cov --cov-append --cov-report=term:skip-covered
+	$(BIN)/pytest -m unit -n $(UNIT_WORKERS) --cov --cov-report= $(call TIMINGS,unit)
+	$(CORE_TESTS) --cov --cov-append --cov-report=term:skip-covered
+
+test-core: install $(STAMPS)/chromium ## The core integration and e2e tests alone, no coverage (what prove-external runs against its services)
+	$(CORE_TESTS)
+
+test-proofs: install ## The proofs only, each once: faults, AWS faults, crashes, snapshots, restart, reset, destroy (CI runs them after `make test`)
+	$(BIN)/pytest -m proof --cov --cov-append --cov-report=term:skip-covered $(call TIMINGS,proofs)
+
+test-all: test test-proofs ## Everything, each test once: `make test`, then `make test-proofs`
 
 test-unit: install ## Unit tests only (no network, no services)
-	$(BIN)/pytest -m unit
+	$(BIN)/pytest -m unit -n $(UNIT_WORKERS)
 
-test-integration: install ## Tests against real local services, no deployed stack
+test-integration: install ## Tests against real local services, no deployed stack (the proofs among them too)
 	$(BIN)/pytest -m integration
 
-test-e2e: install $(STAMPS)/chromium ## The stack deployed into the emulator, driven through Kinesis
+test-e2e: install $(STAMPS)/chromium ## The stack deployed into the emulator, driven through Kinesis (the proofs among them too)
 	$(BIN)/pytest -m e2e
 
-test-faults: install ## The proofs under injected faults: 200 tickets with fake_bedrock failing 30%, 300 under AWS API faults (in `make test` too)
+test-faults: install ## The proofs under injected faults: 200 tickets with fake_bedrock failing 30%, 300 under AWS API faults
 	$(BIN)/pytest tests/e2e/test_faults.py tests/e2e/test_under_aws_faults.py
 
 check: lint types imports links ## Lint, type-check and check the import contracts of runtime, tooling, infra and tests; the docs' links
@@ -155,7 +173,7 @@ audit: $(STAMPS)/audit ## Check every pinned dependency against PyPI's vulnerabi
 prove-debian13: ## Prove the README on Debian 13 / Python 3.13: a debootstrap root (built once, ~600 MB), a fresh clone, make demo + make test (root)
 	tools/prove_debian13.sh
 
-prove-external: install ## Prove TICKETFLOW_STACK=external: start the services as plain processes on other ports, run make test and the demo against them (PROVE_COMMANDS, PROVE_PORTS)
+prove-external: install ## Prove TICKETFLOW_STACK=external: start the services as plain processes on other ports, run the core tier (make test-core) and the demo against them (PROVE_COMMANDS, PROVE_PORTS)
 	$(BIN)/python tools/prove_external.py
 
 clean: ## Remove build output (keeps the local stack's state)

@@ -4,8 +4,9 @@ Starts an emulator, a warehouse and fake_bedrock as plain background processes o
 docker-compose user's would be), in a folder the runs under test never see: MiniStack from a virtualenv of
 its own with its defaults (no persistence, AWS's retry timing), PostgreSQL with a `ticketflow` role and a
 `warehouse` database, fake_bedrock with its admin endpoint on. Then runs, with TICKETFLOW_STACK=external
-pointed at them, each command (default: `make test`, then `ticketflow demo`), and after each checks that
-every service still runs as the same process and answers. Stops them at the end, whatever happened.
+pointed at them, each command (default: `make test-core`, the core integration and e2e tests, then
+`ticketflow demo`), and after each checks that every service still runs as the same process and answers.
+Stops them at the end, whatever happened.
 
     make prove-external
     PROVE_COMMANDS="ticketflow demo" make prove-external
@@ -36,7 +37,9 @@ from ticketflow_infra.settings import Settings
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / ".ticketflow" / "prove-external"
 DEFAULT_PORTS = "34566,35439,34580"
-DEFAULT_COMMANDS = "make test;.venv/bin/ticketflow demo"
+# The core tier: the checks, the unit tier and the proofs need no stack of this kind; they run once, in
+# `make test` and `make test-proofs`.
+DEFAULT_COMMANDS = "make test-core;.venv/bin/ticketflow demo"
 STOP_TIMEOUT = 60.0
 
 

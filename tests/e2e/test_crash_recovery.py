@@ -35,6 +35,8 @@ from ticketflow_etl.archive_reader import s3_client
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import run_etl
 
+pytestmark = pytest.mark.proof
+
 DEADLINE = 240.0
 RATE = 8.0  # tickets a second: a steady trickle, well below the knee
 

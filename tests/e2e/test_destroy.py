@@ -33,6 +33,8 @@ from ticketflow_dev.stack.deploy import (
 from ticketflow_infra.outputs import resolve
 from ticketflow_infra.settings import Settings
 
+pytestmark = pytest.mark.proof
+
 # Each probe answers whether the resource still exists; these errors mean it does not.
 NOT_FOUND = {
     "ResourceNotFoundException",

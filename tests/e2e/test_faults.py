@@ -8,6 +8,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import (
     archived_objects,
@@ -24,6 +26,8 @@ from ticketflow_dev.faults import fake_bedrock_admin as faults
 from ticketflow_dev.tickets import producer
 from ticketflow_dev.tickets.notifications import TopicListener
 from ticketflow_dev.tickets.tracking import TicketState
+
+pytestmark = [pytest.mark.proof, pytest.mark.timeout(1200)]  # DEADLINE and the waits after it
 
 TICKETS = 200
 DOOMED = 5

@@ -28,6 +28,8 @@ from ticketflow_dev.faults import fake_bedrock_admin as faults
 from ticketflow_dev.tickets import producer
 from ticketflow_dev.tickets.reconcile import Reconciler
 
+pytestmark = pytest.mark.proof
+
 DEADLINE = 240.0
 RESTART_MARKER = "States.ServiceRestart"  # MiniStack's error for an execution RUNNING at a stop
 SLOW_CONVERSE_MS = 2000

@@ -22,6 +22,8 @@ from ticketflow_etl.archive_reader import s3_client
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import run_etl
 
+pytestmark = pytest.mark.proof
+
 DEADLINE = 240.0
 
 
@@ -64,8 +66,9 @@ def test_a_snapshot_loaded_after_a_reset_brings_back_tickets_archive_and_warehou
     assert f"{name} " in ticketflow("snapshot", "list")
     reset = False
     try:
-        # WHEN the emulator is reset and the demo's warehouse rows deleted, then the snapshot is loaded
-        ticketflow("reset")
+        # WHEN the emulator is reset (deployed anew: other names) and the demo's warehouse rows deleted,
+        # then the snapshot is loaded
+        ticketflow("reset", "--redeploy")
         reset = True
         assert outputs_file(settings).read_text(encoding="utf-8") != outputs  # a new deployment
         with psycopg.connect(settings.warehouse_url) as connection:

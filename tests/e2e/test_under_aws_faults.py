@@ -34,6 +34,8 @@ from ticketflow_dev.tickets import producer
 from ticketflow_dev.tickets.dead_letter_inbox import Received
 from ticketflow_dev.tickets.notifications import TopicListener
 
+pytestmark = pytest.mark.proof
+
 TICKETS = 300
 SEED = 20261202
 DEADLINE = 420.0

@@ -2,6 +2,8 @@
 
 pip resolves (`--dry-run --report`, nothing is installed) with the arguments the bundling passes, and
 every wheel it picks must fit the target: the interpreter's own compiled wheels or pure-Python ones.
+A proof (`make test-proofs`): each resolution asks PyPI, about 100 s in all, and only a changed pin can change
+the answer.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from tests.wheel_tags import accepts
 from ticketflow_infra.function_platform import lambda_platform
 from ticketflow_infra.paths import LAMBDA_REQUIREMENTS
 from ticketflow_infra.wheel_target import InterpreterFacts, WheelTarget, for_interpreter, probe
+
+# One resolution is one pip run against PyPI: a stalled index stops the test, not the session.
+pytestmark = [pytest.mark.proof, pytest.mark.timeout(300)]
 
 TARGETS = {
     "this interpreter": lambda: for_interpreter(probe(sys.executable)),
@@ -41,7 +46,7 @@ def _resolve(target: WheelTarget, tmp_path: Path, requirements: Path = LAMBDA_RE
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--dry-run",
          "--ignore-installed", "--no-deps", "--target", str(tmp_path / "target"), "--report", str(report),
          *target.pip_args(), "--requirement", str(requirements)],
-        check=True, capture_output=True, timeout=300,
+        check=True, capture_output=True,
     )  # fmt: skip
     picked = json.loads(report.read_text(encoding="utf-8"))["install"]
     return {

@@ -2,8 +2,8 @@
 wired as docker-compose.yml wires them, and removes them at its end.
 
 Not run on the machines this was written on (they have no Docker engine): the specs and their application
-to testcontainers are unit-tested (tests/unit/test_targets_containers.py), and without an engine the
-target says so and the tests that need a stack skip with that reason.
+to testcontainers are unit-tested (tests/unit/tooling/targets/test_targets_containers.py), and without an
+engine the target says so and the tests that need a stack skip with that reason.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ DOCKER_SOCKET = "/var/run/docker.sock"
 # botocore refuses an endpoint host with `_`, so the functions reach fake_bedrock by this network alias.
 FAKE_BEDROCK_ALIAS = "fake-bedrock"
 EMULATOR_PORT, WAREHOUSE_PORT, FAKE_BEDROCK_PORT = 4566, 5432, 4580
+# What compose sets for speed over fidelity (docs/tests.md): streams ACTIVE at once, DynamoDB in memory.
+LOCALSTACK_SPEED = {"KINESIS_LATENCY": "0", "DYNAMODB_IN_MEMORY": "1"}
 START_TIMEOUT = 120.0  # LocalStack's first start (image already pulled) takes ~10-30 s
 
 
@@ -64,6 +66,7 @@ def container_specs(run_id: str, environ: Mapping[str, str]) -> list[ContainerSp
                 # and they join this network, so they reach fake-bedrock (and postgres) by name.
                 "LAMBDA_DOCKER_NETWORK": network,
                 "DEBUG": environ.get("LOCALSTACK_DEBUG", "0"),
+                **{name: environ.get(name, default) for name, default in LOCALSTACK_SPEED.items()},
             },
             volumes=((DOCKER_SOCKET, DOCKER_SOCKET),),
             name=localstack,

@@ -126,6 +126,22 @@ def test_lambda_containers_join_the_declared_network(compose: dict[str, Any]) ->
         assert key in service(compose, name).get("networks", []), name
 
 
+@pytest.mark.parametrize(("variable", "fast"), [("KINESIS_LATENCY", "0"), ("DYNAMODB_IN_MEMORY", "1")])
+def test_localstack_runs_fast_by_default_and_each_setting_can_be_turned_back(
+    compose: dict[str, Any], variable: str, fast: str
+) -> None:
+    # GIVEN the LocalStack service's environment
+    value = environment(service(compose, "localstack"))[variable]
+
+    # WHEN the setting is read as compose interpolates it
+    match = INTERPOLATION.match(value)
+
+    # THEN it defaults to the fast value (streams ACTIVE at once; DynamoDB Local in memory), and the
+    # variable of the same name in the shell or .env gives LocalStack's own default back
+    assert match is not None, value
+    assert (match.group("name"), match.group("default")) == (variable, fast)
+
+
 def test_localstack_can_start_lambda_containers(compose: dict[str, Any]) -> None:
     # GIVEN the LocalStack service's mounts
     volumes = [str(volume) for volume in service(compose, "localstack").get("volumes", [])]

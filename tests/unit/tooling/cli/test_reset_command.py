@@ -1,5 +1,6 @@
-"""`ticketflow reset`: its sequence (kill the emulator, drop its state and outputs, start, deploy) with the
-steps replaced by recorders, and its refusal on a target that does not run the emulator."""
+"""`ticketflow reset`: its sequence (the stack started young, then pre-warmed) with the steps replaced by
+recorders (the young state's own sequence: tests/unit/tooling/stack/test_young_state.py), and its refusal on
+a target that does not run the emulator."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typer.testing import CliRunner
 
 from ticketflow_dev.cli import reset as reset_module
 from ticketflow_dev.cli.app import app
-from ticketflow_dev.stack.deploy import outputs_file
+from ticketflow_dev.stack.young_state import Started, YoungState
 from ticketflow_dev.targets import RunningStack
 from ticketflow_infra.settings import Settings
 
@@ -23,42 +24,38 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_reset_kills_the_emulator_drops_its_state_then_starts_and_deploys(
+def test_reset_starts_the_stack_young_deploying_without_warming_then_prewarms(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN every step recorded, and an outputs file of the stack deployed before
+    # GIVEN the young-state sequence and the pre-warm recorded
     calls: list[tuple[str, Any]] = []
-    outputs = outputs_file(Settings.load(dotenv=None))
-    outputs.parent.mkdir(parents=True)
-    outputs.write_text("{}", encoding="utf-8")
 
-    def down(_settings: Settings, **kwargs: Any) -> list[Any]:
-        calls.append(("down", (tuple(kwargs["only"]), kwargs["kill"])))
-        return []
+    def start_young(target: Any, deploy: Any, progress: Any, *, fresh: bool) -> Started:
+        deploy(target.settings)
+        calls.append(("start_young", fresh))
+        young = YoungState("0123abcd", home / "young" / "0123abcd", 0.0, 31.0)
+        return Started(RunningStack(target.settings, []), young, "loaded", 1.5)
 
-    def drop(_settings: Settings) -> int:
-        calls.append(("drop", outputs.exists()))
-        return 3 * 1024 * 1024
+    def deploy_and_warm(current: Settings, *, warm_up: bool) -> None:
+        calls.append(("deploy", (current.home, warm_up)))
 
-    def up(self: Any, progress: Any = None) -> RunningStack:
-        calls.append(("up", outputs.exists()))
-        return RunningStack(self.settings, [])
+    monkeypatch.setattr(reset_module, "start_young", start_young)
+    monkeypatch.setattr(reset_module, "deploy_and_warm", deploy_and_warm)
+    monkeypatch.setattr(reset_module, "deployed_functions", lambda *_args: ["functions"])
+    monkeypatch.setattr(reset_module, "warm", lambda _clients, functions: calls.append(("warm", functions)))
 
-    monkeypatch.setattr("ticketflow_dev.local.supervisor.down", down)
-    monkeypatch.setattr(reset_module, "drop_emulator_state", drop)
-    monkeypatch.setattr("ticketflow_dev.targets.embedded.EmbeddedTarget.up", up)
-    monkeypatch.setattr(
-        reset_module, "deploy_and_warm", lambda current: calls.append(("deploy", current.home))
-    )
-
-    # WHEN reset runs
+    # WHEN reset runs, then reset --redeploy
     result = CliRunner().invoke(app, ["reset"])
+    again = CliRunner().invoke(app, ["reset", "--redeploy"])
 
-    # THEN only the emulator is killed (not saved), its state dropped, the stale outputs removed before
-    # the start, and the stack deployed into the fresh emulator
+    # THEN a deploy (when one is needed) does not warm what is about to be saved; the functions are warmed
+    # once the stack runs on the young state; --redeploy asks for a fresh one
     assert result.exit_code == 0, result.output
-    assert calls == [("down", (("emulator",), True)), ("drop", True), ("up", False), ("deploy", home)]
-    assert "dropped its state (3.0 MB)" in result.output
+    assert again.exit_code == 0, again.output
+    deployed = ("deploy", (home, False))
+    assert calls == [deployed, ("start_young", False), ("warm", ["functions"]),
+                     deployed, ("start_young", True), ("warm", ["functions"])]  # fmt: skip
+    assert "loaded the young state 0123abcd" in result.output
     assert "warehouse's rows and fake_bedrock's faults are kept" in result.output
 
 

@@ -85,6 +85,22 @@ def test_lambda_containers_join_the_sessions_network_and_find_localstack_by_name
     assert (DOCKER_SOCKET, DOCKER_SOCKET) in ours.volumes
 
 
+def test_localstack_gets_composes_speed_settings_and_the_same_variables_override_them(
+    compose: dict[str, Any],
+) -> None:
+    # GIVEN compose's LocalStack environment
+    theirs = environment(service(compose, "localstack"))
+
+    # WHEN the target's LocalStack is specified with and without the variables set
+    default = specs()["localstack"].env
+    overridden = container_specs(RUN_ID, {"KINESIS_LATENCY": "500", "DYNAMODB_IN_MEMORY": "0"})[0].env
+
+    # THEN by default they are compose's defaults, and the variables compose reads change them here too
+    for variable in ("KINESIS_LATENCY", "DYNAMODB_IN_MEMORY"):
+        assert default[variable] == resolved(theirs[variable])
+    assert (overridden["KINESIS_LATENCY"], overridden["DYNAMODB_IN_MEMORY"]) == ("500", "0")
+
+
 def test_fake_bedrock_has_composes_alias_and_its_admin_on(compose: dict[str, Any]) -> None:
     # GIVEN fake_bedrock as compose declares it / WHEN the target's is read
     fake_bedrock = specs()["fake_bedrock"]
