@@ -13,8 +13,10 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ticketflow_dev.core.aws import Clients
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.stack.deploy import outputs_file
 from ticketflow_dev.targets import TargetError, stack_target
 from ticketflow_infra.outputs import OutputsNotFoundError, StackOutputs, resolve
@@ -34,7 +36,7 @@ def settings() -> Settings:
 
 
 def fail(message: str) -> NoReturn:
-    console.print(f"[red]error:[/red] {message}")
+    console.print(Text.assemble(("error:", "red"), " ", inert(message)))
     raise typer.Exit(1)
 
 

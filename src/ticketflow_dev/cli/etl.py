@@ -12,10 +12,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from ticketflow_dev.cli.common import parse_interval, stack_outputs
 from ticketflow_dev.core.aws import Clients, client_kwargs
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_etl.archive_reader import DEFAULT_PROCESSES, DEFAULT_WORKERS, ProcessFetch, s3_client
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
@@ -47,7 +48,7 @@ def run_once(
     with PostgresWarehouse.connect(warehouse_url) as warehouse:
         report = run_etl(s3, bucket, prefix, warehouse, max_workers=workers, processes=processes)
     report.write(report_path)
-    console.print(escape(report.summary()))
+    console.print(inert(report.summary()))
     console.print(f"report: {report_path}")
     return report
 
@@ -98,7 +99,7 @@ def etl_command(
                     processes=fetch,
                 )
             except Exception as error:  # noqa: BLE001 -- the loop survives a failed run; the next one retries
-                errors.print(f"[red]ETL run failed, nothing committed:[/] {escape(str(error))}")
+                errors.print(Text.assemble(("ETL run failed, nothing committed:", "red"), " ", inert(error)))
             console.print(f"next run in {interval}")
             stop.wait(interval.total_seconds())
     except KeyboardInterrupt:

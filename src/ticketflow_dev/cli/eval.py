@@ -25,10 +25,12 @@ import typer
 from botocore.config import Config
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ticketflow.enrichment import BedrockTriage, ComprehendSentiment
 from ticketflow_dev.core.aws import LOCAL_CREDENTIALS, Clients
 from ticketflow_dev.core.polling import WaitTimeoutError, wait_until
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.local.service import http_probe
 from ticketflow_dev.quality.evaluation import (
     ClassificationReport,
@@ -142,7 +144,11 @@ def _confusion_table(title: str, report: ClassificationReport) -> Table:
 
 def print_report(report: EvaluationReport, where: str, labelled: Path) -> None:
     summary = report.to_dict()
-    console.print(f"Evaluated [bold]{report.n}[/] tickets from {labelled} against {where}.")
+    console.print(
+        Text.assemble(
+            "Evaluated ", (str(report.n), "bold"), " tickets from ", inert(f"{labelled} against {where}.")
+        )
+    )
     console.print(_confusion_table("Sentiment", report.sentiment))
     console.print(_confusion_table("Priority", report.priority))
     reply = summary["reply"]
@@ -188,13 +194,13 @@ def eval_command(
     try:
         items = load_labelled(labelled)[:limit]
     except ValueError as error:
-        errors.print(f"[red]error:[/red] {error}")
+        errors.print(Text.assemble(("error:", "red"), " ", inert(error)))
         raise typer.Exit(1) from error
     try:
         with pipeline_clients(settings, endpoint, os.environ) as (comprehend, bedrock, where):
             report = run_evaluation(items, comprehend, bedrock, settings.bedrock_model_id, workers)
     except (WaitTimeoutError, RuntimeError, OSError) as error:
-        errors.print(f"[red]error:[/red] {error}")
+        errors.print(Text.assemble(("error:", "red"), " ", inert(error)))
         raise typer.Exit(1) from error
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), sort_keys=True) + "\n")

@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from ticketflow_dev.cli.common import fail, parse_interval, settings
 from ticketflow_dev.core.aws import Clients
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.journey.evidence import LogEvent
 from ticketflow_dev.journey.log_sources import FileSource, GroupSource, LogSource, poll
 from ticketflow_dev.local.service import Layout
@@ -53,8 +54,13 @@ def function_sources(
 
 def _show(event: LogEvent) -> None:
     out.print(
-        f"[dim]{event.timestamp:%H:%M:%S.%f}"[:-3]
-        + f"[/] [cyan]{escape(event.service)}[/] {escape(event.message.rstrip())}"
+        Text.assemble(
+            (f"{event.timestamp:%H:%M:%S.%f}"[:-3], "dim"),
+            " ",
+            inert(event.service, "cyan"),
+            " ",
+            inert(event.message.rstrip()),
+        )
     )
 
 

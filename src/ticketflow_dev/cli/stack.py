@@ -9,10 +9,11 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ticketflow_dev.cli.recovery import recover
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.local import ServiceStatus, StackError
 from ticketflow_dev.targets import stack_target
 from ticketflow_infra.settings import Settings
@@ -29,8 +30,8 @@ def progress_lines(title: str) -> Iterator[Callable[[str, str], None]]:
     with console.status(title) as spinner:
 
         def report(service: str, message: str) -> None:
-            console.print(f"  [bold]{service}[/]: {escape(message)}", soft_wrap=True)
-            spinner.update(f"{title} [dim]{service}: {escape(message)}[/]")
+            console.print(Text.assemble("  ", (service, "bold"), ": ", inert(message)), soft_wrap=True)
+            spinner.update(Text.assemble(f"{title} ", inert(f"{service}: {message}", "dim")))
 
         yield report
 
@@ -40,7 +41,7 @@ def stack_errors() -> Iterator[None]:
     try:
         yield
     except StackError as error:
-        errors.print(f"[red]{escape(str(error))}[/]", soft_wrap=True)
+        errors.print(inert(error, "red"), soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -49,9 +50,9 @@ def _table(statuses: list[ServiceStatus]) -> Table:
     for column in ("service", "state", "pid", "url", "log"):
         table.add_column(column, overflow="fold")
     for item in statuses:
-        state = f"[{_STATE_STYLE[item.state]}]{item.state}[/]"
+        state = Text(item.state, style=_STATE_STYLE[item.state])
         if item.detail:
-            state += f" [dim]({escape(item.detail)})[/]"
+            state.append_text(inert(f" ({item.detail})", "dim"))
         table.add_row(item.name, state, str(item.pid or "-"), item.url, item.log)
     return table
 

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ticketflow.ticket_store import Status
 from ticketflow_dev.cli.common import console, deployed, fail
 from ticketflow_dev.core.polling import WaitTimeoutError
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.journey.timeline import parse_time
 from ticketflow_dev.tickets import producer
 from ticketflow_dev.tickets.files import RefusedTicketsError, parse_tickets
@@ -66,9 +67,9 @@ def _table(results: list[dict[str, Any]]) -> Table:
         style = "green" if result["status"] == Status.RESPONDED else "red"
         scores = " ".join(f"{name[:3]} {value:.2f}" for name, value in result["scores"].items())
         outcome_lines = [
-            f"[{style}]{result['status'] or 'not final'}[/]",
-            escape(" ".join(str(part) for part in (result["priority"], result["sentiment"]) if part)),
-            scores,
+            inert(result["status"] or "not final", style),
+            inert(" ".join(str(part) for part in (result["priority"], result["sentiment"]) if part)),
+            Text(scores),
         ]
         latency = (
             "already final: a duplicate id"
@@ -79,9 +80,9 @@ def _table(results: list[dict[str, Any]]) -> Table:
         )
         reply = "\n".join(result["reply"].splitlines()[:REPLY_LINES]) or (result["reason"] or "")
         table.add_row(
-            f"{escape(result['ticket_id'])}\n[dim]{latency}[/]",
-            "\n".join(line for line in outcome_lines if line),
-            escape(reply),
+            Text.assemble(inert(result["ticket_id"]), "\n", (latency, "dim")),
+            Text("\n").join(line for line in outcome_lines if line),
+            inert(reply),
         )
     return table
 
@@ -99,7 +100,7 @@ def submit(
         tickets = parse_tickets(_read(source))
     except RefusedTicketsError as error:
         for refusal in error.refusals:
-            console.print(f"[red]refused[/] {escape(str(refusal))}")
+            console.print(Text.assemble(("refused", "red"), " ", inert(refusal)))
         fail(f"{len(error.refusals)} ticket(s) refused; nothing was sent")
     clients, outputs = deployed()
     submitted = producer.submit(clients("kinesis"), outputs.stream_name, tickets)
@@ -117,7 +118,7 @@ def submit(
     try:
         final = tracker.wait_for(ids, timeout=timeout)
     except WaitTimeoutError as error:
-        console.print(f"[yellow]{escape(str(error.last_state))} after {timeout:g} s[/]")
+        console.print(inert(f"{error.last_state} after {timeout:g} s", "yellow"))
         final = tracker.states(ids)
     items = tracker.items(ids)
     results = [

@@ -10,6 +10,7 @@ mpl.use("Agg")  # files only: no display on CI or over ssh
 
 import matplotlib.pyplot as plt
 
+from ticketflow_dev.core.safe_text import visible
 from ticketflow_dev.journey.model import Journey
 
 COLOURS = {"ok": "tab:green", "error": "tab:red", "retry": "tab:orange", "missing": "tab:grey"}
@@ -40,10 +41,13 @@ def draw_waterfall(journey: Journey, path: Path) -> Path:
             axes.plot(start, row, marker="D", color=colour, markersize=5)
         else:
             axes.barh(row, max(span.seconds * 1000, thinnest), left=start, color=colour, height=0.6)
-    axes.set_yticks(range(len(spans)), [f"{s.service} · {s.name}" for s in spans], fontsize=8)
+    # Stored text, so no mathtext: a `$...$` in a log line or a reason is drawn as written.
+    labels = [visible(f"{s.service} · {s.name}") for s in spans]
+    axes.set_yticks(range(len(spans)), labels, fontsize=8, parse_math=False)
     axes.invert_yaxis()
     axes.set_xlim(-scale * 0.02, scale * 1.08)
-    axes.set(xlabel="ms since the first span", title=f"{journey.ticket_id}: {journey.status or 'no item'}")
+    axes.set_xlabel("ms since the first span")
+    axes.set_title(visible(f"{journey.ticket_id}: {journey.status or 'no item'}"), parse_math=False)
     axes.grid(visible=True, axis="x", alpha=0.3)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -93,9 +93,9 @@ async function replay(body) {
   try {
     const report = await postJson("/api/dead-letters/replay", body);
     const details = report.letters.filter((letter) => letter.detail).map((letter) => `${letter.message_id}: ${letter.outcome} ${letter.detail}`);
-    result.textContent = [report.summary, ...details, ...report.notes, report.error].filter(Boolean).join("\n");
+    result.textContent = shown([report.summary, ...details, ...report.notes, report.error].filter(Boolean).join("\n"));
   } catch (error) {
-    result.textContent = `replay refused: ${error.message}`;
+    result.textContent = shown(`replay refused: ${error.message}`);
   }
 }
 
@@ -159,7 +159,7 @@ async function runFaultAction(call, what) {
     await call();
     result.textContent = `faults ${what}`;
   } catch (error) {
-    result.textContent = `refused: ${error.message}`;
+    result.textContent = shown(`refused: ${error.message}`);
   }
 }
 
