@@ -56,8 +56,8 @@ function selected(name) {
 
 function drawRecent() {
   if (!latest) return;
-  const shown = latest.recent.filter((ticket) => FILTERS.every((name) => !selected(name) || ticket[name] === selected(name)));
-  fill("recent", shown.map((ticket) => h("tr", { "data-ticket": ticket.ticket_id },
+  const matching = latest.recent.filter((ticket) => FILTERS.every((name) => !selected(name) || ticket[name] === selected(name)));
+  fill("recent", matching.map((ticket) => h("tr", { "data-ticket": ticket.ticket_id },
     h("td", {}, ticketLink(ticket.ticket_id)),
     h("td", {}, statusBadge(ticket.status)),
     h("td", {}, shortTime(ticket.status_at)),
@@ -65,7 +65,7 @@ function drawRecent() {
     h("td", {}, ticket.sentiment || ""),
     h("td", {}, ticket.product || ""),
     h("td", { class: "reason" }, ticket.status_reason || ""))));
-  document.getElementById("shown").textContent = `${shown.length} of the ${latest.recent.length} newest`;
+  document.getElementById("shown").textContent = `${matching.length} of the ${latest.recent.length} newest`;
 }
 
 function drawDeadLetters(queue) {

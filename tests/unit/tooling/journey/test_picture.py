@@ -37,13 +37,13 @@ def test_the_waterfall_draws_hostile_labels_as_text(tmp_path: Path, monkeypatch:
     parsed: list[str] = []
     real_parse = MathTextParser.parse
 
-    def parse(self: MathTextParser, text: str, *args: Any, **kwargs: Any) -> Any:
+    def parse(self: MathTextParser[Any], text: str, *args: Any, **kwargs: Any) -> Any:
         parsed.append(text)
         return real_parse(self, text, *args, **kwargs)
 
     figures: list[Figure] = []
     monkeypatch.setattr(MathTextParser, "parse", parse)
-    monkeypatch.setattr(picture.plt, "close", figures.append)
+    monkeypatch.setattr("matplotlib.pyplot.close", figures.append)
 
     # WHEN the picture is drawn
     path = picture.draw_waterfall(journey, tmp_path / "trace.png")
