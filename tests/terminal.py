@@ -12,9 +12,10 @@ import re
 from rich.console import Console, RenderableType
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
-# C0 but newline (tab is expanded by Rich), DEL, C1; bidi embeddings, overrides and isolates; invisible ones.
-LIVE = re.compile(
-    r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b\u2060-\u2064\ufeff\U000e0000-\U000e007f]"
+# What may not reach a reader as it is: C0 but tab and newline, DEL, C1; the bidi embeddings, overrides and
+# isolates; invisible characters. A page's text is checked against it too.
+HIDDEN = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b\u2060-\u2064\ufeff\U000e0000-\U000e007f]"
 )
 
 
@@ -33,7 +34,7 @@ def on_terminal(*renderables: RenderableType, width: int = 1000) -> str:
 
 def live_codes(output: str) -> list[str]:
     """The codes in `output` that would act on a terminal or hide from its reader, beyond Rich's colours."""
-    return LIVE.findall(SGR.sub("", output))
+    return HIDDEN.findall(SGR.sub("", output))
 
 
 def plain(output: str) -> str:
