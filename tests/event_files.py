@@ -128,3 +128,61 @@ def _value(value: Any) -> Any:
     if isinstance(value, dict) and "$concat" in value:
         return "".join(_value(part) for part in value["$concat"])
     return value
+
+
+# --- hostile text: tests/events/hostile/<case>.json ------------------------------------------------------
+HOSTILE_DIR = EVENTS_DIR / "hostile"
+# Every text field of a ticket, as a dotted path in the event; the email has a case's own value.
+TEXT_FIELDS = (
+    "data.subject",
+    "data.description",
+    "data.customer_contact_information.first_name",
+    "data.customer_contact_information.last_name",
+    "data.customer_contact_information.full_name",
+    "data.customer_contact_information.company",
+    "data.product_issue_information.product",
+    "data.product_issue_information.issue_type",
+)
+EMAIL_FIELD = "data.customer_contact_information.email"
+
+
+@dataclass(frozen=True)
+class HostileTicket:
+    """The canonical ticket with a case's hostile `text` after the value of every text field (and its own
+    `email`); `cleaned` is what intake must keep of each field (dotted path → text), `shown` what a display
+    shows of the hostile text as it is (stored before intake cleaned it, or in a log line)."""
+
+    name: str
+    file: str
+    ticket_id: str
+    text: str  # the hostile text alone
+    shown: str
+    event: dict[str, Any]
+    cleaned: dict[str, str]
+
+    def field(self, dotted: str) -> str:
+        """The value sent in `dotted`."""
+        *parents, leaf = dotted.split(".")
+        return str(_walk(self.event, parents)[leaf])
+
+
+def load_hostile_tickets(new_ticket_id: Callable[[], str]) -> list[HostileTicket]:
+    """Every hostile case, each with a fresh ticket id. A case file holds `name`, `text` and `cleaned` (what
+    intake keeps of it), `shown` (what a display shows of it), `email` and `cleaned_email`."""
+    return [_hostile(path, new_ticket_id()) for path in sorted(HOSTILE_DIR.glob("*.json"))]
+
+
+def _hostile(path: Path, ticket_id: str) -> HostileTicket:
+    case: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    event = load_event(TICKET_SUBMITTED)
+    event["ticketId"] = ticket_id
+    cleaned: dict[str, str] = {}
+    for dotted in TEXT_FIELDS:
+        *parents, leaf = dotted.split(".")
+        node = _walk(event, parents)
+        cleaned[dotted] = f"{node[leaf]} {case['cleaned']}".strip()
+        node[leaf] = f"{node[leaf]} {case['text']}"
+    *parents, leaf = EMAIL_FIELD.split(".")
+    _walk(event, parents)[leaf] = case["email"]
+    cleaned[EMAIL_FIELD] = case["cleaned_email"]
+    return HostileTicket(case["name"], path.name, ticket_id, case["text"], case["shown"], event, cleaned)

@@ -10,7 +10,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+from ticketflow.text import clean_value
 
 TICKET_ID_PATTERN = r"^TKT-\d{8}-\d{4,}$"
 EVENT_NAME: Final = "TicketSubmitted"
@@ -66,6 +76,10 @@ class Sentiment(StrEnum):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    # Every text field, the model's replies too, loses its control characters before its own checks run,
+    # so a field of nothing else is empty, and a NonEmpty one is refused (ticketflow.text).
+    _clean_text = field_validator("*", mode="before")(clean_value)
 
 
 class CustomerContact(_Strict):

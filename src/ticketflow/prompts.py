@@ -49,6 +49,11 @@ TRIAGE_TOOL_SPEC: dict[str, Any] = {
 }
 
 
+def _one_line(text: str) -> str:
+    """A field's text on one line: a newline in a name or a subject must not start a label line of its own."""
+    return " ".join(text.split())
+
+
 def triage_user_message(ticket: TicketSubmitted, sentiment: SentimentResult) -> str:
     contact = ticket.data.customer_contact_information
     issue = ticket.data.product_issue_information
@@ -56,14 +61,14 @@ def triage_user_message(ticket: TicketSubmitted, sentiment: SentimentResult) -> 
     return "\n".join(
         [
             f"Ticket ID: {ticket.ticket_id}",
-            f"Customer: {contact.full_name}",
-            f"Customer first name: {contact.first_name}",
-            f"Company: {contact.company}",
-            f"Product: {issue.product}",
-            f"Issue type: {issue.issue_type}",
+            f"Customer: {_one_line(contact.full_name)}",
+            f"Customer first name: {_one_line(contact.first_name)}",
+            f"Company: {_one_line(contact.company)}",
+            f"Product: {_one_line(issue.product)}",
+            f"Issue type: {_one_line(issue.issue_type)}",
             f"Sentiment: {sentiment.sentiment.value} (positive {scores.positive:.2f}, "
             f"negative {scores.negative:.2f}, neutral {scores.neutral:.2f}, mixed {scores.mixed:.2f})",
-            f"Subject: {ticket.data.subject}",
+            f"Subject: {_one_line(ticket.data.subject)}",
             "Description:",
             ticket.data.description,
         ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.e2e.conftest import DeployedStack
@@ -125,4 +126,34 @@ def queue_depth(stack: DeployedStack) -> int:
     )["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"]) + int(
         attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def put_raw(stack: DeployedStack, events: Iterable[dict[str, Any]]) -> None:
+    """Each event on the stream as the JSON a producer outside this project could write: its text as sent,
+    control characters and all (`ticketflow submit` would clean them before sending)."""
+    records: list[Any] = [
+        {"Data": json.dumps(event, ensure_ascii=False).encode(), "PartitionKey": str(event["ticketId"])}
+        for event in events
+    ]
+    response = stack.clients("kinesis").put_records(StreamName=stack.outputs.stream_name, Records=records)
+    assert response.get("FailedRecordCount", 0) == 0, response["Records"]
+
+
+def put_unclean_item(stack: DeployedStack, ticket_id: str, text: str) -> None:
+    """A REJECTED item whose reason, history and product hold `text` as it is: what the table can hold from
+    before intake cleaned text, for the displays to show."""
+    at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    entry = {"M": {"status": {"S": "REJECTED"}, "at": {"S": at}, "reason": {"S": text}}}
+    stack.clients("dynamodb").put_item(
+        TableName=stack.outputs.table_name,
+        Item={
+            "ticket_id": {"S": ticket_id},
+            "status": {"S": "REJECTED"},
+            "status_at": {"S": at},
+            "rejected_at": {"S": at},
+            "status_reason": {"S": text},
+            "product": {"S": text},
+            "history": {"L": [entry]},
+        },
     )

@@ -1,7 +1,8 @@
 """The local console in a real browser (headless Chromium through Playwright), against the deployed stack:
 the page loads and follows the stack live, a submitted ticket appears without a reload and its trace opens,
-a dead letter is replayed from the page, faults are set and cleared, and requests without the token or
-under a foreign Host are refused. Screenshots of each page go to <home>/reports/console/.
+a dead letter is replayed from the page, faults are set and cleared, hostile tickets are shown inertly, and
+requests without the token or under a foreign Host are refused. Screenshots of each page go to
+<home>/reports/console/.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
-from tests.e2e.helpers import fresh_tickets
+from tests.e2e.helpers import fresh_ticket_id, fresh_tickets, put_raw, put_unclean_item
+from tests.event_files import load_hostile_tickets
+from tests.terminal import HIDDEN
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
 from ticketflow_dev.console.server import ConsoleServer, open_console
+from ticketflow_dev.core.safe_text import visible
 from ticketflow_dev.tickets import producer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -161,6 +165,77 @@ def test_faults_are_set_and_cleared_from_the_page(
     # WHEN every fault is cleared, THEN none is shown
     page.locator("#faults-clear").click()
     expect(page.locator("#no-faults")).to_be_visible()
+
+
+# What a page may show of stored text only as text, never as elements.
+MARKUP_ELEMENTS = "img, script:not([src]), b, i, a[href^='https://evil']"
+# Every attribute value and the title, where text also ends up (tooltips, the window's title).
+ATTRIBUTE_TEXT = """() => [document.title, ...[...document.querySelectorAll('*')].flatMap(
+  (element) => [...element.attributes].map((attribute) => attribute.value))].join('\\n')"""
+
+
+def _shows_inertly(page: Page, where: str) -> None:
+    """No markup from the data became an element, no script of it ran, and no hidden character is in the
+    page's text, its attributes or its title."""
+    assert page.locator(MARKUP_ELEMENTS).count() == 0, where
+    assert page.evaluate("window.owned") is None, where
+    for text in (page.locator("body").inner_text(), page.evaluate(ATTRIBUTE_TEXT)):
+        assert HIDDEN.findall(text) == [], where
+
+
+def _words(text: str) -> list[str]:
+    """The words a reader sees of stored `text`: hidden characters by their code."""
+    return visible(text).split()
+
+
+def test_hostile_tickets_are_shown_inertly(
+    page: Page, console: ConsoleServer, deployed_stack: DeployedStack, screenshots: Path
+) -> None:
+    # GIVEN every hostile case put on the stream as sent (its text in every field) and answered, and an item
+    # stored before intake cleaned text (its reason, history and product the raw text of every case)
+    cases = load_hostile_tickets(fresh_ticket_id)
+    put_raw(deployed_stack, [case.event for case in cases])
+    unclean_id, unclean_text = fresh_ticket_id(), " ".join(case.text for case in cases)
+    put_unclean_item(deployed_stack, unclean_id, unclean_text)
+    states = deployed_stack.tracker().wait_for(
+        [case.ticket_id for case in cases], timeout=TICKET_TIMEOUT_MS / 1000
+    )
+    assert {state.status for state in states.values()} == {"RESPONDED"}
+
+    # WHEN the dashboard lists them
+    _open_dashboard(page, console)
+    unclean_row = page.locator(f'tr[data-ticket="{unclean_id}"]')
+    expect(unclean_row).to_be_visible(timeout=TICKET_TIMEOUT_MS)
+    for case in cases:
+        expect(page.locator(f'tr[data-ticket="{case.ticket_id}"] .badge')).to_have_text("RESPONDED")
+
+    # THEN they are shown as text: markup as written, hidden characters by their code
+    _shows_inertly(page, "dashboard")
+    for word in _words(unclean_text):
+        assert word in unclean_row.inner_text(), word
+    page.locator("#recent").screenshot(path=screenshots / "hostile_recent.png")
+
+    # WHEN each ticket's page is opened, THEN its triage, reply, reason and history are shown the same way
+    for case in cases:
+        _open_ticket(page, console, case.ticket_id)
+        expect(page.locator("#reply")).to_contain_text(case.ticket_id)
+        _shows_inertly(page, case.file)
+        shown = page.locator("main").inner_text()
+        for dotted in ("data.subject", "data.product_issue_information.product"):
+            missing = [word for word in _words(case.cleaned[dotted]) if word not in shown]
+            assert not missing, (case.file, dotted, missing)
+        if "[bold red]" in case.text:
+            page.screenshot(path=screenshots / "hostile_ticket.png", full_page=True)
+    _open_ticket(page, console, unclean_id)
+    expect(page.locator("#reason")).not_to_be_empty()
+    _shows_inertly(page, "the unclean item")
+    for word in _words(unclean_text):
+        assert word in page.locator("#reason").inner_text(), word
+
+
+def _open_ticket(page: Page, console: ConsoleServer, ticket_id: str) -> None:
+    page.goto(f"http://127.0.0.1:{console.port}/tickets/{ticket_id}")
+    expect(page.locator("#history tr").first).to_be_visible()
 
 
 def _request(console: ConsoleServer, method: str, path: str, headers: dict[str, str]) -> tuple[int, str]:

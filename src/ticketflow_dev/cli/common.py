@@ -20,9 +20,10 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console, ConsoleDimensions
-from rich.markup import escape
+from rich.text import Text
 
 from ticketflow_dev.core.aws import Clients
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.stack.deploy import outputs_file
 from ticketflow_dev.targets import TargetError, stack_target
 from ticketflow_infra.outputs import OutputsNotFoundError, StackOutputs, resolve
@@ -68,7 +69,7 @@ console = err  # the name `err` had before the pair; other branches still print 
 
 def fail(message: str, *, status: ExitStatus = ExitStatus.FAILED) -> NoReturn:
     """Say what went wrong (and what to do about it) on stderr, and end the command with `status`."""
-    err.print(f"[red]error:[/red] {escape(message)}")
+    err.print(Text.assemble(("error:", "red"), " ", inert(message)))
     raise typer.Exit(status)
 
 

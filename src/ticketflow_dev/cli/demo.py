@@ -13,6 +13,7 @@ from ticketflow_dev.cli.common import ExitStatus, err, fail, settings, stack_out
 from ticketflow_dev.cli.deploy import deploy
 from ticketflow_dev.cli.stack import up
 from ticketflow_dev.core.aws import Clients
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.generation.mixes import MixError, parse_mix
 from ticketflow_dev.targets import stack_target
 from ticketflow_dev.tickets.demo import DemoReport, run_demo
@@ -83,12 +84,14 @@ def _shares(counts: dict[str, int]) -> str:
 
 
 def _sample_panel(sample: dict[str, str]) -> Panel:
-    body = Text()
-    body.append(f"{sample['subject']}\n", style="bold")
-    body.append(f"{sample['description']}\n\n")
-    body.append(f"sentiment {sample['sentiment']}, priority {sample['priority']}\n\n", style="cyan")
-    body.append(sample["response_text"], style="green")
-    return Panel(body, title=f"sample ticket {sample['ticket_id']} and its reply", expand=False)
+    body = Text.assemble(
+        inert(f"{sample['subject']}\n", "bold"),
+        inert(f"{sample['description']}\n\n"),
+        inert(f"sentiment {sample['sentiment']}, priority {sample['priority']}\n\n", "cyan"),
+        inert(sample["response_text"], "green"),
+    )
+    title = Text.assemble("sample ticket ", inert(sample["ticket_id"]), " and its reply")
+    return Panel(body, title=title, expand=False)
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -12,10 +12,11 @@ from typing import Annotated
 
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ticketflow_dev.cli.common import ExitStatus, deployed, err, fail, out
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.tickets.dead_letter_inbox import (
     DeadLetterInbox,
     DeadLetterResources,
@@ -65,18 +66,18 @@ def list_(
             cells = [
                 letter[key] or "" for key in ("ticket_id", "partition_key", "sequence_number", "failed_at")
             ]
-            table.add_row(escape(letter["message_id"]), *map(escape, cells), escape(letter["reason"]))
+            table.add_row(inert(letter["message_id"]), *map(inert, cells), inert(letter["reason"]))
         else:
             body = letter["body"][:200]
             table.add_row(
-                escape(letter["message_id"]), "", "", "", "", escape(f"not a ticketflow letter: {body}")
+                inert(letter["message_id"]), "", "", "", "", inert(f"not a ticketflow letter: {body}")
             )
     out.print(table)
 
 
 def _print_notes(notes: list[str]) -> None:
     for note in notes:
-        err.print(f"[yellow]note:[/yellow] {escape(note)}")
+        err.print(Text.assemble(("note:", "yellow"), " ", inert(note)))
 
 
 @app.command("replay")
@@ -93,7 +94,7 @@ def replay_command(
     report = replay_letters(resources(), wanted if not replay_all else None)
     missing = sorted(wanted - report.seen)
     if missing:
-        err.print(f"[red]not in the queue:[/red] {escape(', '.join(missing))}")
+        err.print(Text.assemble(("not in the queue:", "red"), " ", inert(", ".join(missing))))
     # A letter asked for by id and skipped was not replayed: that is a failure; under --all it is a note.
     if report.failures or missing or (wanted and report.skipped):
         raise typer.Exit(ExitStatus.FAILED)
@@ -109,7 +110,7 @@ def replay_letters(resources: DeadLetterResources, wanted: set[str] | None) -> R
         if letter.outcome in _OUTCOME_STYLE:
             style = _OUTCOME_STYLE[letter.outcome]
             err.print(
-                f"[{style}]{letter.outcome}[/{style}] {escape(letter.message_id)}: {escape(letter.detail)}"
+                Text.assemble((letter.outcome, style), " ", inert(f"{letter.message_id}: {letter.detail}"))
             )
         if letter.new_sequence_number is not None:
             cells = (
@@ -118,9 +119,9 @@ def replay_letters(resources: DeadLetterResources, wanted: set[str] | None) -> R
                 letter.old_sequence_number,
                 letter.new_sequence_number,
             )
-            table.add_row(escape(letter.message_id), *(escape(cell or "") for cell in cells))
+            table.add_row(inert(letter.message_id), *(inert(cell or "") for cell in cells))
     if report.read_error:
-        err.print(f"[red]error:[/red] {escape(report.read_error)}")
+        err.print(Text.assemble(("error:", "red"), " ", inert(report.read_error)))
     _print_notes(report.notes)
     out.print(table)
     err.print(report.summary())

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from ticketflow_dev.cli.common import err, out, parse_interval, stack_outputs
 from ticketflow_dev.core.aws import Clients, client_kwargs
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_etl.archive_reader import DEFAULT_PROCESSES, DEFAULT_WORKERS, ProcessFetch, s3_client
 from ticketflow_etl.postgres import PostgresWarehouse
 from ticketflow_etl.run import EtlReport, run_etl
@@ -46,7 +47,7 @@ def run_once(
     with PostgresWarehouse.connect(warehouse_url) as warehouse:
         report = run_etl(s3, bucket, prefix, warehouse, max_workers=workers, processes=processes)
     report.write(report_path)
-    out.print(escape(report.summary()))
+    out.print(inert(report.summary()))
     out.print(f"report: {report_path}")
     return report
 
@@ -97,7 +98,7 @@ def etl_command(
                     processes=fetch,
                 )
             except Exception as error:  # noqa: BLE001 -- the loop survives a failed run; the next one retries
-                err.print(f"[red]ETL run failed, nothing committed:[/] {escape(str(error))}")
+                err.print(Text.assemble(("ETL run failed, nothing committed:", "red"), " ", inert(error)))
             out.print(f"next run in {interval}")
             stop.wait(interval.total_seconds())
     except KeyboardInterrupt:

@@ -15,9 +15,11 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ticketflow_dev.cli.common import fail, out
 from ticketflow_dev.core.polling import WaitTimeoutError
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.quality.backends import pipeline_clients, run_evaluation
 from ticketflow_dev.quality.evaluation import ClassificationReport, EvaluationReport, load_labelled
 from ticketflow_infra.settings import Settings
@@ -42,7 +44,11 @@ def _confusion_table(title: str, report: ClassificationReport) -> Table:
 
 def print_report(report: EvaluationReport, where: str, labelled: Path) -> None:
     summary = report.to_dict()
-    out.print(f"Evaluated [bold]{report.n}[/] tickets from {labelled} against {where}.")
+    out.print(
+        Text.assemble(
+            "Evaluated ", (str(report.n), "bold"), " tickets from ", inert(f"{labelled} against {where}.")
+        )
+    )
     out.print(_confusion_table("Sentiment", report.sentiment))
     out.print(_confusion_table("Priority", report.priority))
     reply = summary["reply"]

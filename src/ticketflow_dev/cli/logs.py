@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from ticketflow_dev.cli.common import fail, out, parse_interval, settings
 from ticketflow_dev.core.aws import Clients
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.journey.evidence import LogEvent
 from ticketflow_dev.journey.log_sources import FileSource, GroupSource, LogSource, poll
 from ticketflow_dev.local.service import Layout
@@ -51,9 +52,13 @@ def function_sources(
 
 def _show(event: LogEvent) -> None:
     out.print(
-        f"[dim]{event.timestamp:%H:%M:%S.%f}"[:-3]
-        + f"[/] [cyan]{escape(event.service)}[/] {escape(event.message.rstrip())}",
-        highlight=False,
+        Text.assemble(
+            (f"{event.timestamp:%H:%M:%S.%f}"[:-3], "dim"),
+            " ",
+            inert(event.service, "cyan"),
+            " ",
+            inert(event.message.rstrip()),
+        ),
         soft_wrap=True,
     )
 

@@ -3,11 +3,12 @@ state, redeploy (its deployment is part of what it lost, though its health probe
 
 from __future__ import annotations
 
-from rich.markup import escape
+from rich.text import Text
 
 from ticketflow_dev.cli.common import err, write_report
 from ticketflow_dev.cli.deploy import deploy_and_warm
 from ticketflow_dev.core.aws import Clients, remove_bucket
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.local.emulator_state import clock
 from ticketflow_dev.stack.crash_loss import emulator_loss, orphaned_asset_buckets
 from ticketflow_dev.stack.deploy import outputs_file
@@ -24,8 +25,11 @@ def recover(running: RunningStack) -> None:
     for service in crashed:
         assert service.crash is not None
         err.print(
-            f"[yellow]{service.name} had crashed[/yellow] (pid {service.crash.pid}, started"
-            f" {clock(service.crash.started_at)}): {escape(service.crash.summary)}"
+            Text.assemble(
+                (f"{service.name} had crashed", "yellow"),
+                f" (pid {service.crash.pid}, started {clock(service.crash.started_at)}): ",
+                inert(service.crash.summary),
+            )
         )
     emulator = next((s for s in crashed if s.name == EMULATOR and s.crash and s.crash.lost_state), None)
     if emulator is not None:
@@ -42,7 +46,7 @@ def recover_emulator(running: RunningStack) -> None:
     loss = emulator_loss(clients, current.stack_name, deployed)
     err.print("[yellow]The emulator's crash lost:[/yellow]")
     for line in loss.lines():
-        err.print(f"  - {escape(line)}")
+        err.print(Text.assemble("  - ", inert(line)))
     path = write_report(current, REPORT, loss.as_report())
     err.print(f"  (ticket ids in {path})")
     for bucket in orphaned_asset_buckets(clients, current.region):

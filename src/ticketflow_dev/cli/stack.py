@@ -7,11 +7,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ticketflow_dev.cli.common import failing_on, out
 from ticketflow_dev.cli.recovery import recover
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.local import ServiceStatus, StackError
 from ticketflow_dev.targets import stack_target
 from ticketflow_infra.settings import Settings
@@ -25,8 +26,8 @@ def progress_lines(title: str) -> Iterator[Callable[[str, str], None]]:
     with out.status(title) as spinner:
 
         def report(service: str, message: str) -> None:
-            out.print(f"  [bold]{service}[/]: {escape(message)}", soft_wrap=True)
-            spinner.update(f"{title} [dim]{service}: {escape(message)}[/]")
+            out.print(Text.assemble("  ", (service, "bold"), ": ", inert(message)), soft_wrap=True)
+            spinner.update(Text.assemble(f"{title} ", inert(f"{service}: {message}", "dim")))
 
         yield report
 
@@ -43,9 +44,9 @@ def _table(statuses: list[ServiceStatus]) -> Table:
         # A path or a URL stays whole (a log can be searched for it); the state's detail folds first.
         table.add_column(column, overflow="fold", no_wrap=column in ("url", "log"))
     for item in statuses:
-        state = f"[{_STATE_STYLE[item.state]}]{item.state}[/]"
+        state = Text(item.state, style=_STATE_STYLE[item.state])
         if item.detail:
-            state += f" [dim]({escape(item.detail)})[/]"
+            state.append_text(inert(f" ({item.detail})", "dim"))
         table.add_row(item.name, state, str(item.pid or "-"), item.url, item.log)
     return table
 

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ticketflow.ticket_store import Status
 from ticketflow_dev.cli.common import ExitStatus, deployed, err, fail, out
 from ticketflow_dev.core.polling import WaitTimeoutError
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.journey.timeline import parse_time
 from ticketflow_dev.tickets import producer
 from ticketflow_dev.tickets.files import RefusedTicketsError, parse_tickets
@@ -64,9 +65,9 @@ def _table(results: list[dict[str, Any]]) -> Table:
         style = "green" if result["status"] == Status.RESPONDED else "red"
         scores = " ".join(f"{name[:3]} {value:.2f}" for name, value in result["scores"].items())
         outcome_lines = [
-            f"[{style}]{result['status'] or 'not final'}[/]",
-            escape(" ".join(str(part) for part in (result["priority"], result["sentiment"]) if part)),
-            scores,
+            inert(result["status"] or "not final", style),
+            inert(" ".join(str(part) for part in (result["priority"], result["sentiment"]) if part)),
+            Text(scores),
         ]
         latency = (
             "already final: a duplicate id"
@@ -77,9 +78,9 @@ def _table(results: list[dict[str, Any]]) -> Table:
         )
         reply = "\n".join(result["reply"].splitlines()[:REPLY_LINES]) or (result["reason"] or "")
         table.add_row(
-            f"{escape(result['ticket_id'])}\n[dim]{latency}[/]",
-            "\n".join(line for line in outcome_lines if line),
-            escape(reply),
+            Text.assemble(inert(result["ticket_id"]), "\n", (latency, "dim")),
+            Text("\n").join(line for line in outcome_lines if line),
+            inert(reply),
         )
     return table
 
@@ -97,7 +98,7 @@ def submit(
         tickets = parse_tickets(_read(source))
     except RefusedTicketsError as error:
         for refusal in error.refusals:
-            err.print(f"[red]refused[/] {escape(str(refusal))}")
+            err.print(Text.assemble(("refused", "red"), " ", inert(refusal)))
         fail(f"{len(error.refusals)} ticket(s) refused; nothing was sent")
     clients, outputs = deployed()
     submitted = producer.submit(clients("kinesis"), outputs.stream_name, tickets)
@@ -115,7 +116,7 @@ def submit(
     try:
         final = tracker.wait_for(ids, timeout=timeout)
     except WaitTimeoutError as error:
-        err.print(f"[yellow]{escape(str(error.last_state))} after {timeout:g} s[/]")
+        err.print(inert(f"{error.last_state} after {timeout:g} s", "yellow"))
         final = tracker.states(ids)
     items = tracker.items(ids)
     results = [

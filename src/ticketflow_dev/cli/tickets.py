@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ticketflow.ticket_store import Status
 from ticketflow_dev.cli.common import deployed, fail, out, parse_interval
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.tickets.queries import (
     TIMESTAMPS,
     TicketNotFoundError,
@@ -71,11 +72,11 @@ def summary_fields(item: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _summary(item: dict[str, Any]) -> Table:
-    table = Table(title=f"ticket {escape(str(item['ticket_id']))}", show_header=False)
+    table = Table(title=Text.assemble("ticket ", inert(item["ticket_id"])), show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value")
     for name, value in summary_fields(item):
-        table.add_row(LABELS.get(name, name), escape(str(value)))
+        table.add_row(LABELS.get(name, name), inert(value))
     return table
 
 
@@ -85,11 +86,7 @@ def _history(history: list[dict[str, Any]]) -> Table:
     table.add_column("status")
     table.add_column("reason")
     for entry in history:
-        table.add_row(
-            escape(str(entry.get("at", ""))),
-            escape(str(entry.get("status", ""))),
-            escape(str(entry.get("reason", ""))),
-        )
+        table.add_row(*(inert(entry.get(name, "")) for name in ("at", "status", "reason")))
     return table
 
 
@@ -117,11 +114,7 @@ def list_(
     table.add_column("status at")
     table.add_column("reason")
     for item in items:
-        table.add_row(
-            escape(str(item["ticket_id"])),
-            escape(str(item.get("status_at", ""))),
-            escape(str(item.get("status_reason", ""))),
-        )
+        table.add_row(*(inert(item.get(name, "")) for name in ("ticket_id", "status_at", "status_reason")))
     out.print(table)
 
 
@@ -139,5 +132,5 @@ def reconcile(
     )  # fmt: skip
     done = reconciler.reconcile(older_than=parse_interval(older_than))
     for ticket in done:
-        out.print(f"{escape(ticket.ticket_id)}: {ticket.was} → FAILED ({escape(ticket.reason)})")
+        out.print(inert(f"{ticket.ticket_id}: {ticket.was} → FAILED ({ticket.reason})"))
     out.print(f"{len(done)} stuck ticket(s) made FAILED")

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ticketflow_dev.cli.common import deployed, err, out, settings
+from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.journey import Journey, Span, trace_ticket
 from ticketflow_dev.journey.picture import draw_waterfall
 
@@ -39,7 +40,7 @@ def waterfall(journey: Journey, width: int = 160) -> Table:
     """The spans as rows with a bar each on the journey's clock; `width` is the terminal's."""
     title = f"{journey.ticket_id}: {journey.status or 'no item'}"
     table = Table(
-        title=escape(title + (f" ({journey.reason})" if journey.reason else "")), title_justify="left"
+        title=inert(title + (f" ({journey.reason})" if journey.reason else "")), title_justify="left"
     )
     for column in ("+ms", "service", "step", "", "ms", "detail"):
         table.add_column(
@@ -55,9 +56,9 @@ def waterfall(journey: Journey, width: int = 160) -> Table:
         style = STYLES.get(span.outcome, "")
         offset = (span.started - origin).total_seconds() * 1000
         duration = "" if span.seconds is None else f"{span.seconds * 1000:.0f}"
-        bar = f"[{style}]{_bar(span, origin, total, bar_width)}[/]"
-        table.add_row(f"{offset:.0f}", escape(span.service), escape(span.name), bar, duration,
-                      escape(_summary(span.detail)))  # fmt: skip
+        bar = Text(_bar(span, origin, total, bar_width), style=style)
+        table.add_row(f"{offset:.0f}", inert(span.service), inert(span.name), bar, duration,
+                      inert(_summary(span.detail)))  # fmt: skip
     return table
 
 
@@ -75,6 +76,6 @@ def trace(
     else:
         out.print(waterfall(journey, out.width))
         for gap in journey.gaps:
-            out.print(f"[dim]not found:[/] {escape(gap)}")
+            out.print(Text.assemble(("not found:", "dim"), " ", inert(gap)))
     if png is not None:
         err.print(f"waterfall: {draw_waterfall(journey, png)}", highlight=False)

@@ -10,8 +10,10 @@ mpl.use("Agg")  # files only: no display on CI or over ssh
 
 import matplotlib.pyplot as plt
 
+from ticketflow_dev.core.safe_text import visible
 from ticketflow_dev.journey.model import Journey
 
+LABEL_LENGTH = 90  # a longer log line would squeeze the bars out of the picture
 COLOURS = {"ok": "tab:green", "error": "tab:red", "retry": "tab:orange", "missing": "tab:grey"}
 
 
@@ -40,13 +42,22 @@ def draw_waterfall(journey: Journey, path: Path) -> Path:
             axes.plot(start, row, marker="D", color=colour, markersize=5)
         else:
             axes.barh(row, max(span.seconds * 1000, thinnest), left=start, color=colour, height=0.6)
-    axes.set_yticks(range(len(spans)), [f"{s.service} · {s.name}" for s in spans], fontsize=8)
+    # Stored text (a log line, a status), so no mathtext: a `$...$` in it is drawn as written.
+    labels = [_label(f"{s.service} · {s.name}") for s in spans]
+    axes.set_yticks(range(len(spans)), labels, fontsize=8, parse_math=False)
     axes.invert_yaxis()
     axes.set_xlim(-scale * 0.02, scale * 1.08)
-    axes.set(xlabel="ms since the first span", title=f"{journey.ticket_id}: {journey.status or 'no item'}")
+    axes.set_xlabel("ms since the first span")
+    axes.set_title(_label(f"{journey.ticket_id}: {journey.status or 'no item'}"), parse_math=False)
     axes.grid(visible=True, axis="x", alpha=0.3)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
+
+
+def _label(text: str) -> str:
+    """`text` on one line and at most LABEL_LENGTH long, its hidden characters by their code."""
+    line = " ".join(visible(text).split())
+    return line if len(line) <= LABEL_LENGTH else line[: LABEL_LENGTH - 1] + "…"

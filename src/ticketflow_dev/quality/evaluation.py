@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ticketflow.enrichment import InvalidModelOutputError, SentimentDetector, TicketTriager
-from ticketflow.model import Priority, Sentiment, TicketSubmitted
+from ticketflow.model import Priority, Sentiment, TicketSubmitted, validation_problems
 from ticketflow.prompts import MAX_REPLY_WORDS
 
 # The archive has no company; the prompt needs one. A placeholder that reads as what it is.
@@ -144,6 +146,10 @@ def load_labelled(path: Path) -> list[LabelledTicket]:
             continue
         try:
             tickets.append(labelled_from_row(json.loads(line)))
+        except ValidationError as error:  # its text quotes the row's values: customers' words
+            raise ValueError(
+                f"{path}:{number}: not a labelled archive row: {validation_problems(error, 'row')}"
+            ) from error
         except (ValueError, KeyError) as error:
             raise ValueError(f"{path}:{number}: not a labelled archive row: {error}") from error
     return tickets

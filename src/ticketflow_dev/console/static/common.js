@@ -1,26 +1,42 @@
-// What both pages share: the token, DOM building without innerHTML (ticket text is user input), JSON
-// requests, and the live snapshot stream.
+// What both pages share: the token, DOM building without innerHTML (ticket text is user input) and with
+// hidden characters shown, JSON requests, and the live snapshot stream.
 "use strict";
 
 const TOKEN = document.querySelector('meta[name="console-token"]').content;
 
+// Control characters but newline and tab, the bidirectional formatting characters that reorder text, and
+// invisible ones (zero-width space, word joiner, invisible operators, byte order mark, tag characters): as
+// the terminal shows them (ticketflow_dev.core.safe_text), by their code, so stored text cannot act on the
+// page or mislead whoever reads it ("invoice\u202efdp.exe" is not "invoiceexe.pdf").
+const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b\u2060-\u2064\ufeff\u{e0000}-\u{e007f}]/gu;
+
+function shown(text) {
+  return String(text).replace(HIDDEN, (character) => {
+    const point = character.codePointAt(0);
+    if (point < 0x100) return `\\x${point.toString(16).padStart(2, "0")}`;
+    return point < 0x10000 ? `\\u${point.toString(16).padStart(4, "0")}` : `\\U${point.toString(16).padStart(8, "0")}`;
+  });
+}
+
+// Text only ever becomes a text node or an attribute's value, shown(); never markup.
 function h(tag, attributes, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes || {})) {
     if (value === null || value === undefined || value === false) continue;
     if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
-    else element.setAttribute(name, value === true ? "" : value);
+    else element.setAttribute(name, value === true ? "" : shown(value));
   }
   for (const child of children.flat()) {
     if (child === null || child === undefined || child === false) continue;
-    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    element.append(child instanceof Node ? child : document.createTextNode(shown(child)));
   }
   return element;
 }
 
 function fill(id, ...children) {
   const target = document.getElementById(id);
-  target.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined));
+  const nodes = children.flat().filter((child) => child !== null && child !== undefined);
+  target.replaceChildren(...nodes.map((child) => (child instanceof Node ? child : shown(child))));
   return target;
 }
 

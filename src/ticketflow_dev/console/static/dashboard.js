@@ -56,8 +56,8 @@ function selected(name) {
 
 function drawRecent() {
   if (!latest) return;
-  const shown = latest.recent.filter((ticket) => FILTERS.every((name) => !selected(name) || ticket[name] === selected(name)));
-  fill("recent", shown.map((ticket) => h("tr", { "data-ticket": ticket.ticket_id },
+  const matching = latest.recent.filter((ticket) => FILTERS.every((name) => !selected(name) || ticket[name] === selected(name)));
+  fill("recent", matching.map((ticket) => h("tr", { "data-ticket": ticket.ticket_id },
     h("td", {}, ticketLink(ticket.ticket_id)),
     h("td", {}, statusBadge(ticket.status)),
     h("td", {}, shortTime(ticket.status_at)),
@@ -65,7 +65,7 @@ function drawRecent() {
     h("td", {}, ticket.sentiment || ""),
     h("td", {}, ticket.product || ""),
     h("td", { class: "reason" }, ticket.status_reason || ""))));
-  document.getElementById("shown").textContent = `${shown.length} of the ${latest.recent.length} newest`;
+  document.getElementById("shown").textContent = `${matching.length} of the ${latest.recent.length} newest`;
 }
 
 function drawDeadLetters(queue) {
@@ -93,9 +93,9 @@ async function replay(body) {
   try {
     const report = await postJson("/api/dead-letters/replay", body);
     const details = report.letters.filter((letter) => letter.detail).map((letter) => `${letter.message_id}: ${letter.outcome} ${letter.detail}`);
-    result.textContent = [report.summary, ...details, ...report.notes, report.error].filter(Boolean).join("\n");
+    result.textContent = shown([report.summary, ...details, ...report.notes, report.error].filter(Boolean).join("\n"));
   } catch (error) {
-    result.textContent = `replay refused: ${error.message}`;
+    result.textContent = shown(`replay refused: ${error.message}`);
   }
 }
 
@@ -159,7 +159,7 @@ async function runFaultAction(call, what) {
     await call();
     result.textContent = `faults ${what}`;
   } catch (error) {
-    result.textContent = `refused: ${error.message}`;
+    result.textContent = shown(`refused: ${error.message}`);
   }
 }
 

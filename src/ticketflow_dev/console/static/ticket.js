@@ -12,7 +12,7 @@ function drawTicket(ticket) {
     fill("reason", "The table has no item for this ticket (see its journey for where it went).");
     return;
   }
-  document.title = `${ticket.ticket_id} · ticketflow console`;
+  document.title = shown(`${ticket.ticket_id} · ticketflow console`);
   fill("ticket-id", ticket.ticket_id);
   fill("status", statusBadge(ticket.status));
   fill("reason", ticket.status_reason || "");
