@@ -42,9 +42,10 @@ def _shown_as_written(output: str, case: HostileTicket) -> None:
 def screen(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Every command module's console writes to one string, as to a colour terminal."""
     console, written = terminal_console()
-    for module, name in ((common, "console"), (submit, "out"), (tickets, "out"), (trace, "out"),
-                         (logs, "out"), (dlq, "out"), (dlq, "console")):  # fmt: skip
-        monkeypatch.setattr(module, name, console)
+    for module in (common, submit, tickets, trace, logs, dlq):
+        for name in ("out", "err"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, console)
     return written
 
 
@@ -177,7 +178,7 @@ def test_stack_status_and_progress(case: HostileTicket, monkeypatch: pytest.Monk
     status = ServiceStatus("emulator", "unhealthy", 1, 1, "http://127.0.0.1:1", "emulator.log", case.text)
     console, written = terminal_console()
     spinner = _Spinner()
-    monkeypatch.setattr(stack, "console", console)
+    monkeypatch.setattr(stack, "out", console)
     monkeypatch.setattr(console, "status", lambda _title: spinner)
 
     # WHEN `status` prints it and `up` reports a message (a line, and the spinner's text)
