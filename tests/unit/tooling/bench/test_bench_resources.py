@@ -7,10 +7,16 @@ import subprocess
 import sys
 import time
 
+import psutil
+
 from ticketflow_dev.bench.resources import ResourceSampler
 
 # Holds 64 MiB, says so, and waits for stdin to close.
 HOLD_64_MIB = "import sys\nb = b'x' * (64 * 1024 * 1024)\nprint('held', flush=True)\nsys.stdin.read()"
+
+
+def _cpu_seconds(*processes: psutil.Process) -> float:
+    return sum(sum(process.cpu_times()[:2]) for process in processes)
 
 
 def test_the_sampler_sees_a_service_and_its_children() -> None:
@@ -22,21 +28,26 @@ def test_the_sampler_sees_a_service_and_its_children() -> None:
             "import time\nend = time.time() + 5\nwhile time.time() < end: pass",
         ]
     )
+    tree = (psutil.Process(), psutil.Process(child.pid))
     try:
-        # WHEN sampled as a service for a second
+        # WHEN sampled as a service for a second, the CPU the two spend meanwhile measured beside it
+        before = _cpu_seconds(*tree)
         with ResourceSampler({"tests": os.getpid()}, interval=0.1) as sampler:
             deadline = time.monotonic() + 1.0
             while time.monotonic() < deadline:
                 pass  # keep this process busy too: CPU is what is sampled
+        spent = _cpu_seconds(*tree) - before
     finally:
         child.kill()
         child.wait()
 
-    # THEN both processes count and CPU shows busy cores
+    # THEN both processes count, and the CPU it reports is the CPU they spent (however loaded the machine:
+    # a share of the cores, not a figure of its own)
     peaks = sampler.peaks.as_json()
     assert peaks["peak_processes"] >= 2
     assert peaks["peak_rss_mb_by_service"]["tests"] == peaks["peak_rss_mb"]
-    assert peaks["peak_cpu_percent"] > 50
+    sampled = sampler.peaks.cpu_seconds_by_service["tests"]
+    assert 0.5 * spent <= sampled <= spent + 0.05, (sampled, spent)
     assert 0 < peaks["mean_cpu_percent"] <= peaks["peak_cpu_percent"]
 
 
