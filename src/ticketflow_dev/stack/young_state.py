@@ -21,9 +21,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ticketflow_dev.core.polling import wait_until
 from ticketflow_dev.local import supervisor
 from ticketflow_dev.local.emulator import drop_emulator_state
 from ticketflow_dev.local.emulator_state import SAVED_RECORD, record_save
+from ticketflow_dev.local.processes import port_is_free
 from ticketflow_dev.local.service import Layout, StackError
 from ticketflow_dev.local.snapshots import copy_tree
 from ticketflow_dev.local.supervisor import Progress
@@ -45,6 +47,7 @@ PINNED_INPUTS = (
 )
 _SKIPPED = ("__pycache__", ".pyc")
 
+PORT_FREED_TIMEOUT = 30.0
 Deploy = Callable[[Settings], None]
 
 
@@ -163,7 +166,7 @@ def start_young(target: Target, deploy: Deploy, progress: Progress, *, fresh: bo
     layout = Layout.of(current)
     digest = fingerprint(current)
     young = None if fresh else find(layout, digest)
-    supervisor.down(current, only=(EMULATOR,), kill=True, progress=progress)
+    kill_emulator(current, progress)
     if young is None:
         young = _take(target, deploy, progress, digest)
         how = "took"
@@ -173,6 +176,18 @@ def start_young(target: Target, deploy: Deploy, progress: Progress, *, fresh: bo
         how = "loaded"
     running = target.up(progress=progress)
     return Started(running, young, how, time.monotonic() - began)
+
+
+def kill_emulator(settings: Settings, progress: Progress) -> None:
+    """SIGKILL to the emulator's process group, then a wait until its port is free: its Lambda workers hold
+    the listening socket they inherited until they are gone too, and a start before that finds it taken."""
+    supervisor.down(settings, only=(EMULATOR,), kill=True, progress=progress)
+    wait_until(
+        lambda: port_is_free(settings.bind_host, settings.emulator_port),
+        timeout=PORT_FREED_TIMEOUT,
+        interval=0.1,
+        description=f"port {settings.emulator_port} to be free after the emulator's kill",
+    )
 
 
 def _take(target: Target, deploy: Deploy, progress: Progress, digest: str) -> YoungState:

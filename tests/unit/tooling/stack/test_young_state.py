@@ -132,6 +132,7 @@ def target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RecordingTarget:
         return []
 
     monkeypatch.setattr(supervisor, "down", down)
+    monkeypatch.setattr(young_state, "port_is_free", lambda _host, _port: True)
     return target
 
 
