@@ -9,6 +9,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from tests.event_files import STATE_AFTER_TRIAGE, load_event
+from tests.unit.fakes import FakeDescriptions
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
 from ticketflow.archive_writer import TicketArchive
 from ticketflow.entry_point import EntryPoint
@@ -44,6 +45,10 @@ def archive_payload(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _writer(client: S3Client, descriptions: FakeDescriptions | None = None) -> Any:
+    return s3_writer.Writer(TicketArchive(client, BUCKET), descriptions or FakeDescriptions())
+
+
 def _stub_put(stubber: Stubber, bodies: list[bytes], client: S3Client) -> None:
     client.meta.events.register(
         "provide-client-params.s3.PutObject", lambda params, **_: bodies.append(params["Body"])
@@ -63,7 +68,7 @@ def test_the_asl_payload_is_archived_as_the_flat_record(s3_client: S3Client) -> 
         _stub_put(stubber, bodies, s3_client)
 
         # WHEN the handler runs
-        result = s3_writer.handle(payload, TicketArchive(s3_client, BUCKET))
+        result = s3_writer.handle(payload, _writer(s3_client))
 
         stubber.assert_no_pending_responses()
 
@@ -83,14 +88,14 @@ def test_a_payload_without_the_triage_fails_before_writing(s3_client: S3Client) 
 
     # WHEN / THEN nothing is written (the stubber has no response to give)
     with Stubber(s3_client), pytest.raises(KeyError, match="triage"):
-        s3_writer.handle(payload, TicketArchive(s3_client, BUCKET))
+        s3_writer.handle(payload, _writer(s3_client))
 
 
 def test_lambda_handler_archives_with_a_lambda_context(
     monkeypatch: pytest.MonkeyPatch, s3_client: S3Client, lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN the function's archive on a stubbed S3 client
-    entry = EntryPoint(s3_writer.handle, lambda: TicketArchive(s3_client, BUCKET), s3_writer.logger)
+    entry = EntryPoint(s3_writer.handle, lambda: _writer(s3_client), s3_writer.logger)
     bodies: list[bytes] = []
     with Stubber(s3_client) as stubber:
         _stub_put(stubber, bodies, s3_client)
