@@ -14,7 +14,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from ticketflow import limits
 
-TICKET_ID_PATTERN = r"^TKT-\d{8}-\d{4,}$"
+# ASCII digits only (`\d` admits every script's): the id names the execution, and a state machine that logs
+# to CloudWatch takes only 0-9A-Za-z-_ in execution names.
+TICKET_ID_PATTERN = r"^TKT-[0-9]{8}-[0-9]{4,}$"
 EVENT_NAME: Final = "TicketSubmitted"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from tests.event_files import KINESIS_BATCH, TICKET_SUBMITTED, kinesis_event, load_event
+from tests.largest_tickets import ticket_id
 from tests.unit.fakes import QUEUE_URL, FakeDescriptions, FakeSqs
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
 from ticketflow.admission import Admission
@@ -383,3 +384,22 @@ def test_an_empty_event_is_an_empty_response(lambda_context: FakeLambdaContext) 
 
     # THEN nothing to report
     assert response == {"batchItemFailures": []}
+
+
+def test_a_ticket_past_a_limit_is_rejected_and_its_batch_mates_go_on(
+    lambda_context: FakeLambdaContext,
+) -> None:
+    # GIVEN a batch: a ticket whose id is 81 characters (too long to name its execution) between two good ones
+    long_id = ticket_id(81)
+    sfn, store = FakeSfn(), FakeStore()
+    entry, sqs = _wire(Intake(sfn, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()))  # type: ignore[arg-type]
+    event = kinesis_event(_ticket("TKT-20250115-0001"), _ticket(long_id), _ticket("TKT-20250115-0003"))
+
+    # WHEN the function handles it
+    response = entry(event, lambda_context)
+
+    # THEN at once: the long one is recorded REJECTED, the others start; nothing fails, nothing is parked
+    assert response == {"batchItemFailures": []}
+    assert store.rejected == [long_id]
+    assert sorted(sfn.names) == ["TKT-20250115-0001", "TKT-20250115-0003"]
+    assert letters(sqs) == []

@@ -12,7 +12,9 @@ from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from tests.event_files import TICKET_SUBMITTED, load_event
+from tests.largest_tickets import ticket_id
 from tests.unit.fakes import FakeDescriptions
+from ticketflow import carriage, limits
 from ticketflow.admission import Admission, NoCapacityError
 from ticketflow.ingest import Arrived, Intake, InvalidTicketError, Outcome, parse_record, parse_ticket
 from ticketflow.model import TicketSubmitted
@@ -360,3 +362,89 @@ def test_a_single_ticket_gets_no_shared_write() -> None:
 
     # THEN its own conditional write is the one call (a transaction of one would cost the same)
     assert store.calls == [("received", TICKET_ID)]
+
+
+class KeptSfn:
+    """A Step Functions fake that keeps every StartExecution's arguments and starts it."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def start_execution(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        return _started(kwargs["name"])
+
+
+def test_a_ticket_id_of_80_characters_names_its_execution() -> None:
+    # GIVEN a ticket whose id is as long as an execution name may be
+    long_id = ticket_id(limits.SFN_EXECUTION_NAME_MAX_CHARS)
+    sfn, store = KeptSfn(), RecordingStore()
+
+    # WHEN it is accepted
+    result = Intake(sfn, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(  # type: ignore[arg-type]
+        parse_record(_bytes(load_event(TICKET_SUBMITTED) | {"ticketId": long_id}))
+    )
+
+    # THEN it started, named after the ticket
+    assert result.outcome is Outcome.STARTED
+    assert [call["name"] for call in sfn.calls] == [long_id]
+
+
+def test_a_ticket_id_of_81_characters_is_rejected_under_its_id_naming_the_limit() -> None:
+    # GIVEN a well-formed ticket id one character longer than an execution name may be
+    long_id = ticket_id(limits.SFN_EXECUTION_NAME_MAX_CHARS + 1)
+    sfn, store = KeptSfn(), RecordingStore()
+
+    # WHEN it is accepted
+    result = Intake(sfn, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(  # type: ignore[arg-type]
+        parse_record(_bytes(load_event(TICKET_SUBMITTED) | {"ticketId": long_id}))
+    )
+
+    # THEN nothing starts; it is recorded REJECTED under its id, the reason naming the execution name's limit
+    assert result.outcome is Outcome.REJECTED
+    assert sfn.calls == []
+    assert store.rejections == [(long_id, result.reason)]
+    assert result.reason == (
+        "invalid ticket: ticketId: 81 characters, over the 80 of a Step Functions execution name"
+        " (it names the execution)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("length", "recorded"),
+    [(limits.DYNAMODB_PARTITION_KEY_MAX_BYTES, True), (limits.DYNAMODB_PARTITION_KEY_MAX_BYTES + 1, False)],
+)
+def test_an_id_too_long_for_a_key_is_rejected_without_an_item(length: int, recorded: bool) -> None:
+    # GIVEN a ticket-shaped id as long as a DynamoDB key may be, and one byte longer
+    long_id = ticket_id(length)
+    store = RecordingStore()
+
+    # WHEN it is accepted
+    result = Intake(None, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(  # type: ignore[arg-type]
+        parse_record(_bytes(load_event(TICKET_SUBMITTED) | {"ticketId": long_id}))
+    )
+
+    # THEN both are rejected naming the limit; only the first can be recorded (DynamoDB would refuse the key)
+    assert result.outcome is Outcome.REJECTED
+    assert "Step Functions execution name" in (result.reason or "")
+    assert store.rejections == ([(long_id, result.reason)] if recorded else [])
+
+
+def test_a_long_description_is_stored_before_the_start_and_travels_as_its_opening() -> None:
+    # GIVEN a ticket with a pasted log too long to travel inline
+    event = load_event(TICKET_SUBMITTED)
+    event["data"]["description"] = "ERROR timeout while calling the payments API\n" * 4_000
+    sfn, descriptions = KeptSfn(), FakeDescriptions()
+
+    # WHEN it is accepted
+    result = Intake(sfn, STATE_MACHINE_ARN, RecordingStore(), descriptions=descriptions).accept(  # type: ignore[arg-type]
+        parse_record(_bytes(event))
+    )
+
+    # THEN the whole text is in the store, and the execution's input names it beside the opening
+    assert result.outcome is Outcome.STARTED
+    [(key, text)] = descriptions.objects.items()
+    assert text == event["data"]["description"].strip()
+    sent = json.loads(sfn.calls[0]["input"])
+    assert sent["data"][carriage.POINTER] == key
+    assert len(sfn.calls[0]["input"]) <= limits.SFN_PAYLOAD_MAX_BYTES
