@@ -3,14 +3,17 @@ refused with a reason naming the field, the figure and why it is there."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from tests.event_files import STATE_AFTER_TRIAGE, TICKET_SUBMITTED, load_event
+from tests.event_files import STATE_AFTER_TRIAGE, TICKET_SUBMITTED, load_event, load_limit_cases
 from tests.largest_tickets import ticket_id
-from ticketflow import limits
+from tests.unit.fakes import FakeDescriptions
+from ticketflow import carriage, limits
+from ticketflow.ingest import Arrived, InvalidTicketError, parse_record
 from ticketflow.model import TicketSubmitted, Triage, validation_problems
 
 # (dotted path in the event, its limit in characters, what the reason says of it)
@@ -127,3 +130,25 @@ def test_json_size_counts_escapes() -> None:
     assert limits.json_size("é") == 8
     assert limits.json_size("\U0001f600") == 14
     assert limits.json_size("\x01") == 8
+
+
+def test_the_limits_corpus_sits_at_the_models_figures_and_parses_as_it_says() -> None:
+    # GIVEN the e2e tier's limits corpus (tests/events/limits/)
+    numbers = iter(range(1_000_000, 1_000_100))
+    cases = load_limit_cases(lambda: next(numbers))
+    assert {c.file for c in cases} >= {"ticket_id_80.json", "ticket_id_81.json", "record_1_mib.json"}
+
+    for case in cases:
+        # WHEN each record is parsed and its execution input made
+        # THEN the figure it names is the model's, and it is rejected for the reason or carried as it says
+        for name, figure in case.limit.items():
+            assert getattr(limits, name) == figure, case.file
+        parsed = parse_record(case.data)
+        if case.expect.status == "REJECTED":
+            assert isinstance(parsed, InvalidTicketError), case.file
+            assert all(part in parsed.reason for part in case.expect.reason), parsed.reason
+            continue
+        assert isinstance(parsed, Arrived), case.file
+        sent = json.loads(carriage.execution_input(parsed.ticket, FakeDescriptions()))
+        assert (carriage.POINTER in sent["data"]) is case.expect.carried, case.file
+        assert len(case.data) + len(case.ticket_id) <= limits.KINESIS_RECORD_MAX_BYTES
