@@ -5,6 +5,10 @@ recorded RECEIVED before its execution starts, a batch's tickets in one write wh
 usual case: one call instead of one each), otherwise each on its own; a re-delivery (same id, same content)
 starts nothing new, and another ticket reusing an id is REJECTED beside the first. Failures worth retrying
 propagate.
+
+A ticket past what AWS's calls downstream take (an id too long to name its execution, a field over the
+model's bounds: ticketflow.limits) is invalid input like any other, REJECTED at once naming the limit; a
+description too long to travel in the execution is carried instead (ticketflow.carriage, docs/limits.md).
 """
 
 from __future__ import annotations
