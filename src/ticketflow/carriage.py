@@ -49,6 +49,9 @@ class S3Descriptions:
 
 
 def travels_inline(description: str) -> bool:
+    # A character is at most 12 bytes as escaped JSON (an emoji's two \uXXXX): most tickets need no count.
+    if len(description) * 12 + 2 <= limits.DESCRIPTION_INLINE_MAX_BYTES:
+        return True
     return limits.json_size(description) <= limits.DESCRIPTION_INLINE_MAX_BYTES
 
 

@@ -152,3 +152,11 @@ def test_the_limits_corpus_sits_at_the_models_figures_and_parses_as_it_says() ->
         sent = json.loads(carriage.execution_input(parsed.ticket, FakeDescriptions()))
         assert (carriage.POINTER in sent["data"]) is case.expect.carried, case.file
         assert len(case.data) + len(case.ticket_id) <= limits.KINESIS_RECORD_MAX_BYTES
+
+
+def test_no_character_costs_more_than_12_bytes_as_json() -> None:
+    # GIVEN every kind of character: ASCII, escaped, control, BMP, astral, a lone surrogate, the last one
+    samples = ["a", '"', "\\", "\n", "\x00", "\x7f", "é", "語", "\U0001f600", "\ud800", "\U0010ffff"]
+
+    # WHEN / THEN each is at most 12 bytes as escaped JSON, as carriage's quick test assumes
+    assert max(limits.json_size(c) - 2 for c in samples) == 12
