@@ -186,3 +186,112 @@ def _hostile(path: Path, ticket_id: str) -> HostileTicket:
     _walk(event, parents)[leaf] = case["email"]
     cleaned[EMAIL_FIELD] = case["cleaned_email"]
     return HostileTicket(case["name"], path.name, ticket_id, case["text"], case["shown"], event, cleaned)
+
+
+# --- the limits corpus: tests/events/limits/<case>.json --------------------------------------------------
+LIMITS_DIR = EVENTS_DIR / "limits"
+LimitStatus = Literal["REJECTED", "RESPONDED"]
+
+
+@dataclass(frozen=True)
+class LimitExpectation:
+    """REJECTED: the reason holds every `reason` substring. RESPONDED: processed and archived whole, its
+    description `carried` in S3 (too long to travel in the execution) or not."""
+
+    status: LimitStatus
+    reason: tuple[str, ...] = ()
+    carried: bool = False
+
+
+@dataclass(frozen=True)
+class LimitCase:
+    name: str
+    file: str
+    limit: dict[str, int]  # the figure of ticketflow.limits the case sits at or just past, by name
+    data: bytes  # the Kinesis record's data: the event as UTF-8 JSON, as the producer writes it
+    ticket_id: str  # also the record's partition key
+    event: dict[str, Any]
+    expect: LimitExpectation
+
+
+def load_limit_cases(new_number: Callable[[], int]) -> list[LimitCase]:
+    """Every case of the limits corpus, each with a fresh ticket number from `new_number()`.
+
+    A case file holds `name`, `limit` ({name in ticketflow.limits: its figure}), `expect` ({"status",
+    "reason": [substrings], "carried": bool}) and `ticket`, changes to the canonical ticket_submitted.json
+    (`set` {dotted path: value}). Besides the bad-input corpus' values, a value may be
+    {"$ticket_id": length} (a fresh id of that many characters), or {"$fill": text, "json_bytes": n} (the text
+    repeated and padded with "." to exactly n bytes as JSON, quotes included, every non-ASCII character
+    escaped: ticketflow.limits.json_size), or {"$fill": text, "record_bytes": n} (the description that makes
+    the record, with its partition key, exactly n bytes).
+    """
+    return [_limit_case(path, new_number()) for path in sorted(LIMITS_DIR.glob("*.json"))]
+
+
+def _limit_case(path: Path, number: int) -> LimitCase:
+    case: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    event = load_event(TICKET_SUBMITTED)
+    event["ticketId"] = f"TKT-20250115-{number}"
+    record_fill: tuple[list[str], dict[str, Any]] | None = None
+    for dotted, value in case["ticket"]["set"].items():
+        *parents, leaf = dotted.split(".")
+        if isinstance(value, dict) and "record_bytes" in value:
+            record_fill = ([*parents, leaf], value)
+            continue
+        _walk(event, parents)[leaf] = _sized(value, number)
+    if record_fill is not None:
+        *parents, leaf = record_fill[0]
+        _walk(event, parents)[leaf] = _record_filled(event, parents, leaf, record_fill[1])
+    expect = case["expect"]
+    return LimitCase(
+        name=case["name"],
+        file=path.name,
+        limit=dict(case["limit"]),
+        data=_record_data(event),
+        ticket_id=event["ticketId"],
+        event=event,
+        expect=LimitExpectation(
+            status=expect["status"],
+            reason=tuple(expect.get("reason", ())),
+            carried=bool(expect.get("carried", False)),
+        ),
+    )
+
+
+def _record_data(event: dict[str, Any]) -> bytes:
+    return json.dumps(event, ensure_ascii=False).encode("utf-8")
+
+
+def _sized(value: Any, number: int) -> Any:
+    if isinstance(value, dict) and "$ticket_id" in value:
+        prefix = "TKT-20250115-"
+        return prefix + str(number).zfill(int(value["$ticket_id"]) - len(prefix))
+    if isinstance(value, dict) and "json_bytes" in value:
+        return _filled(str(value["$fill"]), int(value["json_bytes"]), _escaped_size)
+    return _value(value)
+
+
+def _escaped_size(text: str) -> int:
+    return len(json.dumps(text))
+
+
+def _utf8_size(text: str) -> int:
+    return len(json.dumps(text, ensure_ascii=False).encode("utf-8"))
+
+
+def _filled(fill: str, size: int, measure: Callable[[str], int]) -> str:
+    """`fill` repeated to the longest text that `measure`s at most `size`, then "." up to exactly `size`."""
+    text = fill * ((size - measure("")) // (measure(fill) - measure("")))  # each repetition costs the same
+    for char in fill:
+        if measure(text + char) > size:
+            break
+        text += char
+    return text + "." * (size - measure(text))
+
+
+def _record_filled(event: dict[str, Any], parents: list[str], leaf: str, value: dict[str, Any]) -> str:
+    """The text that makes the record (data and partition key) exactly `record_bytes`."""
+    node = _walk(event, parents)
+    node[leaf] = ""
+    other = len(_record_data(event)) + len(event["ticketId"].encode("utf-8")) - _utf8_size("")
+    return _filled(str(value["$fill"]), int(value["record_bytes"]) - other, _utf8_size)

@@ -8,14 +8,16 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from ticketflow import carriage
 from ticketflow.ingest import ADMISSION_WAIT_SECONDS
 from ticketflow.model import EVENT_NAME
 from ticketflow_infra.functions import FunctionDefaults, pipeline_function
-from ticketflow_infra.security import acknowledge
+from ticketflow_infra.security import acknowledge, finding_resource, role_of
 
 BATCH_SIZE = 100
 
@@ -29,6 +31,7 @@ class Ingest(Construct):
         functions: FunctionDefaults,
         state_machine: sfn.IStateMachine,
         table: dynamodb.ITableV2,
+        bucket: s3.IBucket,
         max_in_flight: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -64,6 +67,7 @@ class Ingest(Construct):
                 "STATE_MACHINE_ARN": state_machine.state_machine_arn,
                 "TABLE_NAME": table.table_name,
                 "DEAD_LETTER_QUEUE_URL": self.dead_letters.queue_url,
+                "BUCKET_NAME": bucket.bucket_name,
                 **({"MAX_IN_FLIGHT": str(max_in_flight)} if max_in_flight else {}),
             },
             # A batch may wait ADMISSION_WAIT_SECONDS for capacity, then still start what it was given.
@@ -97,3 +101,14 @@ class Ingest(Construct):
             resource_arns=[table.table_arn],
         )
         self.dead_letters.grant_send_messages(self.trigger)
+        # A description too long to travel in the execution is put whole under descriptions/, and only there.
+        descriptions = bucket.arn_for_objects(f"{carriage.PREFIX}*")
+        iam.Grant.add_to_principal(
+            grantee=self.trigger, actions=["s3:PutObject"], resource_arns=[descriptions]
+        )
+        acknowledge(
+            role_of(self.trigger),
+            f"AwsSolutions-IAM5[Resource::{finding_resource(self, descriptions)}]",
+            "Object ARNs name keys by pattern: the trigger may put objects under descriptions/ of the archive"
+            " bucket only",
+        )

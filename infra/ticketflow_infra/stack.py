@@ -58,6 +58,7 @@ class TicketflowStack(cdk.Stack):
             functions=functions,
             state_machine=workflow.state_machine,
             table=storage.table,
+            bucket=storage.bucket,
             max_in_flight=profile.max_in_flight,
         )
         # Ours works on AWS and in the emulator (which emits no AWS/States metrics); AWS's own is kept too.

@@ -8,6 +8,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from ticketflow import carriage
 from ticketflow.ticket_store import STATUS_INDEX
 from ticketflow_infra.functions import FunctionDefaults, pipeline_function
 from ticketflow_infra.security import acknowledge, finding_resource, role_of
@@ -72,4 +73,15 @@ class TicketStorage(Construct):
             role_of(self.writer),
             f"AwsSolutions-IAM5[Resource::{finding_resource(self, archive)}]",
             "Object ARNs name keys by pattern: the writer may put objects under tickets/ of this bucket only",
+        )
+        # It reads back a description the trigger kept whole because it was too long to travel inline.
+        descriptions = self.bucket.arn_for_objects(f"{carriage.PREFIX}*")
+        iam.Grant.add_to_principal(
+            grantee=self.writer, actions=["s3:GetObject"], resource_arns=[descriptions]
+        )
+        acknowledge(
+            role_of(self.writer),
+            f"AwsSolutions-IAM5[Resource::{finding_resource(self, descriptions)}]",
+            "Object ARNs name keys by pattern: the writer may read objects under descriptions/ of this bucket"
+            " only",
         )

@@ -16,6 +16,7 @@ from botocore.config import Config
 
 from ticketflow.admission import Admission
 from ticketflow.archive_writer import TicketArchive
+from ticketflow.carriage import S3Descriptions
 from ticketflow.dead_letters import DeadLetterQueue
 from ticketflow.enrichment import BedrockTriage, ComprehendSentiment
 from ticketflow.ingest import START_CONCURRENCY, Intake
@@ -62,7 +63,13 @@ def intake(env: FunctionEnvironment, session: Session | None = None) -> Intake:
     config = CLIENT_CONFIG.merge(Config(max_pool_connections=START_CONCURRENCY))
     store = DynamoTicketStore(s.client("dynamodb", config=config), env.require("TABLE_NAME"))
     sfn, state_machine_arn = s.client("stepfunctions", config=config), env.require("STATE_MACHINE_ARN")
-    return Intake(sfn, state_machine_arn, store, admission=_admission(env, store))
+    return Intake(
+        sfn,
+        state_machine_arn,
+        store,
+        descriptions=descriptions(env, s, config),
+        admission=_admission(env, store),
+    )
 
 
 def _admission(env: FunctionEnvironment, store: DynamoTicketStore) -> Admission | None:
@@ -94,3 +101,11 @@ def archive(env: FunctionEnvironment, session: Session | None = None) -> TicketA
         session_or_default(session).client("s3", config=CLIENT_CONFIG.merge(_ARCHIVE_RETRIES)),
         env.require("BUCKET_NAME"),
     )
+
+
+def descriptions(
+    env: FunctionEnvironment, session: Session | None = None, config: Config = CLIENT_CONFIG
+) -> S3Descriptions:
+    """Where the trigger keeps a description too long to travel inline, and the archive writer reads it."""
+    client = session_or_default(session).client("s3", config=config)
+    return S3Descriptions(client, env.require("BUCKET_NAME"))

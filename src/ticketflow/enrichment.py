@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
+from ticketflow import limits
 from ticketflow.model import SentimentResult, SentimentScores, TicketSubmitted, Triage, validation_problems
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME, TRIAGE_TOOL_SPEC, triage_user_message
 from ticketflow.retry import RetryPolicy
@@ -17,9 +18,6 @@ from ticketflow.retry import RetryPolicy
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
     from mypy_boto3_comprehend import ComprehendClient
-
-COMPREHEND_MAX_BYTES = 5000
-TRIAGE_MAX_TOKENS = 1024
 
 
 class InvalidModelOutputError(ValueError):
@@ -51,7 +49,7 @@ class ComprehendSentiment:
         # Comprehend rejects more than 5,000 bytes; the sentiment of the opening is the ticket's tone.
         response = self._retry.call(
             lambda: self._client.detect_sentiment(
-                Text=utf8_prefix(text, COMPREHEND_MAX_BYTES),
+                Text=utf8_prefix(text, limits.COMPREHEND_TEXT_MAX_BYTES),
                 LanguageCode=self._language_code,  # type: ignore[arg-type]
             )
         )
@@ -91,7 +89,7 @@ class BedrockTriage:
                 modelId=self._model_id,
                 system=[{"text": SYSTEM_PROMPT}],
                 messages=[{"role": "user", "content": [{"text": triage_user_message(ticket, sentiment)}]}],
-                inferenceConfig={"maxTokens": TRIAGE_MAX_TOKENS, "temperature": 0.2},
+                inferenceConfig={"maxTokens": limits.TRIAGE_MAX_TOKENS, "temperature": 0.2},
                 toolConfig={
                     "tools": [TRIAGE_TOOL_SPEC],  # type: ignore[list-item]
                     "toolChoice": {"tool": {"name": TRIAGE_TOOL_NAME}},

@@ -5,6 +5,10 @@ recorded RECEIVED before its execution starts, a batch's tickets in one write wh
 usual case: one call instead of one each), otherwise each on its own; a re-delivery (same id, same content)
 starts nothing new, and another ticket reusing an id is REJECTED beside the first. Failures worth retrying
 propagate.
+
+A ticket past what AWS's calls downstream take (an id too long to name its execution, a field over the
+model's bounds: ticketflow.limits) is invalid input like any other, REJECTED at once naming the limit; a
+description too long to travel in the execution is carried instead (ticketflow.carriage, docs/limits.md).
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from ticketflow import limits
 from ticketflow.admission import Admission
+from ticketflow.carriage import DescriptionStore, execution_input
 from ticketflow.model import TICKET_ID_PATTERN, TicketSubmitted, validation_problems
 from ticketflow.ticket_store import DUPLICATE_REASON, Arrival, TicketStore
 
@@ -93,8 +99,12 @@ def parse_ticket(data: bytes) -> TicketSubmitted:
 
 
 def _known_ticket_id(payload: Any) -> str | None:
+    """The id the rejection of invalid input is recorded under: one shaped like a ticket id (a valid one or
+    too long for an execution name), within what DynamoDB takes as a key; otherwise it is only logged."""
     candidate = payload.get("ticketId") if isinstance(payload, dict) else None
-    return candidate if isinstance(candidate, str) and _TICKET_ID.match(candidate) else None
+    if not (isinstance(candidate, str) and _TICKET_ID.match(candidate)):
+        return None
+    return candidate if len(candidate) <= limits.DYNAMODB_PARTITION_KEY_MAX_BYTES else None
 
 
 def _describe(error: ValidationError) -> str:
@@ -108,11 +118,13 @@ class Intake:
         state_machine_arn: str,
         store: TicketStore,
         *,
+        descriptions: DescriptionStore,
         admission: Admission | None = None,
     ) -> None:
         self._sfn = sfn
         self._state_machine_arn = state_machine_arn
         self._store = store
+        self._descriptions = descriptions
         self._admission = admission
 
     def receive(self, batch: Sequence[Parsed]) -> list[Parsed]:
@@ -151,11 +163,10 @@ class Intake:
         return result
 
     def _start(self, ticket: TicketSubmitted) -> IntakeResult:
+        carried = execution_input(ticket, self._descriptions)  # a long description is stored first
         try:
             self._sfn.start_execution(
-                stateMachineArn=self._state_machine_arn,
-                name=ticket.ticket_id,
-                input=json.dumps(ticket.to_event()),
+                stateMachineArn=self._state_machine_arn, name=ticket.ticket_id, input=carried
             )
         except ClientError as error:
             # A re-delivered record: the execution named after the ticket already exists.

@@ -20,14 +20,17 @@ from pydantic import (
     field_validator,
 )
 
+from ticketflow import limits
 from ticketflow.text import clean_value
 
-TICKET_ID_PATTERN = r"^TKT-\d{8}-\d{4,}$"
+# ASCII digits only (`\d` admits every script's): the id names the execution, and a state machine that logs
+# to CloudWatch takes only 0-9A-Za-z-_ in execution names.
+TICKET_ID_PATTERN = r"^TKT-[0-9]{8}-[0-9]{4,}$"
 EVENT_NAME: Final = "TicketSubmitted"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-TicketId = Annotated[str, StringConstraints(pattern=TICKET_ID_PATTERN)]
+TicketId = Annotated[str, StringConstraints(pattern=TICKET_ID_PATTERN), limits.TICKET_ID]
 
 
 def _check_email(value: str) -> str:
@@ -83,21 +86,21 @@ class _Strict(BaseModel):
 
 
 class CustomerContact(_Strict):
-    first_name: NonEmpty
-    last_name: NonEmpty
-    full_name: NonEmpty
-    email: Email
-    company: NonEmpty
+    first_name: Annotated[NonEmpty, limits.NAME]
+    last_name: Annotated[NonEmpty, limits.NAME]
+    full_name: Annotated[NonEmpty, limits.FULL_NAME]
+    email: Annotated[Email, limits.EMAIL]
+    company: Annotated[NonEmpty, limits.NAME]
 
 
 class ProductIssue(_Strict):
-    product: NonEmpty
-    issue_type: NonEmpty
+    product: Annotated[NonEmpty, limits.NAME]
+    issue_type: Annotated[NonEmpty, limits.NAME]
 
 
 class TicketData(_Strict):
-    subject: NonEmpty
-    description: NonEmpty
+    subject: Annotated[NonEmpty, limits.SUBJECT]
+    description: NonEmpty  # bounded by the Kinesis record; a long one is carried (ticketflow.carriage)
     customer_contact_information: CustomerContact
     product_issue_information: ProductIssue
 
@@ -130,9 +133,9 @@ class SentimentResult(_Strict):
 class Triage(_Strict):
     """What the language model decides for a ticket; validated before anything is stored."""
 
-    customer_response: NonEmpty
+    customer_response: Annotated[NonEmpty, limits.REPLY]
     priority: Priority
-    priority_reasoning: NonEmpty
+    priority_reasoning: Annotated[NonEmpty, limits.REASONING]
 
 
 class ProcessedTicket(_Strict):

@@ -110,3 +110,16 @@ class FakeLambda:
         reserved = FunctionName in self._reserved
         concurrency = {"Concurrency": {"ReservedConcurrentExecutions": 4}} if reserved else {}
         return {"Configuration": {"CodeSha256": f"sha-of-{FunctionName}"}, **concurrency}
+
+
+class FakeDescriptions:
+    """A DescriptionStore in memory: each put is kept in `objects`, by key."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, str] = {}
+
+    def put(self, key: str, text: str) -> None:
+        self.objects[key] = text
+
+    def get(self, key: str) -> str:
+        return self.objects[key]

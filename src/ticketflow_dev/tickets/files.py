@@ -1,4 +1,5 @@
-"""Tickets from a JSON file (one object or a list) or JSON Lines, each validated before any is sent."""
+"""Tickets from a JSON file (one object or a list) or JSON Lines, each validated before any is sent: by the
+ticket model, and against the Kinesis record's size (docs/limits.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ticketflow.model import TicketSubmitted, validation_problems
+from ticketflow_dev.tickets.producer import record_problem
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,14 @@ def parse_tickets(text: str) -> list[TicketSubmitted]:
     refusals: list[Refusal] = []
     for where, payload in _entries(text):
         try:
-            tickets.append(TicketSubmitted.model_validate(payload))
+            ticket = TicketSubmitted.model_validate(payload)
         except ValidationError as error:
             refusals.append(Refusal(where, validation_problems(error, "ticket")))
+            continue
+        if problem := record_problem(ticket):
+            refusals.append(Refusal(where, problem))
+        else:
+            tickets.append(ticket)
     if not tickets and not refusals:
         refusals.append(Refusal("the input", "no tickets"))
     if refusals:

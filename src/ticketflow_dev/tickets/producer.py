@@ -1,4 +1,8 @@
-"""Puts tickets on the Kinesis stream in batches, partition key = ticket id, retrying throttled records."""
+"""Puts tickets on the Kinesis stream in batches, partition key = ticket id, retrying throttled records.
+
+A ticket whose record Kinesis would refuse (over 1 MiB) is refused here, before anything of its batch is
+sent; a batch goes in requests within PutRecords' limits (500 records, 5 MiB).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ticketflow import limits
 from ticketflow.model import TicketSubmitted
 from ticketflow_dev.core.polling import wait_until
 
@@ -15,7 +20,7 @@ if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
     from mypy_boto3_kinesis.type_defs import PutRecordsRequestEntryTypeDef
 
-MAX_RECORDS_PER_PUT = 500
+MAX_RECORDS_PER_PUT = limits.KINESIS_PUT_RECORDS_MAX_RECORDS
 
 
 @dataclass(frozen=True)
@@ -24,8 +29,45 @@ class Submitted:
     put_at: float  # epoch seconds, when Kinesis acknowledged the record
 
 
+class OverLimitTicketError(ValueError):
+    """A ticket Kinesis would refuse; nothing of its batch was sent."""
+
+
 def encode(ticket: TicketSubmitted) -> bytes:
-    return json.dumps(ticket.to_event()).encode("utf-8")
+    """The event as UTF-8 JSON; non-ASCII text as itself, not escaped (a third of the bytes, or less)."""
+    return json.dumps(ticket.to_event(), ensure_ascii=False).encode("utf-8")
+
+
+def record_problem(ticket: TicketSubmitted) -> str | None:
+    """Why Kinesis would refuse this ticket's record, naming the field, or None. Every other field is
+    bounded by the model (ticketflow.limits), so only the description can make a record too large."""
+    problem = limits.kinesis_record_problem(encode(ticket), ticket.ticket_id)
+    return f"data.description: {problem}" if problem else None
+
+
+def _record(ticket: TicketSubmitted) -> PutRecordsRequestEntryTypeDef:
+    problem = record_problem(ticket)
+    if problem:
+        raise OverLimitTicketError(f"ticket {ticket.ticket_id}: {problem}")
+    return {"Data": encode(ticket), "PartitionKey": ticket.ticket_id}
+
+
+def _requests(entries: Sequence[PutRecordsRequestEntryTypeDef]) -> list[list[PutRecordsRequestEntryTypeDef]]:
+    """The entries in order, as requests within PutRecords' limits of records and bytes."""
+    requests: list[list[PutRecordsRequestEntryTypeDef]] = []
+    size = 0
+    for entry in entries:
+        entry_size = len(entry["Data"]) + len(entry["PartitionKey"].encode("utf-8"))  # type: ignore[arg-type]
+        full = requests and (
+            len(requests[-1]) == limits.KINESIS_PUT_RECORDS_MAX_RECORDS
+            or size + entry_size > limits.KINESIS_PUT_RECORDS_MAX_BYTES
+        )
+        if not requests or full:
+            requests.append([])
+            size = 0
+        requests[-1].append(entry)
+        size += entry_size
+    return requests
 
 
 def submit(
@@ -63,21 +105,20 @@ def put_raw(kinesis: KinesisClient, stream_name: str, records: Sequence[tuple[by
 def put_batch(
     kinesis: KinesisClient, stream_name: str, batch: Sequence[TicketSubmitted], *, timeout: float
 ) -> list[Submitted]:
-    """One PutRecords of up to 500 tickets, re-putting throttled records until all are acknowledged."""
-    pending: dict[str, PutRecordsRequestEntryTypeDef] = {
-        t.ticket_id: {"Data": encode(t), "PartitionKey": t.ticket_id} for t in batch
-    }
+    """Up to 500 tickets, re-putting throttled records until all are acknowledged; OverLimitTicketError
+    before anything is sent if one is over Kinesis' limits. One PutRecords unless they are over 5 MiB."""
+    pending: dict[str, PutRecordsRequestEntryTypeDef] = {t.ticket_id: _record(t) for t in batch}
     acknowledged: dict[str, float] = {}
 
     def put_pending() -> bool:
-        entries = list(pending.values())
-        response = kinesis.put_records(StreamName=stream_name, Records=entries)
-        now = time.time()
-        for entry, result in zip(entries, response["Records"], strict=True):
-            if "SequenceNumber" in result:
-                ticket_id = entry["PartitionKey"]
-                acknowledged[ticket_id] = now
-                del pending[ticket_id]
+        for entries in _requests(list(pending.values())):
+            response = kinesis.put_records(StreamName=stream_name, Records=entries)
+            now = time.time()
+            for entry, result in zip(entries, response["Records"], strict=True):
+                if "SequenceNumber" in result:
+                    ticket_id = entry["PartitionKey"]
+                    acknowledged[ticket_id] = now
+                    del pending[ticket_id]
         return not pending
 
     wait_until(

@@ -16,7 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
-from tests.event_files import STATE_AFTER_TRIAGE, TICKET_SUBMITTED, load_event
+from tests.event_files import STATE_AFTER_TRIAGE, load_event
 from ticketflow.model import Priority
 from ticketflow_infra.orchestration import TicketWorkflow
 from ticketflow_infra.paths import STATE_MACHINE_FILE
@@ -178,9 +178,9 @@ def test_every_path_the_definition_reads_exists_in_the_canonical_state(asl: dict
 
 
 def test_the_failure_path_reads_only_what_every_catch_provides(asl: dict[str, Any]) -> None:
-    # GIVEN the earliest state a Catch can fire from (the execution's input, before any task added to it),
-    # with the error a Catch puts at its ResultPath `$.error`
-    state = load_event(TICKET_SUBMITTED) | {"error": {"Error": "States.TaskFailed", "Cause": "boom"}}
+    # GIVEN the state a Catch into the failure path leaves: the error alone (ResultPath `$` replaces the
+    # state, so the ticket's data travels no further and no failure outgrows Step Functions' payload limit)
+    state = {"Error": "States.TaskFailed", "Cause": "boom"}
     into_failure = [
         catcher
         for _, s in _all_states(asl)
@@ -189,14 +189,17 @@ def test_the_failure_path_reads_only_what_every_catch_provides(asl: dict[str, An
     ]
 
     # WHEN the paths RecordFailure reads are collected
-    paths = _paths_read(asl["States"]["RecordFailure"])
+    task = asl["States"]["RecordFailure"]
+    paths = _paths_read(task)
 
-    # THEN every Catch into it puts the error at $.error, and each path resolves without the task results
+    # THEN every Catch into it replaces the state with the error, each path resolves in the error, and the
+    # ticket is found by the execution's name (executions are named after their ticket)
     assert into_failure
-    assert all(catcher["ResultPath"] == "$.error" for catcher in into_failure)
-    assert {"$.ticketId", "$.error.Error", "$.error.Cause"} <= paths
+    assert all(catcher["ResultPath"] == "$" for catcher in into_failure)
+    assert paths == {"$.Error", "$.Cause"}
     for path in sorted(paths):
         _resolve(state, path)
+    assert task["Parameters"]["Key"] == {"ticket_id": {"S.$": "$$.Execution.Name"}}
 
 
 def test_notification_choice_matches_the_priorities_that_notify(asl: dict[str, Any]) -> None:
@@ -273,7 +276,7 @@ def test_every_task_outside_the_failure_path_catches_into_record_failure(asl: di
         if state["Type"] in {"Task", "Parallel"} and name not in FAILURE_PATH
     }
 
-    # WHEN / THEN each one's last catcher takes every error to RecordFailure, with the error at $.error
+    # WHEN / THEN each one's last catcher takes every error to RecordFailure, the error in place of the state
     assert {
         "MarkProcessing",
         "DetectSentiment",
@@ -284,7 +287,7 @@ def test_every_task_outside_the_failure_path_catches_into_record_failure(asl: di
     } <= set(steps)
     for name, state in steps.items():
         last = state["Catch"][-1]
-        assert last == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}, name
+        assert last == {"ErrorEquals": ["States.ALL"], "ResultPath": "$", "Next": "RecordFailure"}, name
 
 
 def test_the_machine_has_no_parallel_and_one_write_stores_the_record(asl: dict[str, Any]) -> None:
@@ -331,7 +334,7 @@ def test_record_failure_keeps_the_reason_and_never_overwrites_a_finished_ticket(
     values = task["Parameters"]["ExpressionAttributeValues"]
 
     # WHEN / THEN the reason is the caught Error and Cause, on the item and in its history entry
-    reason = "States.Format('{}: {}', $.error.Error, $.error.Cause)"
+    reason = "States.Format('{}: {}', $.Error, $.Cause)"
     assert "status_reason = :reason" in task["Parameters"]["UpdateExpression"]
     assert values[":reason"] == {"S.$": reason}
     assert values[":entry"]["L"][0]["M"]["reason"] == {"S.$": reason}
@@ -376,7 +379,8 @@ def test_the_failure_path_records_counts_and_fails_whatever_happens(asl: dict[st
     # WHEN / THEN RecordFailure goes on to CountFailure even if its write fails, CountFailure to TicketFailed
     assert record["Next"] == "CountFailure"
     assert [c["Next"] for c in record["Catch"]] == ["CountFailure"]
-    assert record["Catch"][0]["ResultPath"] != "$.error"  # the original reason is kept
+    assert record["Catch"][0]["ResultPath"] is None  # the original error is kept, and no second one added
+    assert count["Catch"][0]["ResultPath"] is None
     assert count["Next"] == "TicketFailed"
     assert [c["Next"] for c in count["Catch"]] == ["TicketFailed"]
     # CountFailure publishes one TicketsFailed count in the pipeline's namespace; the execution then fails

@@ -10,7 +10,7 @@ from typing import Any, cast
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from ticketflow import metrics
+from ticketflow import carriage, metrics
 from ticketflow.ingest import ADMISSION_WAIT_SECONDS
 from ticketflow.model import EVENT_NAME
 from ticketflow.ticket_store import STATUS_INDEX
@@ -322,6 +322,7 @@ def test_functions_get_what_they_read_from_the_environment(local: Template) -> N
     assert trigger["STATE_MACHINE_ARN"] == {"Ref": _logical_id(local, "AWS::StepFunctions::StateMachine")}
     assert trigger["TABLE_NAME"] == {"Ref": _logical_id(local, "AWS::DynamoDB::GlobalTable")}
     assert trigger["DEAD_LETTER_QUEUE_URL"] == {"Ref": _logical_id(local, "AWS::SQS::Queue")}
+    assert trigger["BUCKET_NAME"] == {"Ref": _logical_id(local, "AWS::S3::Bucket")}
     assert writer["BUCKET_NAME"] == {"Ref": _logical_id(local, "AWS::S3::Bucket")}
     assert triage["BEDROCK_MODEL_ID"] == Settings().bedrock_model_id
 
@@ -463,6 +464,21 @@ def test_the_trigger_may_record_and_read_tickets(local: Template) -> None:
     # admission's read of its in-flight tickets' statuses
     assert {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:BatchGetItem"} <= actions
     assert not [a for a in actions if a in {"dynamodb:DeleteItem", "dynamodb:*"}]
+
+
+def test_only_the_trigger_puts_and_only_the_writer_reads_long_descriptions(local: Template) -> None:
+    # GIVEN every statement on objects under descriptions/ of the archive bucket
+    naming = [
+        (lid, _actions(st))
+        for lid, st in _statements(local)
+        if f'"/{carriage.PREFIX}*"' in json.dumps(st["Resource"])
+    ]
+
+    # WHEN / THEN the trigger may put them and the archive writer read them, nothing more and nobody else
+    assert [(lid.split("Role")[0], actions) for lid, actions in sorted(naming)] == [
+        (TRIGGER_FUNCTION, ["s3:PutObject"]),
+        ("StorageS3Writer", ["s3:GetObject"]),
+    ]
 
 
 def test_synthesis_leaves_the_repositorys_build_folder_alone(

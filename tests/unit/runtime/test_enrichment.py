@@ -9,9 +9,8 @@ from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from tests.event_files import STATE_AFTER_TRIAGE, TICKET_SUBMITTED, load_event
+from ticketflow import limits
 from ticketflow.enrichment import (
-    COMPREHEND_MAX_BYTES,
-    TRIAGE_MAX_TOKENS,
     BedrockTriage,
     ComprehendSentiment,
     InvalidModelOutputError,
@@ -85,7 +84,7 @@ def test_comprehend_sentiment_maps_the_response(comprehend_client: ComprehendCli
 
 def test_comprehend_gets_at_most_its_byte_limit(comprehend_client: ComprehendClient) -> None:
     # GIVEN a description beyond Comprehend's 5,000-byte limit, in two-byte characters
-    text = "é" * COMPREHEND_MAX_BYTES
+    text = "é" * limits.COMPREHEND_TEXT_MAX_BYTES
     sent: list[str] = []
 
     def capture(params: dict[str, Any], **_: Any) -> None:
@@ -103,7 +102,7 @@ def test_comprehend_gets_at_most_its_byte_limit(comprehend_client: ComprehendCli
         ComprehendSentiment(comprehend_client).detect(text)
 
     # THEN the opening within the limit was sent
-    assert sent == ["é" * (COMPREHEND_MAX_BYTES // 2)]
+    assert sent == ["é" * (limits.COMPREHEND_TEXT_MAX_BYTES // 2)]
 
 
 def test_bedrock_triage_forces_the_tool_and_validates_the_answer(
@@ -122,7 +121,7 @@ def test_bedrock_triage_forces_the_tool_and_validates_the_answer(
         "modelId": MODEL_ID,
         "system": [{"text": SYSTEM_PROMPT}],
         "messages": [{"role": "user", "content": [{"text": ANY}]}],
-        "inferenceConfig": {"maxTokens": TRIAGE_MAX_TOKENS, "temperature": 0.2},
+        "inferenceConfig": {"maxTokens": limits.TRIAGE_MAX_TOKENS, "temperature": 0.2},
         "toolConfig": {"tools": ANY, "toolChoice": {"tool": {"name": TRIAGE_TOOL_NAME}}},
     }
     with Stubber(bedrock_client) as stubber:

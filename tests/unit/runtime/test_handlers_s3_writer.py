@@ -9,10 +9,13 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from tests.event_files import STATE_AFTER_TRIAGE, load_event
+from tests.unit.asl_run import resolve
+from tests.unit.fakes import FakeDescriptions
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
+from ticketflow import carriage
 from ticketflow.archive_writer import TicketArchive
 from ticketflow.entry_point import EntryPoint
-from ticketflow.model import ProcessedTicket
+from ticketflow.model import ProcessedTicket, TicketSubmitted
 from ticketflow_infra.paths import STATE_MACHINE_FILE
 
 if TYPE_CHECKING:
@@ -24,24 +27,17 @@ BUCKET = "archive-bucket"
 KEY = "tickets/2025/01/15/TKT-20250115-0042.json"
 
 
-def _path(state: dict[str, Any], path: str) -> Any:
-    """A reference path `$.a.b` (the only form the ASL uses for this payload) applied to `state`."""
-    value: Any = state
-    for part in path.removeprefix("$").split(".")[1:]:
-        value = value[part]
-    return value
-
-
 def archive_payload(state: dict[str, Any]) -> dict[str, Any]:
     """What ArchiveTicket's `Parameters.Payload` makes of the state."""
     asl = json.loads(STATE_MACHINE_FILE.read_text(encoding="utf-8"))
     template = asl["States"]["ArchiveTicket"]["Parameters"]["Payload"]
     # The state's entered time (`$$.State.EnteredTime`) is the canonical state's stamp.
-    context = {"$$.State.EnteredTime": state["stamp"]["at"]}
-    return {
-        key.removesuffix(".$"): context[path] if path in context else _path(state, path)
-        for key, path in template.items()
-    }
+    payload: dict[str, Any] = resolve(template, state, {"$$.State.EnteredTime": state["stamp"]["at"]})
+    return payload
+
+
+def _writer(client: S3Client, descriptions: FakeDescriptions | None = None) -> Any:
+    return s3_writer.Writer(TicketArchive(client, BUCKET), descriptions or FakeDescriptions())
 
 
 def _stub_put(stubber: Stubber, bodies: list[bytes], client: S3Client) -> None:
@@ -63,7 +59,7 @@ def test_the_asl_payload_is_archived_as_the_flat_record(s3_client: S3Client) -> 
         _stub_put(stubber, bodies, s3_client)
 
         # WHEN the handler runs
-        result = s3_writer.handle(payload, TicketArchive(s3_client, BUCKET))
+        result = s3_writer.handle(payload, _writer(s3_client))
 
         stubber.assert_no_pending_responses()
 
@@ -83,14 +79,14 @@ def test_a_payload_without_the_triage_fails_before_writing(s3_client: S3Client) 
 
     # WHEN / THEN nothing is written (the stubber has no response to give)
     with Stubber(s3_client), pytest.raises(KeyError, match="triage"):
-        s3_writer.handle(payload, TicketArchive(s3_client, BUCKET))
+        s3_writer.handle(payload, _writer(s3_client))
 
 
 def test_lambda_handler_archives_with_a_lambda_context(
     monkeypatch: pytest.MonkeyPatch, s3_client: S3Client, lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN the function's archive on a stubbed S3 client
-    entry = EntryPoint(s3_writer.handle, lambda: TicketArchive(s3_client, BUCKET), s3_writer.logger)
+    entry = EntryPoint(s3_writer.handle, lambda: _writer(s3_client), s3_writer.logger)
     bodies: list[bytes] = []
     with Stubber(s3_client) as stubber:
         _stub_put(stubber, bodies, s3_client)
@@ -101,3 +97,24 @@ def test_lambda_handler_archives_with_a_lambda_context(
     # THEN the key and the moment stored as processed_at come back
     assert result == {"key": KEY, "processedAt": load_event(STATE_AFTER_TRIAGE)["stamp"]["at"]}
     assert len(bodies) == 1
+
+
+def test_a_carried_description_is_archived_whole(s3_client: S3Client) -> None:
+    # GIVEN the state after triage of a ticket whose pasted log was too long to travel inline
+    state = load_event(STATE_AFTER_TRIAGE)
+    ticket = TicketSubmitted.model_validate(state)
+    whole = "Attached log:\n" + "2025-01-15T09:00:00Z ERROR Task timed out after 30.00 seconds\n" * 2_000
+    ticket = ticket.model_copy(update={"data": ticket.data.model_copy(update={"description": whole.strip()})})
+    descriptions = FakeDescriptions()
+    state |= json.loads(carriage.execution_input(ticket, descriptions))
+    bodies: list[bytes] = []
+    with Stubber(s3_client) as stubber:
+        _stub_put(stubber, bodies, s3_client)
+
+        # WHEN the handler runs on what ArchiveTicket sends
+        s3_writer.handle(archive_payload(state), _writer(s3_client, descriptions))
+
+    # THEN the archive record holds the whole description, not the opening that travelled
+    record = ProcessedTicket.model_validate_json(bodies[0])
+    assert record.description == whole.strip()
+    assert state["data"]["description"] != record.description

@@ -15,7 +15,8 @@ from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from tests.event_files import KINESIS_BATCH, TICKET_SUBMITTED, kinesis_event, load_event
-from tests.unit.fakes import QUEUE_URL, FakeSqs
+from tests.largest_tickets import ticket_id
+from tests.unit.fakes import QUEUE_URL, FakeDescriptions, FakeSqs
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
 from ticketflow.admission import Admission
 from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
@@ -146,7 +147,12 @@ def stubbed(
 ) -> tuple[Stubber, Stubber, FakeSqs, Entry]:
     """The function's Intake on real boto3 clients with stubbers, for one-record batches (records run
     concurrently, so the order of two records' calls on one client is not fixed)."""
-    intake = Intake(sfn_client, STATE_MACHINE_ARN, DynamoTicketStore(dynamodb_client, TABLE))
+    intake = Intake(
+        sfn_client,
+        STATE_MACHINE_ARN,
+        DynamoTicketStore(dynamodb_client, TABLE),
+        descriptions=FakeDescriptions(),
+    )
     entry, sqs = _wire(intake)
     return Stubber(sfn_client), Stubber(dynamodb_client), sqs, entry
 
@@ -156,7 +162,7 @@ def test_the_canonical_batch_starts_one_execution_per_ticket(
 ) -> None:
     # GIVEN the canonical two-record batch and a Step Functions fake that keeps the names it was given
     sfn, store = FakeSfn(), FakeStore()
-    entry, sqs = _wire(Intake(sfn, STATE_MACHINE_ARN, store))  # type: ignore[arg-type]
+    entry, sqs = _wire(Intake(sfn, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()))  # type: ignore[arg-type]
 
     # WHEN the function handles it
     response = entry(load_event(KINESIS_BATCH), lambda_context)
@@ -283,7 +289,7 @@ def test_every_outcome_in_one_batch(
         }
     )
     store = FakeStore({"TKT-20250115-0005": Arrival.DIFFERENT_TICKET})
-    entry, sqs = _wire(Intake(sfn, STATE_MACHINE_ARN, store))  # type: ignore[arg-type]
+    entry, sqs = _wire(Intake(sfn, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()))  # type: ignore[arg-type]
     records = [
         _ticket("TKT-20250115-0001"),
         _ticket("TKT-20250115-0002"),
@@ -311,7 +317,7 @@ def test_the_batch_fails_when_the_dead_letter_queue_refuses_a_letter(
 ) -> None:
     # GIVEN a batch with a good record and a throttled one, and a queue that refuses the letter
     sfn = FakeSfn({"TKT-20250115-0002": _error("ThrottlingException")})
-    intake = Intake(sfn, STATE_MACHINE_ARN, FakeStore())  # type: ignore[arg-type]
+    intake = Intake(sfn, STATE_MACHINE_ARN, FakeStore(), descriptions=FakeDescriptions())  # type: ignore[arg-type]
     entry, _ = _wire(intake, FakeSqs(error=_error("KmsThrottled", "SendMessage")))
     event = kinesis_event(_ticket("TKT-20250115-0001"), _ticket("TKT-20250115-0002"))
 
@@ -330,7 +336,9 @@ def test_the_batch_fails_when_a_record_finds_no_execution_slot_in_time(
     admission = Admission(2, lambda _: set(), poll_seconds=0.0)
     admission.admit("TKT-20250115-0009", deadline=float("inf"))
     sfn = FakeSfn()
-    entry, sqs = _wire(Intake(sfn, STATE_MACHINE_ARN, FakeStore(), admission=admission))  # type: ignore[arg-type]
+    entry, sqs = _wire(
+        Intake(sfn, STATE_MACHINE_ARN, FakeStore(), descriptions=FakeDescriptions(), admission=admission)  # type: ignore[arg-type]
+    )
     event = kinesis_event(_ticket("TKT-20250115-0001"), _ticket("TKT-20250115-0002"))
 
     # WHEN / THEN the invocation fails as a whole (MiniStack's mapping would skip a reported failure), so
@@ -361,7 +369,7 @@ def test_a_batch_that_fails_entirely_raises(
 ) -> None:
     # GIVEN a one-record batch whose start is throttled and whose letter is refused
     sfn = FakeSfn({"TKT-20250115-0001": _error("ThrottlingException")})
-    intake = Intake(sfn, STATE_MACHINE_ARN, FakeStore())  # type: ignore[arg-type]
+    intake = Intake(sfn, STATE_MACHINE_ARN, FakeStore(), descriptions=FakeDescriptions())  # type: ignore[arg-type]
     entry, _ = _wire(intake, FakeSqs(error=_error("ServiceUnavailable", "SendMessage")))
 
     # WHEN / THEN the invocation fails as a whole (the mapping retries, bisecting on error)
@@ -371,8 +379,27 @@ def test_a_batch_that_fails_entirely_raises(
 
 def test_an_empty_event_is_an_empty_response(lambda_context: FakeLambdaContext) -> None:
     # GIVEN / WHEN an event without records
-    entry, _ = _wire(Intake(FakeSfn(), STATE_MACHINE_ARN, FakeStore()))  # type: ignore[arg-type]
+    entry, _ = _wire(Intake(FakeSfn(), STATE_MACHINE_ARN, FakeStore(), descriptions=FakeDescriptions()))  # type: ignore[arg-type]
     response = entry({"Records": []}, lambda_context)
 
     # THEN nothing to report
     assert response == {"batchItemFailures": []}
+
+
+def test_a_ticket_past_a_limit_is_rejected_and_its_batch_mates_go_on(
+    lambda_context: FakeLambdaContext,
+) -> None:
+    # GIVEN a batch: a ticket whose id is 81 characters (too long to name its execution) between two good ones
+    long_id = ticket_id(81)
+    sfn, store = FakeSfn(), FakeStore()
+    entry, sqs = _wire(Intake(sfn, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()))  # type: ignore[arg-type]
+    event = kinesis_event(_ticket("TKT-20250115-0001"), _ticket(long_id), _ticket("TKT-20250115-0003"))
+
+    # WHEN the function handles it
+    response = entry(event, lambda_context)
+
+    # THEN at once: the long one is recorded REJECTED, the others start; nothing fails, nothing is parked
+    assert response == {"batchItemFailures": []}
+    assert store.rejected == [long_id]
+    assert sorted(sfn.names) == ["TKT-20250115-0001", "TKT-20250115-0003"]
+    assert letters(sqs) == []

@@ -12,6 +12,9 @@ from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from tests.event_files import TICKET_SUBMITTED, load_event
+from tests.largest_tickets import ticket_id
+from tests.unit.fakes import FakeDescriptions
+from ticketflow import carriage, limits
 from ticketflow.admission import Admission, NoCapacityError
 from ticketflow.ingest import Arrived, Intake, InvalidTicketError, Outcome, parse_record, parse_ticket
 from ticketflow.model import TicketSubmitted
@@ -70,7 +73,7 @@ def test_a_valid_ticket_starts_an_execution_named_after_it(sfn_client: SFNClient
         stubber.add_response("start_execution", _started(TICKET_ID), expected)
 
         # WHEN the record is accepted
-        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(
             parse_record(_bytes(load_event(TICKET_SUBMITTED)))
         )
 
@@ -94,7 +97,9 @@ def test_the_execution_input_is_the_validated_event() -> None:
     event = load_event(TICKET_SUBMITTED)
 
     # WHEN the ticket is accepted
-    Intake(Sfn(), STATE_MACHINE_ARN, RecordingStore()).accept(parse_record(_bytes(event)))  # type: ignore[arg-type]
+    Intake(Sfn(), STATE_MACHINE_ARN, RecordingStore(), descriptions=FakeDescriptions()).accept(  # type: ignore[arg-type]
+        parse_record(_bytes(event))
+    )
 
     # THEN the state machine's input is the event in its wire shape
     assert json.loads(calls[0]["input"]) == event
@@ -107,7 +112,7 @@ def test_an_existing_execution_counts_as_already_started(sfn_client: SFNClient) 
         stubber.add_client_error("start_execution", "ExecutionAlreadyExists", "Execution Already Exists", 400)
 
         # WHEN it is accepted
-        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(
             parse_record(_bytes(load_event(TICKET_SUBMITTED)))
         )
 
@@ -127,7 +132,7 @@ def test_a_redelivery_whose_start_had_failed_starts_now(sfn_client: SFNClient) -
         stubber.add_response("start_execution", _started(TICKET_ID), expected)
 
         # WHEN it is accepted
-        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(
             parse_record(_bytes(load_event(TICKET_SUBMITTED)))
         )
 
@@ -142,7 +147,7 @@ def test_another_ticket_reusing_an_id_is_rejected_as_a_duplicate(sfn_client: SFN
 
     # WHEN it is accepted
     with Stubber(sfn_client) as stubber:
-        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(
             parse_record(_bytes(load_event(TICKET_SUBMITTED)))
         )
 
@@ -166,7 +171,9 @@ def test_a_failed_store_write_propagates_before_anything_starts() -> None:
 
     # WHEN / THEN the error reaches the caller (who dead-letters the record); Step Functions is never touched
     with pytest.raises(ClientError, match="InternalServerError"):
-        Intake(None, STATE_MACHINE_ARN, store).accept(parse_record(_bytes(load_event(TICKET_SUBMITTED))))  # type: ignore[arg-type]
+        Intake(None, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(  # type: ignore[arg-type]
+            parse_record(_bytes(load_event(TICKET_SUBMITTED)))
+        )
     assert store.calls == [("received", TICKET_ID)]
 
 
@@ -179,7 +186,7 @@ def test_a_throttled_start_propagates_for_a_retry(sfn_client: SFNClient) -> None
         # WHEN / THEN the error reaches the caller (the trigger dead-letters the record); the ticket stays
         # RECEIVED, nothing is rejected
         with pytest.raises(ClientError, match="ThrottlingException"):
-            Intake(sfn_client, STATE_MACHINE_ARN, store).accept(
+            Intake(sfn_client, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(
                 parse_record(_bytes(load_event(TICKET_SUBMITTED)))
             )
     assert store.calls == [("received", TICKET_ID)]
@@ -193,7 +200,9 @@ def test_an_invalid_ticket_with_a_known_id_is_recorded_as_rejected(sfn_client: S
 
     # WHEN it is accepted
     with Stubber(sfn_client):
-        result = Intake(sfn_client, STATE_MACHINE_ARN, store).accept(parse_record(_bytes(event)))
+        result = Intake(sfn_client, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(
+            parse_record(_bytes(event))
+        )
 
     # THEN rejected, stored under its id with a reason naming the field but not its value; never RECEIVED
     assert result.outcome is Outcome.REJECTED
@@ -211,7 +220,9 @@ def test_an_invalid_ticket_without_a_usable_id_is_rejected_but_not_stored() -> N
     store = RecordingStore()
 
     # WHEN it is accepted (the Step Functions client is never touched)
-    result = Intake(None, STATE_MACHINE_ARN, store).accept(parse_record(_bytes(event)))  # type: ignore[arg-type]
+    result = Intake(None, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(  # type: ignore[arg-type]
+        parse_record(_bytes(event))
+    )
 
     # THEN rejected with no id: there is no item to write
     assert result.outcome is Outcome.REJECTED
@@ -260,7 +271,13 @@ def test_every_problem_is_listed_in_one_reason() -> None:
 def test_an_admitted_start_holds_its_slot_and_a_redelivery_gives_its_back(sfn_client: SFNClient) -> None:
     # GIVEN room for one execution, and a ticket whose execution already exists (a re-delivery)
     admission = Admission(1, lambda _: set())
-    intake = Intake(sfn_client, STATE_MACHINE_ARN, RecordingStore(Arrival.SAME_TICKET), admission=admission)
+    intake = Intake(
+        sfn_client,
+        STATE_MACHINE_ARN,
+        RecordingStore(Arrival.SAME_TICKET),
+        descriptions=FakeDescriptions(),
+        admission=admission,
+    )
     with Stubber(sfn_client) as stubber:
         stubber.add_client_error("start_execution", "ExecutionAlreadyExists", "Execution Already Exists", 400)
         stubber.add_response("start_execution", _started(TICKET_ID))
@@ -278,7 +295,9 @@ def test_a_full_admission_at_its_deadline_refuses_before_any_start(sfn_client: S
     # GIVEN room for one, held by another ticket that never finishes, and a deadline already past
     admission = Admission(1, lambda _: set(), poll_seconds=0.0)
     admission.admit("TKT-20250115-0001", deadline=1e18)
-    intake = Intake(sfn_client, STATE_MACHINE_ARN, RecordingStore(), admission=admission)
+    intake = Intake(
+        sfn_client, STATE_MACHINE_ARN, RecordingStore(), descriptions=FakeDescriptions(), admission=admission
+    )
 
     # WHEN / THEN the ticket is refused (the mapping will hand the record on again), nothing started
     with Stubber(sfn_client), pytest.raises(NoCapacityError):
@@ -301,7 +320,7 @@ class StartingSfn:
 def test_a_batch_of_new_tickets_is_recorded_received_in_one_write_and_then_started() -> None:
     # GIVEN a batch of two new tickets with invalid input between them
     store, sfn = RecordingStore(), StartingSfn()
-    intake = Intake(sfn, STATE_MACHINE_ARN, store)  # type: ignore[arg-type]
+    intake = Intake(sfn, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions())  # type: ignore[arg-type]
     first, second = _records("TKT-20250115-0001", "TKT-20250115-0002")
 
     # WHEN the batch is received, then each record accepted
@@ -321,7 +340,7 @@ def test_a_batch_of_new_tickets_is_recorded_received_in_one_write_and_then_start
 def test_a_batch_the_shared_write_left_out_is_recorded_one_by_one() -> None:
     # GIVEN a batch whose tickets are not all new (the store's transaction writes none of them)
     store, sfn = RecordingStore(Arrival.SAME_TICKET), StartingSfn()
-    intake = Intake(sfn, STATE_MACHINE_ARN, store)  # type: ignore[arg-type]
+    intake = Intake(sfn, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions())  # type: ignore[arg-type]
 
     # WHEN it is received and accepted
     parsed = intake.receive([parse_record(r) for r in _records("TKT-20250115-0001", "TKT-20250115-0002")])
@@ -335,7 +354,7 @@ def test_a_batch_the_shared_write_left_out_is_recorded_one_by_one() -> None:
 def test_a_single_ticket_gets_no_shared_write() -> None:
     # GIVEN a batch of one ticket
     store = RecordingStore()
-    intake = Intake(StartingSfn(), STATE_MACHINE_ARN, store)  # type: ignore[arg-type]
+    intake = Intake(StartingSfn(), STATE_MACHINE_ARN, store, descriptions=FakeDescriptions())  # type: ignore[arg-type]
 
     # WHEN it is received and accepted
     [parsed] = intake.receive([parse_record(r) for r in _records(TICKET_ID)])
@@ -343,3 +362,89 @@ def test_a_single_ticket_gets_no_shared_write() -> None:
 
     # THEN its own conditional write is the one call (a transaction of one would cost the same)
     assert store.calls == [("received", TICKET_ID)]
+
+
+class KeptSfn:
+    """A Step Functions fake that keeps every StartExecution's arguments and starts it."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def start_execution(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        return _started(kwargs["name"])
+
+
+def test_a_ticket_id_of_80_characters_names_its_execution() -> None:
+    # GIVEN a ticket whose id is as long as an execution name may be
+    long_id = ticket_id(limits.SFN_EXECUTION_NAME_MAX_CHARS)
+    sfn, store = KeptSfn(), RecordingStore()
+
+    # WHEN it is accepted
+    result = Intake(sfn, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(  # type: ignore[arg-type]
+        parse_record(_bytes(load_event(TICKET_SUBMITTED) | {"ticketId": long_id}))
+    )
+
+    # THEN it started, named after the ticket
+    assert result.outcome is Outcome.STARTED
+    assert [call["name"] for call in sfn.calls] == [long_id]
+
+
+def test_a_ticket_id_of_81_characters_is_rejected_under_its_id_naming_the_limit() -> None:
+    # GIVEN a well-formed ticket id one character longer than an execution name may be
+    long_id = ticket_id(limits.SFN_EXECUTION_NAME_MAX_CHARS + 1)
+    sfn, store = KeptSfn(), RecordingStore()
+
+    # WHEN it is accepted
+    result = Intake(sfn, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(  # type: ignore[arg-type]
+        parse_record(_bytes(load_event(TICKET_SUBMITTED) | {"ticketId": long_id}))
+    )
+
+    # THEN nothing starts; it is recorded REJECTED under its id, the reason naming the execution name's limit
+    assert result.outcome is Outcome.REJECTED
+    assert sfn.calls == []
+    assert store.rejections == [(long_id, result.reason)]
+    assert result.reason == (
+        "invalid ticket: ticketId: 81 characters, over the 80 of a Step Functions execution name"
+        " (it names the execution)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("length", "recorded"),
+    [(limits.DYNAMODB_PARTITION_KEY_MAX_BYTES, True), (limits.DYNAMODB_PARTITION_KEY_MAX_BYTES + 1, False)],
+)
+def test_an_id_too_long_for_a_key_is_rejected_without_an_item(length: int, recorded: bool) -> None:
+    # GIVEN a ticket-shaped id as long as a DynamoDB key may be, and one byte longer
+    long_id = ticket_id(length)
+    store = RecordingStore()
+
+    # WHEN it is accepted
+    result = Intake(None, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()).accept(  # type: ignore[arg-type]
+        parse_record(_bytes(load_event(TICKET_SUBMITTED) | {"ticketId": long_id}))
+    )
+
+    # THEN both are rejected naming the limit; only the first can be recorded (DynamoDB would refuse the key)
+    assert result.outcome is Outcome.REJECTED
+    assert "Step Functions execution name" in (result.reason or "")
+    assert store.rejections == ([(long_id, result.reason)] if recorded else [])
+
+
+def test_a_long_description_is_stored_before_the_start_and_travels_as_its_opening() -> None:
+    # GIVEN a ticket with a pasted log too long to travel inline
+    event = load_event(TICKET_SUBMITTED)
+    event["data"]["description"] = "ERROR timeout while calling the payments API\n" * 4_000
+    sfn, descriptions = KeptSfn(), FakeDescriptions()
+
+    # WHEN it is accepted
+    result = Intake(sfn, STATE_MACHINE_ARN, RecordingStore(), descriptions=descriptions).accept(  # type: ignore[arg-type]
+        parse_record(_bytes(event))
+    )
+
+    # THEN the whole text is in the store, and the execution's input names it beside the opening
+    assert result.outcome is Outcome.STARTED
+    [(key, text)] = descriptions.objects.items()
+    assert text == event["data"]["description"].strip()
+    sent = json.loads(sfn.calls[0]["input"])
+    assert sent["data"][carriage.POINTER] == key
+    assert len(sfn.calls[0]["input"]) <= limits.SFN_PAYLOAD_MAX_BYTES

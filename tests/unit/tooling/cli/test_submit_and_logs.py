@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.event_files import load_event
+from tests.largest_tickets import largest_ticket, record_description, ticket_id
 from ticketflow_dev.cli import submit as submit_command
 from ticketflow_dev.cli.app import app
 from ticketflow_dev.journey.evidence import LogEvent
@@ -95,6 +96,27 @@ def test_submit_sends_nothing_when_a_ticket_is_refused(
     assert "index 1: submittedAt" in result.output
     assert "nothing was sent" in result.output
     assert asked == []
+
+
+def test_a_ticket_past_a_limit_is_refused_naming_the_field_and_the_limit() -> None:
+    # GIVEN a file of three tickets: one at the Kinesis record's limit, one a character past it, and one
+    # whose id is 81 characters
+    at, past = (largest_ticket("a", record_description("a", beyond)) for beyond in (0, 1))
+    long_id = TICKET | {"ticketId": ticket_id(81)}
+    text = "\n".join([json.dumps(at.to_event()), json.dumps(past.to_event()), json.dumps(long_id)])
+
+    # WHEN it is parsed
+    with pytest.raises(RefusedTicketsError) as refused:
+        parse_tickets(text)
+
+    # THEN the second and third are refused, each naming its field and the limit; the first passes
+    assert [str(r) for r in refused.value.refusals] == [
+        "line 2: data.description: the Kinesis record would be 1,048,577 bytes with its partition key, over"
+        " the 1,048,576 (1 MiB) a record holds",
+        "line 3: ticketId: 81 characters, over the 80 of a Step Functions execution name (it names the"
+        " execution)",
+    ]
+    assert parse_tickets(json.dumps(at.to_event()))[0].ticket_id == at.ticket_id
 
 
 def test_a_file_source_reads_complete_lines_from_where_it_stopped(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.stub import Stubber
 
+from tests.largest_tickets import largest_ticket, record_description, ticket_id
 from ticketflow_dev.core.polling import WaitTimeoutError
 from ticketflow_dev.generation.generator import tickets
 from ticketflow_dev.tickets import producer
@@ -98,6 +99,55 @@ def test_batches_hold_at_most_500_records(kinesis_client: KinesisClient) -> None
     # THEN two puts, progress after each
     assert len(submitted) == 501
     assert progress == [500, 501]
+
+
+def test_a_ticket_past_the_record_limit_is_refused_before_anything_of_its_batch_is_sent(
+    kinesis_client: KinesisClient,
+) -> None:
+    # GIVEN a batch of a good ticket and one whose record is one byte over Kinesis' 1 MiB
+    batch = [next(tickets(1, now=NOW)), largest_ticket("a", record_description("a", beyond=1))]
+
+    # WHEN / THEN it is refused naming the ticket, the field and the limit, and nothing is put (no response
+    # is stubbed)
+    with Stubber(kinesis_client), pytest.raises(producer.OverLimitTicketError) as refused:
+        producer.submit(kinesis_client, STREAM, batch)
+    assert str(refused.value) == (
+        f"ticket {batch[1].ticket_id}: data.description: the Kinesis record would be 1,048,577 bytes with its"
+        " partition key, over the 1,048,576 (1 MiB) a record holds"
+    )
+
+
+def test_a_batch_of_large_records_goes_in_requests_of_at_most_5_mib(kinesis_client: KinesisClient) -> None:
+    # GIVEN six tickets of a whole record each (1 MiB): more than one PutRecords may carry
+    batch = [
+        largest_ticket("a", record_description("a", ticket_id_=ticket_id(number=n)), ticket_id(number=n))
+        for n in range(6)
+    ]
+    with Stubber(kinesis_client) as stubber:
+        for part in (batch[:5], batch[5:]):
+            stubber.add_response(
+                "put_records", _ok(len(part)), {"StreamName": STREAM, "Records": _entries(part)}
+            )
+
+        # WHEN they are submitted
+        submitted = producer.submit(kinesis_client, STREAM, batch)
+
+        # THEN two requests carried them, each within PutRecords' 5 MiB
+        stubber.assert_no_pending_responses()
+    assert [s.ticket_id for s in submitted] == [t.ticket_id for t in batch]
+    assert sum(len(e["Data"]) + len(e["PartitionKey"]) for e in _entries(batch[:5])) <= 5 * 1_048_576
+    assert sum(len(e["Data"]) + len(e["PartitionKey"]) for e in _entries(batch)) > 5 * 1_048_576
+
+
+def test_non_ascii_text_is_sent_as_itself() -> None:
+    # GIVEN a ticket with a description in Japanese
+    ticket = next(tickets(1, now=NOW))
+    ticket = ticket.model_copy(
+        update={"data": ticket.data.model_copy(update={"description": "関数がタイムアウト"})}
+    )
+
+    # WHEN / THEN its record holds the UTF-8 text, not escapes (a third of the bytes)
+    assert "関数がタイムアウト".encode() in producer.encode(ticket)
 
 
 def test_throttling_that_never_clears_times_out(kinesis_client: KinesisClient) -> None:
