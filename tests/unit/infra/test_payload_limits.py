@@ -3,7 +3,8 @@ every task's result and every request the emulator makes for us (the integration
 intercept in flight) is within AWS's limit; so are the trigger's writes and the AI calls.
 
 Each text field is filled to its limit with one character at a time from FILLERS (the costliest for each
-count: a control character is 6 bytes as JSON, an emoji 4 of UTF-8 and 12 escaped, a quote 2 as JSON), with
+count that survives intake, which removes control characters: a CJK character is 3 bytes of UTF-8 and 6
+escaped, an emoji 4 and 12, a quote 2 as JSON), with
 the description the longest that travels inline, or a whole Kinesis record's worth (carried in S3).
 """
 
@@ -33,7 +34,7 @@ from ticketflow.ticket_store import DynamoTicketStore
 from ticketflow_dev.tickets import producer
 from ticketflow_infra.paths import STATE_MACHINE_FILE
 
-FILLERS = {"control": "\x01", "emoji": "\U0001f600", "cjk": "語", "quote": '"'}
+FILLERS = {"emoji": "\U0001f600", "cjk": "語", "quote": '"'}
 DESCRIPTIONS = {"inline": inline_description, "record": record_description}
 _SUBSTITUTION = re.compile(r"\$\{\w+\}")
 # Every substitution (a name or an ARN) as long as the longest of them may be (a table name, 255 bytes).
