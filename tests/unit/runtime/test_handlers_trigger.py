@@ -365,7 +365,7 @@ def test_a_batch_that_fails_entirely_raises(
     entry, _ = _wire(intake, FakeSqs(error=_error("ServiceUnavailable", "SendMessage")))
 
     # WHEN / THEN the invocation fails as a whole (the mapping retries, bisecting on error)
-    with pytest.raises(BatchProcessingError, match="All records failed"):
+    with pytest.raises(BatchProcessingError, match="refused the letters of 1 record"):
         entry(kinesis_event(_ticket("TKT-20250115-0001")), lambda_context)
 
 
@@ -376,3 +376,40 @@ def test_an_empty_event_is_an_empty_response(lambda_context: FakeLambdaContext) 
 
     # THEN nothing to report
     assert response == {"batchItemFailures": []}
+
+
+def test_a_retried_batch_is_powertools_batch_error_and_quotes_no_record_error(
+    lambda_context: FakeLambdaContext,
+) -> None:
+    # GIVEN a throttled record whose letter the queue refuses, the error's message echoing a request value
+    sfn = FakeSfn({"TKT-20250115-0002": _error("ThrottlingException")})
+    refused = ClientError({"Error": {"Code": "KmsThrottled", "Message": "Maria Garcia"}}, "SendMessage")
+    entry, _ = _wire(Intake(sfn, STATE_MACHINE_ARN, FakeStore()), FakeSqs(error=refused))  # type: ignore[arg-type]
+    event = kinesis_event(_ticket("TKT-20250115-0002"))
+
+    # WHEN the batch fails
+    with pytest.raises(BatchProcessingError) as failed:
+        entry(event, lambda_context)
+
+    # THEN it is Powertools' own error for a failed batch (one family for whoever catches it), with the
+    # record's exception kept, and a message that counts the failures without quoting them
+    assert isinstance(failed.value, trigger.BatchRetriedError)
+    assert [error for _, error, _ in failed.value.child_exceptions] == [refused]
+    assert "Maria Garcia" not in str(failed.value)
+
+
+def test_the_batch_line_counts_outcomes_and_no_failures_that_cannot_be_there(
+    lambda_context: FakeLambdaContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a batch of one good record
+    entry, _ = _wire(Intake(FakeSfn(), STATE_MACHINE_ARN, FakeStore()))  # type: ignore[arg-type]
+
+    # WHEN it is handled
+    response = entry(kinesis_event(_ticket("TKT-20250115-0001")), lambda_context)
+
+    # THEN the response reports no failures (any failure fails the batch before it), and the batch's log
+    # line counts what happened without a `failed` count that could only be 0
+    assert response == {"batchItemFailures": []}
+    [line] = [vars(record) for record in caplog.records if record.getMessage() == "batch done"]
+    assert (line["records"], line["started"]) == (1, 1)
+    assert "failed" not in line
