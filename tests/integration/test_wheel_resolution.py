@@ -1,7 +1,8 @@
 """The Lambda requirements really resolve, from PyPI, to wheels of each platform users run.
 
 pip resolves (`--dry-run --report`, nothing is installed) with the arguments the bundling passes, and
-every wheel it picks must fit the target: the interpreter's own compiled wheels or pure-Python ones.
+every wheel it picks must fit the target: the interpreter's own compiled wheels or pure-Python ones. It
+reaches PyPI, not only local services: marked `pypi`, for CI, kept out of `make test`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from tests.wheel_tags import accepts
 from ticketflow_infra.function_platform import lambda_platform
 from ticketflow_infra.paths import LAMBDA_REQUIREMENTS
 from ticketflow_infra.wheel_target import InterpreterFacts, WheelTarget, for_interpreter, probe
+
+pytestmark = pytest.mark.pypi
 
 TARGETS = {
     "this interpreter": lambda: for_interpreter(probe(sys.executable)),
