@@ -34,15 +34,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from fake_bedrock.stand_ins.lexicon import FEATURE_NAMES, extract  # noqa: E402
-from fake_bedrock.stand_ins.priority import decide  # noqa: E402
+from fake_bedrock.stand_ins.lexicon import FEATURE_NAMES, extract
+from fake_bedrock.stand_ins.priority import decide
+from ticketflow_infra.paths import REPO_ROOT
 
 CLASSES = ("Positive", "Negative", "Neutral", "Mixed")
 LABELS = tuple(name.upper() for name in CLASSES)
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "labelled_tickets_dev.jsonl"
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "labelled_tickets_dev.jsonl"
 # Real support traffic's sentiment mix, as issue 17 states it (40% NEGATIVE, 24% NEUTRAL, 22% MIXED, 14%
 # POSITIVE), in CLASSES order.
 TRAFFIC_PRIOR = (0.14, 0.40, 0.24, 0.22)
@@ -181,7 +179,7 @@ def main(argv: list[str]) -> None:
     figures, weights = report(Path(paths[0]) if paths else DEFAULT_DATA)
     sys.stdout.write(json.dumps(figures, indent=None if "--json" in argv else 2) + "\n")
     if "--write" in argv:
-        target = ROOT / "fake_bedrock" / "stand_ins" / "sentiment_weights.py"
+        target = REPO_ROOT / "fake_bedrock" / "stand_ins" / "sentiment_weights.py"
         target.write_text(weights_module(weights), encoding="utf-8")
         sys.stdout.write(f"wrote {target}\n")
 

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from ticketflow_infra.paths import REPO_ROOT as ROOT
+
 # Where each top-level package's source lives (the import roots of pyproject.toml's mypy_path).
 PACKAGE_ROOTS = {
     "ticketflow": "src",

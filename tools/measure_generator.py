@@ -21,16 +21,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+from fake_bedrock.stand_ins.sentiment import analyse
+from fake_bedrock.stand_ins.triage import known_values
+from ticketflow.model import SentimentResult, SentimentScores, TicketSubmitted
+from ticketflow.prompts import triage_user_message
+from ticketflow_dev.generation.generator import tickets
+from ticketflow_infra.paths import REPO_ROOT
 
-from fake_bedrock.stand_ins.sentiment import analyse  # noqa: E402
-from fake_bedrock.stand_ins.triage import known_values  # noqa: E402
-from ticketflow.model import SentimentResult, SentimentScores, TicketSubmitted  # noqa: E402
-from ticketflow.prompts import triage_user_message  # noqa: E402
-from ticketflow_dev.generation.generator import tickets  # noqa: E402
-
-DEFAULT_REAL = ROOT.parent / "shared" / "data" / "labelled_tickets_dev.jsonl"
+DEFAULT_REAL = REPO_ROOT.parent / "shared" / "data" / "labelled_tickets_dev.jsonl"
 
 
 def labels(ticket: TicketSubmitted) -> tuple[str, str]:

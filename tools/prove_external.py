@@ -32,10 +32,10 @@ from ticketflow_dev.local.emulator import REQUIREMENTS as EMULATOR_REQUIREMENTS
 from ticketflow_dev.local.postgres_server import WarehouseService
 from ticketflow_dev.local.processes import Launch, is_running, port_is_free, spawn_detached, stop_process
 from ticketflow_dev.targets.external import ExternalTarget
+from ticketflow_infra.paths import REPO_ROOT
 from ticketflow_infra.settings import Settings
 
-REPO = Path(__file__).resolve().parents[1]
-WORK = REPO / ".ticketflow" / "prove-external"
+WORK = REPO_ROOT / ".ticketflow" / "prove-external"
 DEFAULT_PORTS = "34566,35439,34580"
 # The core tier: the checks, the unit tier and the proofs need no stack of this kind; they run once, in
 # `make test` and `make test-proofs`.
@@ -89,7 +89,7 @@ def start_services(settings: Settings, started: list[Started]) -> None:
     listen = ["--host", settings.bind_host, "--port", str(settings.fake_bedrock_port)]
     fake_bedrock = Launch(
         argv=[sys.executable, "-m", "fake_bedrock", "--admin", *listen],
-        env=env | {"PYTHONPATH": str(REPO)},
+        env=env | {"PYTHONPATH": str(REPO_ROOT)},
         cwd=WORK,
     )
     # The warehouse service's own launch command and its one-off role and database, not its supervisor:
@@ -149,7 +149,7 @@ def check_still_running(target: ExternalTarget, started: list[Started], after: s
 def run(command: str, env: Mapping[str, str]) -> float:
     say(f"$ {command}")
     began = time.monotonic()
-    result = subprocess.run(shlex.split(command), cwd=REPO, env=dict(env), check=False)
+    result = subprocess.run(shlex.split(command), cwd=REPO_ROOT, env=dict(env), check=False)
     seconds = time.monotonic() - began
     if result.returncode != 0:
         raise SystemExit(

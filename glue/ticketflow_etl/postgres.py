@@ -137,5 +137,17 @@ class PostgresWarehouse:
         return None if row is None else {"s3_key": row[0], "s3_etag": row[1], "loaded_at": row[2]}
 
     def row_count(self) -> int:
-        row = self._conn.execute("SELECT count(*) FROM processed_tickets").fetchone()
-        return int(row[0]) if row else 0
+        return _row_count(self._conn)
+
+
+def _row_count(connection: psycopg.Connection[Any]) -> int:
+    row = connection.execute("SELECT count(*) FROM processed_tickets").fetchone()
+    return int(row[0]) if row else 0
+
+
+def processed_rows(url: str, *, connect_timeout: int) -> int | None:
+    """The rows of processed_tickets in the warehouse at `url`; None before the first ETL run created it.
+    What the local console and a snapshot show, read as the ETL's own report counts them."""
+    with psycopg.connect(url, connect_timeout=connect_timeout) as connection:
+        exists = connection.execute("SELECT to_regclass('processed_tickets') IS NOT NULL").fetchone()
+        return _row_count(connection) if exists and exists[0] else None

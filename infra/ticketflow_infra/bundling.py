@@ -1,9 +1,11 @@
-"""Builds each function's code asset without Docker: its handler folder plus the shared code.
+"""Builds each function's code asset without Docker: its handler folder plus the code it imports.
 
-The shared code (the ticketflow package, the warehouse ETL package `ticketflow_etl` with its SQL files, and
-pinned wheels for the platform that will run the functions, see wheel_target.py) is built once per distinct
-input and target, and hard-linked into every function's folder. It is bundled rather than put in a layer
-because LocalStack Community does not apply layers; the same assets then run on every target.
+The shared code (the packages the functions import, from an allow-list, and pinned wheels for the platform
+that will run the functions, see wheel_target.py) is built once per distinct input and target. Each
+function's folder then hard-links the wheels and the packages its own allow-list names: every function the
+Lambda runtime (`ticketflow`), the warehouse ETL function the ETL's Lambda path too (`ticketflow_etl` without
+its PostgreSQL adapter). It is bundled rather than put in a layer because LocalStack Community does not apply
+layers; the same assets then run on every target.
 
 Each folder is then zipped reproducibly (sorted entries, fixed timestamps and modes) and the zip is the asset:
 the same code always gives the same bytes, so a deployed function's CodeSha256 tells whether its code is
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ticketflow_infra.paths import (
@@ -32,11 +35,51 @@ from ticketflow_infra.wheel_target import WheelTarget
 
 # The warehouse ETL's home (glue/ per the design card); the WarehouseEtl function runs it.
 ETL_PACKAGE_DIR = REPO_ROOT / "glue" / "ticketflow_etl"
-# What every function carries, each package whole: an allow-list. The developer tooling (ticketflow_dev)
-# is a package of its own and never ships; import-linter keeps these two from importing it.
-BUNDLED_PACKAGES = (RUNTIME_PACKAGE_DIR, ETL_PACKAGE_DIR)
+
+
+@dataclass(frozen=True)
+class BundledPackage:
+    """A package functions carry: its folder, and the files of it they carry (globs; all by default)."""
+
+    source: Path
+    files: tuple[str, ...] = ("**/*",)
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    def selected(self) -> list[Path]:
+        """The files carried, in a stable order (caches left out)."""
+        chosen = {path for pattern in self.files for path in self.source.glob(pattern) if path.is_file()}
+        return sorted(path for path in chosen if "__pycache__" not in path.parts and path.suffix != ".pyc")
+
+
+# The Lambda runtime, whole: composition builds every adapter of it, so every handler imports all of it.
+RUNTIME = BundledPackage(RUNTIME_PACKAGE_DIR)
+# The ETL as the WarehouseEtl function runs it (Redshift through the Data API): its PostgreSQL adapter and
+# the PostgreSQL migrations are the local stack's only (`ticketflow etl`), and psycopg is no Lambda wheel.
+ETL_ON_LAMBDA = BundledPackage(
+    ETL_PACKAGE_DIR,
+    files=(
+        "__init__.py", "py.typed", "archive_reader.py", "lambda_clients.py", "migrations.py", "records.py",
+        "redshift.py", "run.py", "warehouse.py", "sql/redshift/*.sql",
+    ),
+)  # fmt: skip
+# What each function (its folder under lambdas/) carries beside its handler: an allow-list. The developer
+# tooling (ticketflow_dev) is a package of its own and never ships; import-linter keeps these from it.
+FUNCTION_PACKAGES: dict[str, tuple[BundledPackage, ...]] = {
+    "trigger_sfn": (RUNTIME,),
+    "detect_sentiment": (RUNTIME,),
+    "generate_response": (RUNTIME,),
+    "s3_writer": (RUNTIME,),
+    "warehouse_etl": (RUNTIME, ETL_ON_LAMBDA),
+}
+# Every package some function carries, once: what the shared code holds.
+BUNDLED_PACKAGES = tuple(
+    dict.fromkeys(package for packages in FUNCTION_PACKAGES.values() for package in packages)
+)
 # Everything a function's code is built from: a change under one of these may change a function's zip.
-BUNDLED_SOURCES = (LAMBDAS_DIR, *BUNDLED_PACKAGES, LAMBDA_REQUIREMENTS)
+BUNDLED_SOURCES = (LAMBDAS_DIR, *(package.source for package in BUNDLED_PACKAGES), LAMBDA_REQUIREMENTS)
 # Template metadata on each function: its folder under lambdas/, so a code push knows what to rebuild.
 SOURCE_METADATA = "ticketflow:source"
 # Level 1 zips a function (~13 MB, 560 files) in ~0.25 s instead of ~0.6 s at the default, ~10% larger.
@@ -56,11 +99,26 @@ def source_files(*roots: Path) -> list[Path]:
 
 
 def _digest(*roots: Path, salt: str = "") -> str:
+    return _files_digest(source_files(*roots), salt)
+
+
+def _files_digest(files: Sequence[Path], salt: str) -> str:
     digest = hashlib.sha256(salt.encode())
-    for path in source_files(*roots):
+    for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def packages_of(folder: str) -> tuple[BundledPackage, ...]:
+    """The packages the function built from lambdas/<folder> carries (FUNCTION_PACKAGES)."""
+    try:
+        return FUNCTION_PACKAGES[folder]
+    except KeyError:
+        raise KeyError(
+            f"lambdas/{folder} has no entry in ticketflow_infra.bundling.FUNCTION_PACKAGES: name the packages"
+            " its handler imports there"
+        ) from None
 
 
 def _build_once(target: Path, build: Callable[[Path], None]) -> Path:
@@ -84,13 +142,14 @@ def build_shared_code(
     target: WheelTarget,
     requirements: Path = LAMBDA_REQUIREMENTS,
     build_dir: Path = BUILD_DIR,
-    packages: Sequence[Path] = BUNDLED_PACKAGES,
+    packages: Sequence[Path | BundledPackage] = BUNDLED_PACKAGES,
 ) -> Path:
-    """The shared code: the bundled packages, whole, and their wheels for `target`.
+    """The shared code: the bundled packages (each package's allow-listed files) and the wheels for `target`.
 
-    ticketflow_etl needs nothing more on the Redshift path: only its PostgreSQL adapter imports psycopg, and
-    no function imports that adapter.
+    ticketflow_etl's Lambda path needs no wheel beyond these: only its PostgreSQL adapter imports psycopg,
+    and no function carries that adapter.
     """
+    bundled = [BundledPackage(p) if isinstance(p, Path) else p for p in packages]
 
     def build(staging: Path) -> None:
         pip = subprocess.run(
@@ -103,25 +162,39 @@ def build_shared_code(
             raise RuntimeError(
                 f"installing the Lambda dependencies for {target.label} failed:\n{pip.stdout}{pip.stderr}"
             )
-        for package in packages:
-            shutil.copytree(package, staging / package.name, ignore=_IGNORED)
+        for package in bundled:
+            for path in package.selected():
+                copied = staging / package.name / path.relative_to(package.source)
+                copied.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, copied)
 
-    digest = _digest(requirements, *packages, salt=" ".join(target.pip_args()))
+    files = [requirements, *(path for package in bundled for path in package.selected())]
+    selection = " ".join(f"{package.name}:{','.join(package.files)}" for package in bundled)
+    digest = _files_digest(files, salt=f"{' '.join(target.pip_args())} {selection}")
     return _build_once(build_dir / f"shared-{target.label}-{digest}", build)
 
 
 def function_asset(handler_dir: Path, shared: Path, build_dir: Path | None = None) -> Path:
-    """The function's deployable folder: the shared code hard-linked, the handler folder beside it.
+    """The function's deployable folder: the wheels and the packages it carries (FUNCTION_PACKAGES),
+    hard-linked from the shared code, and the handler folder beside them.
 
     Built beside the shared code unless told otherwise: hard links stay on one file system, and a synth from
     another shared folder (a test's) never replaces the builds in the repository's build folder.
     """
+    carried = {package.name for package in packages_of(handler_dir.name)}
+    left_out = {package.name for package in BUNDLED_PACKAGES} - carried
 
     def build(staging: Path) -> None:
-        shutil.copytree(shared, staging, dirs_exist_ok=True, copy_function=os.link)
+        for entry in shared.iterdir():
+            if entry.name in left_out:
+                continue
+            if entry.is_dir():
+                shutil.copytree(entry, staging / entry.name, copy_function=os.link)
+            else:
+                os.link(entry, staging / entry.name)
         shutil.copytree(handler_dir, staging, dirs_exist_ok=True, ignore=_IGNORED)
 
-    digest = _digest(handler_dir, salt=shared.name)
+    digest = _digest(handler_dir, salt=f"{shared.name} {' '.join(sorted(carried))}")
     # One build per function and target (`shared-<target>-<digest>`): each profile's assets stay cached.
     target = shared.name.rsplit("-", 1)[0].removeprefix("shared-")
     return _build_once((build_dir or shared.parent) / f"fn-{handler_dir.name}-{target}-{digest}", build)

@@ -1,8 +1,9 @@
 """Warehouse: the ETL that loads the S3 archive into Redshift, as a Lambda on an EventBridge schedule.
 
 The function (`lambdas/warehouse_etl`) runs the same `run_etl` as `ticketflow etl` does locally, bundled with
-the shared code like every other function. Its Redshift connection lives in a Secrets Manager secret created
-here with a generated password; the connection fields are filled in after deploy (see README, "Warehouse").
+the runtime and the ETL's Lambda path (bundling.ETL_ON_LAMBDA). Its Redshift connection lives in a Secrets
+Manager secret created here with a generated password; the connection fields are filled in after deploy (see
+docs/warehouse.md).
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def console(deployed_stack: DeployedStack, local_stack: LocalStack) -> Iterator[
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if CHROMIUM is None:
-        pytest.skip("no chromium on PATH: `apt-get install -y chromium` (make test installs it when root)")
+        pytest.skip("no chromium on PATH: `make install-browser` installs Debian's (root), or add one")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM)
         yield launched

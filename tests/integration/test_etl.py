@@ -26,7 +26,7 @@ from ticketflow.model import Priority, ProcessedTicket, Sentiment
 from ticketflow_dev.cli.etl import etl_command
 from ticketflow_dev.core.aws import client_kwargs, remove_bucket
 from ticketflow_etl.archive_reader import ProcessFetch, s3_client
-from ticketflow_etl.postgres import PostgresWarehouse
+from ticketflow_etl.postgres import PostgresWarehouse, processed_rows
 from ticketflow_etl.run import EtlReport, run_etl
 from ticketflow_etl.warehouse import LoadBatch
 
@@ -175,6 +175,21 @@ def test_first_run_loads_every_archived_ticket(
         0.9,
         sample.archive_key(),
     )
+
+
+def test_the_row_count_is_none_before_the_first_run_and_the_reports_after(
+    s3: Any, bucket: str, database_url: str, warehouse: PostgresWarehouse
+) -> None:
+    # GIVEN an empty warehouse (no table yet) and three archived tickets
+    before = processed_rows(database_url, connect_timeout=5)
+    archive(s3, bucket, *(ticket(n) for n in range(3)))
+
+    # WHEN the ETL runs
+    report = etl(s3, bucket, warehouse)
+
+    # THEN the console's and the snapshots' count said "no table" before it, and says what the report says
+    assert before is None
+    assert processed_rows(database_url, connect_timeout=5) == report.warehouse_rows == 3
 
 
 def test_second_run_loads_nothing(s3: Any, bucket: str, warehouse: PostgresWarehouse, db: Any) -> None:

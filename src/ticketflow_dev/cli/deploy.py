@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shlex
 import time
-import urllib.request
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ import typer
 
 from ticketflow_dev.cli.common import err, fail, settings, stack_outputs, step
 from ticketflow_dev.core.aws import LOCAL_CREDENTIALS, Clients
+from ticketflow_dev.local.service import http_probe
 from ticketflow_dev.stack.deploy import Cdk, CdkError, deploy_stack
 from ticketflow_dev.stack.functions import DeployedFunction, deployed_functions
 from ticketflow_dev.stack.prewarm import prewarm
@@ -25,12 +25,10 @@ def require_running_emulator(current: Settings) -> None:
     """Locally, an emulator must answer before anything deploys to it: the embedded one or LocalStack."""
     if current.profile != "local":
         return
-    url = f"{current.emulator_url}/_localstack/health"  # MiniStack answers LocalStack's health path too
-    try:
-        with urllib.request.urlopen(url, timeout=5):  # noqa: S310 (the configured emulator's http URL)
-            return
-    except OSError as error:
-        fail(f"no emulator answers at {current.emulator_url} ({error}): start one with `ticketflow up`")
+    # MiniStack answers LocalStack's health path too.
+    why = http_probe(f"{current.emulator_url}/_localstack/health", timeout=5)
+    if why is not None:
+        fail(f"no emulator answers at {current.emulator_url} ({why}): start one with `ticketflow up`")
 
 
 def reporting_cdk(current: Settings, status: Any) -> Cdk:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -28,6 +26,7 @@ from ticketflow_dev.core.aws import Clients, stand_in_clients
 from ticketflow_dev.generation.generator import Generated, generate
 from ticketflow_dev.generation.mixes import PRESETS, MixError
 from ticketflow_dev.generation.model_writer import ModelWriter, ModelWriterError
+from ticketflow_dev.local.service import HttpGetError, http_get
 from ticketflow_infra.settings import Settings
 
 
@@ -39,9 +38,8 @@ class Writer(StrEnum):
 def _converse_by(url: str) -> str:
     """Who answers Converse at a fake_bedrock (its /health says), or why that could not be read."""
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=3) as response:  # noqa: S310 (our http URL)
-            return str(json.loads(response.read()).get("converse", "an older fake_bedrock"))
-    except (urllib.error.URLError, OSError, ValueError) as error:
+        return str(json.loads(http_get(f"{url}/health", timeout=3)).get("converse", "an older fake_bedrock"))
+    except (HttpGetError, ValueError) as error:
         return f"unreachable ({error})"
 
 

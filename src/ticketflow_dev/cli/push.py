@@ -33,7 +33,7 @@ def push(
 ) -> None:
     """Push changed Lambda code straight into the deployed functions: no synth, no CloudFormation.
 
-    Rebuilds each function's zip as a deploy does (lambdas/<function>/, src/ticketflow, glue/ticketflow_etl,
+    Rebuilds each function's zip as a deploy does (lambdas/<function>/, the packages it carries,
     requirements/lambda.txt) and updates only the functions whose deployed code differs. Code only: a
     change to the infrastructure (infra/, state_machine/, resources, permissions, environment variables,
     concurrency) needs `ticketflow deploy`, which also brings the stack's own record of the code up to date.

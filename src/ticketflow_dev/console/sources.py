@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import psycopg
-
 from ticketflow.ticket_store import Status
 from ticketflow_dev.console import snapshot
 from ticketflow_dev.faults import fake_bedrock_admin
@@ -24,6 +22,7 @@ from ticketflow_dev.faults.aws_api import AwsFaultError, FaultProxy
 from ticketflow_dev.journey import trace_ticket
 from ticketflow_dev.tickets.dead_letter_inbox import DeadLetterInbox, describe, peek
 from ticketflow_dev.tickets.queries import TicketNotFoundError, count_by_status, get_ticket, list_by_status
+from ticketflow_etl.postgres import processed_rows
 
 if TYPE_CHECKING:
     from ticketflow_dev.core.aws import Clients
@@ -148,12 +147,7 @@ class StackReader:
 
     def warehouse_rows(self) -> int | None:
         """Rows in processed_tickets; None before the first ETL run has created it."""
-        with psycopg.connect(self._settings.warehouse_url, connect_timeout=WAREHOUSE_TIMEOUT_S) as conn:
-            exists = conn.execute("SELECT to_regclass('processed_tickets') IS NOT NULL").fetchone()
-            if not exists or not exists[0]:
-                return None
-            row = conn.execute("SELECT count(*) FROM processed_tickets").fetchone()
-            return int(row[0]) if row else 0
+        return processed_rows(self._settings.warehouse_url, connect_timeout=WAREHOUSE_TIMEOUT_S)
 
     def etl_report(self) -> dict[str, Any] | None:
         """The last ETL run's report (`ticketflow etl` writes it), None when none has run here."""

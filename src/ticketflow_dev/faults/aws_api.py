@@ -16,8 +16,6 @@ its last rule is cleared. The emulator restarts a function's workers when its en
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -28,6 +26,7 @@ from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.faults.admin_http import AdminRefusedError, AdminUnreachableError, json_request
 from ticketflow_dev.local import supervisor
 from ticketflow_dev.local.fault_proxy import FaultProxyService
+from ticketflow_dev.local.service import HttpGetError, http_get
 from ticketflow_dev.stack.functions import StackNotDeployedError, deployed_functions
 from ticketflow_dev.targets.external import emulator_kind
 from ticketflow_infra.settings import Settings
@@ -198,11 +197,9 @@ class FaultProxy:
 
     def counts(self) -> ProxyCounts:
         stats = _request(self.url, "GET", "/_microburst/stats", timeout=self.timeout)
-        request = urllib.request.Request(f"{self.url}/_microburst/metrics")  # noqa: S310 - our URL
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                metrics = response.read().decode("utf-8")
-        except (urllib.error.URLError, OSError) as error:
+            metrics = http_get(f"{self.url}/_microburst/metrics", timeout=self.timeout).decode("utf-8")
+        except HttpGetError as error:
             raise AwsFaultError(f"cannot read the fault proxy's metrics at {self.url}: {error}") from error
         return parse_counts(stats, metrics)
 

@@ -126,14 +126,29 @@ class Service(abc.ABC):
         return Crash(pid, started_at, lost_state=False, summary="it keeps no state: nothing was lost")
 
 
+class HttpGetError(OSError):
+    """A GET that got no 2xx answer; the message says which URL and why (`GET URL -> HTTP 404`)."""
+
+
+def http_get(url: str, *, timeout: float = 1.0) -> bytes:
+    """The body of GET `url` (a local service's http URL) when it answers 2xx, else HttpGetError."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http URL we build)
+            status, body = int(response.status), response.read()
+    except urllib.error.HTTPError as error:
+        raise HttpGetError(f"GET {url} -> HTTP {error.code}") from error
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise HttpGetError(f"GET {url} -> {reason}") from error
+    if not 200 <= status < 300:
+        raise HttpGetError(f"GET {url} -> HTTP {status}")
+    return bytes(body)
+
+
 def http_probe(url: str, *, timeout: float = 1.0) -> str | None:
     """None when GET `url` answers 2xx, else why not."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http URL we build)
-            status = int(response.status)
-    except urllib.error.HTTPError as error:
-        return f"GET {url} -> HTTP {error.code}"
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        return f"GET {url} -> {reason}"
-    return None if 200 <= status < 300 else f"GET {url} -> HTTP {status}"
+        http_get(url, timeout=timeout)
+    except HttpGetError as error:
+        return str(error)
+    return None

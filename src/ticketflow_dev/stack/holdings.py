@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-
 from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.stack.crash_loss import archived_ticket_ids, stored_ticket_ids
 from ticketflow_dev.stack.deploy import find_stack, outputs_file
+from ticketflow_etl.postgres import processed_rows
 from ticketflow_infra.outputs import StackOutputs
 from ticketflow_infra.settings import Settings
 
@@ -23,12 +22,8 @@ def holdings(settings: Settings) -> dict[str, Any]:
         holds["stack"] = settings.stack_name
         holds["tickets"] = len(stored_ticket_ids(clients("dynamodb"), deployed.table_name))
         holds["archive_objects"] = len(archived_ticket_ids(clients("s3"), deployed.bucket_name))
-    try:
-        with psycopg.connect(settings.warehouse_url, connect_timeout=5) as connection:
-            row = connection.execute("SELECT count(*) FROM processed_tickets").fetchone()
-            holds["warehouse_rows"] = int(row[0]) if row else 0
-    except psycopg.errors.UndefinedTable:
-        holds["warehouse_rows"] = 0  # the ETL never ran
+    # Before the first ETL run there is no table, and no row.
+    holds["warehouse_rows"] = processed_rows(settings.warehouse_url, connect_timeout=5) or 0
     return holds
 
 

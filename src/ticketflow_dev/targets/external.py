@@ -4,7 +4,6 @@ a MiniStack someone else started, a shared box). Nothing is started or stopped h
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Literal
@@ -14,7 +13,7 @@ import psycopg
 from ticketflow_dev.core.polling import WaitTimeoutError, wait_until
 from ticketflow_dev.local.fake_bedrock_service import is_loopback
 from ticketflow_dev.local.processes import interpreter_of, listener_pid
-from ticketflow_dev.local.service import http_probe
+from ticketflow_dev.local.service import HttpGetError, http_get, http_probe
 from ticketflow_dev.local.supervisor import Progress, ServiceStatus, State
 from ticketflow_dev.targets.base import RunningStack, Target, TargetError
 from ticketflow_infra.settings import Settings
@@ -27,9 +26,8 @@ NOT_OURS = "-"  # the log column: an external service logs where whoever started
 def emulator_health(url: str) -> dict[str, object] | None:
     """The emulator's health document from the path both LocalStack and MiniStack answer, or None."""
     try:
-        with urllib.request.urlopen(f"{url}/_localstack/health", timeout=2) as response:  # noqa: S310
-            document = json.loads(response.read() or b"{}")
-    except (OSError, ValueError):
+        document = json.loads(http_get(f"{url}/_localstack/health", timeout=2) or b"{}")
+    except (HttpGetError, ValueError):
         return None
     return document if isinstance(document, dict) else {}
 

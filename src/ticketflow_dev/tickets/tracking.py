@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ticketflow_dev.core.polling import wait_until
+from ticketflow_dev.tickets.queries import from_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -52,11 +53,6 @@ def _final_state(item: dict[str, Any]) -> TicketState | None:
     if item.get("status") not in FINAL_ITEM_STATUSES:
         return None
     return TicketState(item["ticket_id"], item["status"], item, item.get("status_reason"))
-
-
-def plain(item: dict[str, Any]) -> dict[str, Any]:
-    """A DynamoDB item with its type tags removed (only the S and N types the pipeline writes)."""
-    return {key: value.get("S", value.get("N")) for key, value in item.items()}
 
 
 class Tracker:
@@ -119,7 +115,7 @@ class Tracker:
         while request:
             response = self._dynamodb.batch_get_item(RequestItems=request)
             for raw in response["Responses"].get(self._table_name, []):
-                item = plain(raw)
+                item = from_item(dict(raw))
                 found[item["ticket_id"]] = item
             request = dict(response.get("UnprocessedKeys") or {})
         return found

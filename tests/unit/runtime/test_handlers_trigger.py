@@ -373,7 +373,7 @@ def test_a_batch_that_fails_entirely_raises(
     entry, _ = _wire(intake, FakeSqs(error=_error("ServiceUnavailable", "SendMessage")))
 
     # WHEN / THEN the invocation fails as a whole (the mapping retries, bisecting on error)
-    with pytest.raises(BatchProcessingError, match="All records failed"):
+    with pytest.raises(BatchProcessingError, match="refused the letters of 1 record"):
         entry(kinesis_event(_ticket("TKT-20250115-0001")), lambda_context)
 
 
@@ -403,3 +403,41 @@ def test_a_ticket_past_a_limit_is_rejected_and_its_batch_mates_go_on(
     assert store.rejected == [long_id]
     assert sorted(sfn.names) == ["TKT-20250115-0001", "TKT-20250115-0003"]
     assert letters(sqs) == []
+
+
+def test_a_retried_batch_is_powertools_batch_error_and_quotes_no_record_error(
+    lambda_context: FakeLambdaContext,
+) -> None:
+    # GIVEN a throttled record whose letter the queue refuses, the error's message echoing a request value
+    sfn = FakeSfn({"TKT-20250115-0002": _error("ThrottlingException")})
+    refused = ClientError({"Error": {"Code": "KmsThrottled", "Message": "Maria Garcia"}}, "SendMessage")
+    intake = Intake(sfn, STATE_MACHINE_ARN, FakeStore(), descriptions=FakeDescriptions())  # type: ignore[arg-type]
+    entry, _ = _wire(intake, FakeSqs(error=refused))
+    event = kinesis_event(_ticket("TKT-20250115-0002"))
+
+    # WHEN the batch fails
+    with pytest.raises(BatchProcessingError) as failed:
+        entry(event, lambda_context)
+
+    # THEN it is Powertools' own error for a failed batch (one family for whoever catches it), with the
+    # record's exception kept, and a message that counts the failures without quoting them
+    assert isinstance(failed.value, trigger.BatchRetriedError)
+    assert [error for _, error, _ in failed.value.child_exceptions] == [refused]
+    assert "Maria Garcia" not in str(failed.value)
+
+
+def test_the_batch_line_counts_outcomes_and_no_failures_that_cannot_be_there(
+    lambda_context: FakeLambdaContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a batch of one good record
+    entry, _ = _wire(Intake(FakeSfn(), STATE_MACHINE_ARN, FakeStore(), descriptions=FakeDescriptions()))  # type: ignore[arg-type]
+
+    # WHEN it is handled
+    response = entry(kinesis_event(_ticket("TKT-20250115-0001")), lambda_context)
+
+    # THEN the response reports no failures (any failure fails the batch before it), and the batch's log
+    # line counts what happened without a `failed` count that could only be 0
+    assert response == {"batchItemFailures": []}
+    [line] = [vars(record) for record in caplog.records if record.getMessage() == "batch done"]
+    assert (line["records"], line["started"]) == (1, 1)
+    assert "failed" not in line

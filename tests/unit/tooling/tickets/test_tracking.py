@@ -8,7 +8,8 @@ import pytest
 from botocore.stub import Stubber
 
 from ticketflow_dev.core.polling import WaitTimeoutError
-from ticketflow_dev.tickets.tracking import NO_ITEM, TicketState, Tracker, Waiting, plain
+from ticketflow_dev.tickets.queries import from_item
+from ticketflow_dev.tickets.tracking import NO_ITEM, TicketState, Tracker, Waiting
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -38,9 +39,30 @@ def _execution(ticket_id: str, status: str, **extra: str) -> dict[str, Any]:
     } | extra
 
 
-def test_plain_strips_type_tags() -> None:
-    # GIVEN / WHEN / THEN
-    assert plain({"a": {"S": "x"}, "b": {"N": "0.5"}}) == {"a": "x", "b": "0.5"}
+def test_an_item_is_read_whole_its_history_and_numbers_included(
+    dynamodb_client: DynamoDBClient, sfn_client: SFNClient
+) -> None:
+    # GIVEN a ticket's item as the pipeline writes it: strings, numbers, a history list of maps, a boolean
+    raw = _item("TKT-20250115-0001", "RESPONDED") | {
+        "sentiment_score_negative": {"N": "0.5"},
+        "history": {"L": [{"M": {"status": {"S": "RECEIVED"}, "at": {"S": "2025-01-15T09:30:00Z"}}}]},
+        "notified": {"BOOL": True},
+    }
+    with Stubber(dynamodb_client) as dynamodb:
+        keys = {"RequestItems": _keys("TKT-20250115-0001")}
+        dynamodb.add_response("batch_get_item", {"Responses": {TABLE: [raw]}}, keys)
+
+        # WHEN it is read
+        items = Tracker(dynamodb_client, sfn_client, TABLE, STATE_MACHINE_ARN).items(["TKT-20250115-0001"])
+
+    # THEN every attribute is there as its value, as `ticketflow tickets show` reads it (none lost as None)
+    assert items["TKT-20250115-0001"] == {
+        "ticket_id": "TKT-20250115-0001",
+        "status": "RESPONDED",
+        "sentiment_score_negative": 0.5,
+        "history": [{"status": "RECEIVED", "at": "2025-01-15T09:30:00Z"}],
+        "notified": True,
+    }
 
 
 def test_processed_at_is_epoch_seconds_or_none() -> None:
@@ -76,7 +98,8 @@ def test_final_items_and_failed_executions(dynamodb_client: DynamoDBClient, sfn_
     # THEN each final state, with its reason; the ended execution's ticket is FAILED and said to be stuck
     assert states[ids[0]].status == "RESPONDED"
     assert states[ids[0]].item["priority"] == "HIGH"
-    assert states[ids[1]] == TicketState(ids[1], "REJECTED", plain(items[1]), "invalid ticket: data.subject")
+    rejected = TicketState(ids[1], "REJECTED", from_item(items[1]), "invalid ticket: data.subject")
+    assert states[ids[1]] == rejected
     assert states[ids[2]].status == "FAILED"
     assert states[ids[2]].reason == (
         "execution FAILED and the ticket has no final status (States.TaskFailed: InvalidModelOutputError)"
