@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from ticketflow_dev.cli.common import ExitStatus, err
+from ticketflow_dev.core.safe_text import visible
 from ticketflow_infra.settings import Settings
 
 DEBUG_VARIABLE = "TICKETFLOW_DEBUG"
@@ -45,9 +46,9 @@ def logs_folder() -> Path:
 
 
 def _printable(text: str) -> str:
-    """`text` on one line without control characters, so that an error quoting input stays inert."""
-    line = " ".join(text.split())
-    cleaned = "".join(c if c.isprintable() else "?" for c in line)
+    """`text` on one line, its control and hidden characters written as codes (as every display writes
+    them), so that an error quoting input stays inert."""
+    cleaned = visible(" ".join(text.split()))
     return cleaned if len(cleaned) <= _FIRST_LINE_MAX else cleaned[: _FIRST_LINE_MAX - 1] + "…"
 
 

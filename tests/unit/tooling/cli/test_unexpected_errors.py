@@ -122,7 +122,7 @@ def test_an_unexpected_error_is_one_line_and_a_log_file(
     assert status == ExitStatus.UNEXPECTED
     lines = [line for line in captured.err.splitlines() if line.strip()]
     assert len(lines) == 1, captured.err
-    assert f"ticketflow {command} failed unexpectedly (InjectedError: injected?[2J failure)" in lines[0]
+    assert f"ticketflow {command} failed unexpectedly (InjectedError: injected\\x1b[2J failure)" in lines[0]
     assert "--debug" in lines[0]
     assert "\x1b" not in captured.err
     # AND the whole traceback is in the one file the line names, under <home>/logs
