@@ -47,10 +47,15 @@ LOG_WIDTH = 250
 class _Console(Console):
     """A Rich console that lays out at LOG_WIDTH when its stream is not a terminal and COLUMNS is unset."""
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        # Rich also keeps the COLUMNS it found at creation in `_width` (it has no public attribute), which
+        # would outlive the variable: keep only a width given here. `size` reads COLUMNS at each call.
+        self._width = options.get("width")
+
     @property
     def size(self) -> ConsoleDimensions:
         measured = super().size
-        # Rich keeps an explicit width (or the COLUMNS it read at creation) in `_width`; it has no public one.
         explicit = self._width is not None or self._environ.get("COLUMNS", "").isdigit()
         if explicit or self.is_terminal:
             return measured
