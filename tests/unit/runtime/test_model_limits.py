@@ -140,7 +140,13 @@ def test_the_limits_corpus_sits_at_the_models_figures_and_parses_as_it_says() ->
     # GIVEN the e2e tier's limits corpus (tests/events/limits/)
     numbers = iter(range(1_000_000, 1_000_100))
     cases = load_limit_cases(lambda: next(numbers))
-    assert {c.file for c in cases} >= {"ticket_id_64.json", "ticket_id_65.json", "record_1_mib.json"}
+    assert {c.file for c in cases} >= {
+        "ticket_id_64.json",
+        "ticket_id_65.json",
+        "record_1_mib.json",
+        "description_warehouse_whole.json",
+        "description_warehouse_cut.json",
+    }
 
     for case in cases:
         # WHEN each record is parsed and its execution input made
@@ -156,6 +162,9 @@ def test_the_limits_corpus_sits_at_the_models_figures_and_parses_as_it_says() ->
         sent = json.loads(carriage.execution_input(parsed.ticket, FakeDescriptions()))
         assert (carriage.POINTER in sent["data"]) is case.expect.carried, case.file
         assert len(case.data) + len(case.ticket_id) <= limits.KINESIS_RECORD_MAX_BYTES
+        # and the warehouse's row holds the description whole or cut, as the case says
+        kept = len(parsed.ticket.data.description.encode("utf-8")) <= limits.WAREHOUSE_TEXT_MAX_BYTES
+        assert case.expect.warehouse == ("whole" if kept else "cut"), case.file
 
 
 def test_no_character_costs_more_than_12_bytes_as_json() -> None:
