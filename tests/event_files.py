@@ -163,12 +163,12 @@ def load_limit_cases(new_number: Callable[[], int]) -> list[LimitCase]:
 
     A case file holds `name`, `limit` ({name in ticketflow.limits: its figure}), `expect` ({"status",
     "reason": [substrings], "carried": bool, "warehouse": "whole" | "cut"}) and `ticket`, changes to the
-    canonical ticket_submitted.json (`set` {dotted path: value}). Besides the bad-input corpus' values, a value
-    may be {"$ticket_id": length} (a fresh id of that many characters), or {"$fill": text, "json_bytes": n}
-    (the text repeated and padded with "." to exactly n bytes as JSON, quotes included, every non-ASCII
-    character escaped: ticketflow.limits.json_size), or {"$fill": text, "utf8_bytes": n} (to exactly n bytes
-    of UTF-8, as the warehouse counts), or {"$fill": text, "record_bytes": n} (the description that makes the
-    record, with its partition key, exactly n bytes).
+    canonical ticket_submitted.json (`set` {dotted path: value}). Besides the bad-input corpus' values, a
+    value may be {"$ticket_id": length} (a fresh id of that many characters), or {"$fill": text,
+    "json_bytes": n} (the text repeated and padded with "." to exactly n bytes as JSON, quotes included,
+    every non-ASCII character escaped: ticketflow.limits.json_size), or {"$fill": text, "utf8_bytes": n} (to
+    exactly n bytes of UTF-8, as the warehouse counts), or {"$fill": text, "record_bytes": n} (the
+    description that makes the record, with its partition key, exactly n bytes).
     """
     return [_limit_case(path, new_number()) for path in sorted(LIMITS_DIR.glob("*.json"))]
 

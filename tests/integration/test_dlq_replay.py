@@ -102,6 +102,17 @@ def _stream_records(target: Target) -> list[RecordTypeDef]:
     return records
 
 
+def _replayed(target: Target, count: int) -> list[RecordTypeDef]:
+    """The stream's records once at least `count` are there."""
+    return wait_until(
+        lambda: _stream_records(target),
+        timeout=20,
+        interval=0.5,
+        description=f"{count} replayed record(s) on the stream",
+        until=lambda found: len(found) >= count,
+    )
+
+
 def test_list_then_replay_all_puts_the_records_back_and_empties_the_queue(target: Target) -> None:
     # GIVEN two letters: a ticket, and bytes that are neither UTF-8 nor JSON
     ticket = json.dumps(load_event(TICKET_SUBMITTED) | {"ticketId": "TKT-20250115-7001"}).encode("utf-8")
@@ -129,13 +140,7 @@ def test_list_then_replay_all_puts_the_records_back_and_empties_the_queue(target
     # THEN both records are on the stream, byte for byte under their partition keys, and the queue is empty
     assert replayed.exit_code == 0, replayed.output
     assert "replayed 2, skipped 0, failed 0" in replayed.output
-    records = wait_until(
-        lambda: _stream_records(target),
-        timeout=20,
-        interval=0.5,
-        description="the two replayed records on the stream",
-        until=lambda found: len(found) >= 2,
-    )
+    records = _replayed(target, 2)
     assert sorted((record["PartitionKey"], record["Data"]) for record in records) == [
         ("pk-binary", binary),
         ("pk-ticket", ticket),
@@ -171,12 +176,6 @@ def test_a_letter_too_large_for_a_message_is_listed_and_replayed_through_s3(targ
 
     # THEN the record read from S3 is on the stream, byte for byte under its partition key; the queue is empty
     assert replayed.exit_code == 0, replayed.output
-    records = wait_until(
-        lambda: _stream_records(target),
-        timeout=20,
-        interval=0.5,
-        description="the replayed record on the stream",
-        until=lambda found: len(found) >= 1,
-    )
+    records = _replayed(target, 1)
     assert [(record["PartitionKey"], record["Data"]) for record in records] == [("pk-large", data)]
     assert _queue_counts(target) == (0, 0)

@@ -81,6 +81,16 @@ class Clients:
                 keys.append(key)
         return keys
 
+    def expect_load_batch(self, batch_id: str, statements: int) -> None:
+        """One BatchExecuteStatement of `statements` sub-statements; the fourth (the MERGE) merges a row."""
+        self.api_stub.add_response("batch_execute_statement", {"Id": batch_id}, {"Sqls": ANY, **API})
+        subs = [{"Id": f"{batch_id}:{n}", "ResultRows": 1 if n == 4 else 0} for n in range(1, statements + 1)]
+        self.api_stub.add_response(
+            "describe_statement",
+            {"Id": batch_id, "Status": "FINISHED", "SubStatements": subs},
+            {"Id": batch_id},
+        )
+
     def expect_cleanup(self, keys: list[str]) -> None:
         self.s3_stub.add_response(
             "delete_objects",
@@ -131,13 +141,7 @@ def test_load_copies_staged_files_and_merges_in_one_batch(clients: Clients) -> N
     # GIVEN a batch of one ticket, one rejection and two bookmarks
     batch = a_batch()
     keys = clients.expect_puts("tickets", "rejections", "bookmarks")
-    clients.api_stub.add_response("batch_execute_statement", {"Id": "b1"}, {"Sqls": ANY, **API})
-    sub_statements = [{"Id": f"b1:{n}", "ResultRows": 1 if n == 4 else 0} for n in range(1, 10)]
-    clients.api_stub.add_response(
-        "describe_statement",
-        {"Id": "b1", "Status": "FINISHED", "SubStatements": sub_statements},
-        {"Id": "b1"},
-    )
+    clients.expect_load_batch("b1", statements=9)
     clients.expect_cleanup(keys)
 
     # WHEN it is loaded
@@ -260,13 +264,7 @@ def test_a_long_description_is_staged_cut_and_merged_with_its_flag(clients: Clie
         lambda params, **_: lines.append(params["Body"]) if params["Key"].endswith("tickets.jsonl") else None,
     )
     keys = clients.expect_puts("tickets", "bookmarks")
-    clients.api_stub.add_response("batch_execute_statement", {"Id": "b3"}, {"Sqls": ANY, **API})
-    sub_statements = [{"Id": f"b3:{n}", "ResultRows": 1 if n == 4 else 0} for n in range(1, 9)]
-    clients.api_stub.add_response(
-        "describe_statement",
-        {"Id": "b3", "Status": "FINISHED", "SubStatements": sub_statements},
-        {"Id": "b3"},
-    )
+    clients.expect_load_batch("b3", statements=8)
     clients.expect_cleanup(keys)
 
     # WHEN it is loaded
