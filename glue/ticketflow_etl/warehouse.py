@@ -19,8 +19,6 @@ from ticketflow_etl.records import Rejection, StagedTicket
 TICKET_FIELDS: tuple[str, ...] = tuple(ProcessedTicket.model_fields)
 """The record's fields, which are also the first columns of `processed_tickets`."""
 TICKET_COLUMNS: tuple[str, ...] = (*TICKET_FIELDS, "description_truncated", "s3_key", "s3_etag", "loaded_at")
-# Neither PostgreSQL's text nor Redshift's VARCHAR holds a NUL character: a row carries U+FFFD in its place.
-_NUL, _REPLACEMENT = "\x00", "\ufffd"
 
 
 @dataclass(frozen=True)
@@ -58,10 +56,7 @@ def ticket_row(staged: StagedTicket, loaded_at: datetime) -> dict[str, Any]:
     (Redshift's VARCHAR(65535) counts bytes), and `description_truncated` says so; the archive object at
     `s3_key` holds all of it.
     """
-    row: dict[str, Any] = {
-        name: value.replace(_NUL, _REPLACEMENT) if isinstance(value, str) else value
-        for name, value in staged.ticket.model_dump(mode="json").items()
-    }
+    row: dict[str, Any] = staged.ticket.model_dump(mode="json")
     description = limits.utf8_prefix(row["description"], limits.WAREHOUSE_TEXT_MAX_BYTES)
     row.update(
         description=description,
