@@ -196,11 +196,13 @@ LimitStatus = Literal["REJECTED", "RESPONDED"]
 @dataclass(frozen=True)
 class LimitExpectation:
     """REJECTED: the reason holds every `reason` substring. RESPONDED: processed and archived whole, its
-    description `carried` in S3 (too long to travel in the execution) or not."""
+    description `carried` in S3 (too long to travel in the execution) or not, and in the warehouse's row
+    `whole` or `cut` (over its column's 65,535 bytes of UTF-8; None: not checked)."""
 
     status: LimitStatus
     reason: tuple[str, ...] = ()
     carried: bool = False
+    warehouse: Literal["whole", "cut"] | None = None
 
 
 @dataclass(frozen=True)
@@ -218,12 +220,13 @@ def load_limit_cases(new_number: Callable[[], int]) -> list[LimitCase]:
     """Every case of the limits corpus, each with a fresh ticket number from `new_number()`.
 
     A case file holds `name`, `limit` ({name in ticketflow.limits: its figure}), `expect` ({"status",
-    "reason": [substrings], "carried": bool}) and `ticket`, changes to the canonical ticket_submitted.json
-    (`set` {dotted path: value}). Besides the bad-input corpus' values, a value may be
-    {"$ticket_id": length} (a fresh id of that many characters), or {"$fill": text, "json_bytes": n} (the text
-    repeated and padded with "." to exactly n bytes as JSON, quotes included, every non-ASCII character
-    escaped: ticketflow.limits.json_size), or {"$fill": text, "record_bytes": n} (the description that makes
-    the record, with its partition key, exactly n bytes).
+    "reason": [substrings], "carried": bool, "warehouse": "whole" | "cut"}) and `ticket`, changes to the
+    canonical ticket_submitted.json (`set` {dotted path: value}). Besides the bad-input corpus' values, a
+    value may be {"$ticket_id": length} (a fresh id of that many characters), or {"$fill": text,
+    "json_bytes": n} (the text repeated and padded with "." to exactly n bytes as JSON, quotes included,
+    every non-ASCII character escaped: ticketflow.limits.json_size), or {"$fill": text, "utf8_bytes": n} (to
+    exactly n bytes of UTF-8, as the warehouse counts), or {"$fill": text, "record_bytes": n} (the
+    description that makes the record, with its partition key, exactly n bytes).
     """
     return [_limit_case(path, new_number()) for path in sorted(LIMITS_DIR.glob("*.json"))]
 
@@ -254,6 +257,7 @@ def _limit_case(path: Path, number: int) -> LimitCase:
             status=expect["status"],
             reason=tuple(expect.get("reason", ())),
             carried=bool(expect.get("carried", False)),
+            warehouse=expect.get("warehouse"),
         ),
     )
 
@@ -268,7 +272,13 @@ def _sized(value: Any, number: int) -> Any:
         return prefix + str(number).zfill(int(value["$ticket_id"]) - len(prefix))
     if isinstance(value, dict) and "json_bytes" in value:
         return _filled(str(value["$fill"]), int(value["json_bytes"]), _escaped_size)
+    if isinstance(value, dict) and "utf8_bytes" in value:
+        return _filled(str(value["$fill"]), int(value["utf8_bytes"]), _text_size)
     return _value(value)
+
+
+def _text_size(text: str) -> int:
+    return len(text.encode("utf-8"))
 
 
 def _escaped_size(text: str) -> int:

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from ticketflow import limits
 from ticketflow.model import ProcessedTicket
 from ticketflow_etl.records import Rejection, StagedTicket
 
 TICKET_FIELDS: tuple[str, ...] = tuple(ProcessedTicket.model_fields)
 """The record's fields, which are also the first columns of `processed_tickets`."""
-TICKET_COLUMNS: tuple[str, ...] = (*TICKET_FIELDS, "s3_key", "s3_etag", "loaded_at")
+TICKET_COLUMNS: tuple[str, ...] = (*TICKET_FIELDS, "description_truncated", "s3_key", "s3_etag", "loaded_at")
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,23 @@ BeforeCommit = Callable[[LoadBatch], None]
 
 
 def ticket_row(staged: StagedTicket, loaded_at: datetime) -> dict[str, Any]:
-    """The JSON-ready row of one ticket: the record's fields, then where it came from and when it loaded."""
+    """The JSON-ready row of one ticket, the same for both warehouses: the record's fields, then where it came
+    from and when it loaded.
+
+    Shaped to what the columns hold (docs/limits.md): the model bounds every field but the description, so
+    the description alone is cut, to its opening of at most 65,535 bytes of UTF-8 on a character boundary
+    (Redshift's VARCHAR(65535) counts bytes), and `description_truncated` says so; the archive object at
+    `s3_key` holds all of it.
+    """
     row: dict[str, Any] = staged.ticket.model_dump(mode="json")
-    row.update(s3_key=staged.s3_key, s3_etag=staged.s3_etag, loaded_at=loaded_at.isoformat())
+    description = limits.utf8_prefix(row["description"], limits.WAREHOUSE_TEXT_MAX_BYTES)
+    row.update(
+        description=description,
+        description_truncated=len(description) < len(row["description"]),
+        s3_key=staged.s3_key,
+        s3_etag=staged.s3_etag,
+        loaded_at=loaded_at.isoformat(),
+    )
     return row
 
 

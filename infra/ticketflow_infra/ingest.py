@@ -13,7 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from ticketflow import carriage
+from ticketflow import carriage, dead_letters
 from ticketflow.ingest import ADMISSION_WAIT_SECONDS
 from ticketflow.model import EVENT_NAME
 from ticketflow_infra.functions import FunctionDefaults, pipeline_function
@@ -49,7 +49,7 @@ class Ingest(Construct):
             "DeadLetters",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
+            retention_period=cdk.Duration.days(dead_letters.RETENTION_DAYS),
             removal_policy=functions.removal_policy,
         )
         acknowledge(
@@ -101,14 +101,16 @@ class Ingest(Construct):
             resource_arns=[table.table_arn],
         )
         self.dead_letters.grant_send_messages(self.trigger)
-        # A description too long to travel in the execution is put whole under descriptions/, and only there.
-        descriptions = bucket.arn_for_objects(f"{carriage.PREFIX}*")
-        iam.Grant.add_to_principal(
-            grantee=self.trigger, actions=["s3:PutObject"], resource_arns=[descriptions]
-        )
-        acknowledge(
-            role_of(self.trigger),
-            f"AwsSolutions-IAM5[Resource::{finding_resource(self, descriptions)}]",
-            "Object ARNs name keys by pattern: the trigger may put objects under descriptions/ of the archive"
-            " bucket only",
-        )
+        # A description too long to travel in the execution is put whole under descriptions/, a record too
+        # large for a dead letter under dead-letters/, and only there.
+        for prefix in (carriage.PREFIX, dead_letters.PREFIX):
+            objects = bucket.arn_for_objects(f"{prefix}*")
+            iam.Grant.add_to_principal(
+                grantee=self.trigger, actions=["s3:PutObject"], resource_arns=[objects]
+            )
+            acknowledge(
+                role_of(self.trigger),
+                f"AwsSolutions-IAM5[Resource::{finding_resource(self, objects)}]",
+                f"Object ARNs name keys by pattern: the trigger may put objects under {prefix} of the archive"
+                " bucket only",
+            )

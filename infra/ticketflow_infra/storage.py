@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from ticketflow import carriage
+from ticketflow import carriage, dead_letters
 from ticketflow.ticket_store import STATUS_INDEX
 from ticketflow_infra.functions import FunctionDefaults, pipeline_function
 from ticketflow_infra.security import acknowledge, finding_resource, role_of
@@ -51,6 +52,14 @@ class TicketStorage(Construct):
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             versioned=versioned,
+            # A dead letter's record (dead-letters/) outlives every letter that may name it, then goes.
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    prefix=dead_letters.PREFIX,
+                    expiration=Duration.days(dead_letters.RETENTION_DAYS + 1),
+                    noncurrent_version_expiration=Duration.days(1) if versioned else None,
+                )
+            ],
             removal_policy=functions.removal_policy,
         )
         acknowledge(

@@ -61,8 +61,9 @@ class BatchRetriedError(BatchProcessingError):
         refused = sum(isinstance(error, BotoCoreError | ClientError) for error in errors)
         waiting = sum(isinstance(error, NoCapacityError) for error in errors)
         super().__init__(
-            f"the dead-letter queue refused the letters of {refused} record(s), {waiting} record(s) found no "
-            f"execution slot before the batch's deadline; batch retried",
+            f"the dead-letter queue (or the bucket that keeps a large letter's record) refused the letters of"
+            f" {refused} record(s), {waiting} record(s) found no execution slot before the batch's deadline;"
+            " batch retried",
             failures,
         )
 
@@ -83,8 +84,9 @@ def accept(
     try:
         result = trigger.intake.accept(parsed, deadline=deadline)
     except (BotoCoreError, ClientError) as error:
-        # The clients' own retries are spent: park the record whole rather than hold up the shard.
-        # If the queue fails too, the error propagates and the mapping retries the record.
+        # The clients' own retries are spent: park the record whole rather than hold up the shard (a record
+        # too large for a message is kept in S3, its letter names it). If the queue (or S3) fails too, the
+        # error propagates and the mapping retries the record.
         reason, sequence_number, data = (
             failure_reason(error),
             record.kinesis.sequence_number,

@@ -17,7 +17,7 @@ from botocore.config import Config
 from ticketflow.admission import Admission
 from ticketflow.archive_writer import TicketArchive
 from ticketflow.carriage import S3Descriptions
-from ticketflow.dead_letters import DeadLetterQueue
+from ticketflow.dead_letters import DeadLetterQueue, S3Records
 from ticketflow.enrichment import BedrockTriage, ComprehendSentiment
 from ticketflow.ingest import START_CONCURRENCY, Intake
 from ticketflow.ticket_store import DynamoTicketStore
@@ -83,8 +83,12 @@ def _admission(env: FunctionEnvironment, store: DynamoTicketStore) -> Admission 
 
 
 def dead_letter_queue(env: FunctionEnvironment, session: Session | None = None) -> DeadLetterQueue:
-    client = session_or_default(session).client("sqs", config=CLIENT_CONFIG)
-    return DeadLetterQueue(client, env.require("DEAD_LETTER_QUEUE_URL"))
+    """The trigger's dead letters: SQS, and the archive bucket for a record too large for a message."""
+    s = session_or_default(session)
+    records = S3Records(s.client("s3", config=CLIENT_CONFIG), env.require("BUCKET_NAME"))
+    return DeadLetterQueue(
+        s.client("sqs", config=CLIENT_CONFIG), env.require("DEAD_LETTER_QUEUE_URL"), records
+    )
 
 
 def sentiment_detector(session: Session | None = None) -> ComprehendSentiment:

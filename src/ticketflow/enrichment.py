@@ -32,11 +32,6 @@ class TicketTriager(Protocol):
     def triage(self, ticket: TicketSubmitted, sentiment: SentimentResult) -> Triage: ...
 
 
-def utf8_prefix(text: str, max_bytes: int) -> str:
-    """The longest prefix of `text` within `max_bytes` of UTF-8, never splitting a character."""
-    return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
-
-
 class ComprehendSentiment:
     def __init__(
         self, client: ComprehendClient, language_code: str = "en", retry: RetryPolicy | None = None
@@ -49,7 +44,7 @@ class ComprehendSentiment:
         # Comprehend rejects more than 5,000 bytes; the sentiment of the opening is the ticket's tone.
         response = self._retry.call(
             lambda: self._client.detect_sentiment(
-                Text=utf8_prefix(text, limits.COMPREHEND_TEXT_MAX_BYTES),
+                Text=limits.utf8_prefix(text, limits.COMPREHEND_TEXT_MAX_BYTES),
                 LanguageCode=self._language_code,  # type: ignore[arg-type]
             )
         )

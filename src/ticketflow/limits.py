@@ -1,8 +1,10 @@
 """AWS's limits on a ticket's path, and what a ticket may carry so that every call stays within them.
 
 The one source of these figures: the ticket model validates with them, the trigger decides by them whether
-a description travels inline, the producer checks its records by them, and the unit tests that prove the
-state machine's largest payloads (tests/unit/infra/test_payload_limits.py) and docs/limits.md cite them.
+a description travels inline and whether a dead letter carries its record, the producer checks its records
+by them, the ETL shapes its rows by them, and the unit tests that prove the state machine's largest payloads
+(tests/unit/infra/test_payload_limits.py) and the warehouse's columns (tests/unit/etl/test_etl_columns.py)
+and docs/limits.md cite them.
 
 Sizes of JSON are counted as `json.dumps` writes it by default (every non-ASCII character escaped): never
 fewer bytes than AWS counts in the UTF-8 text it receives or serializes, whatever the characters.
@@ -40,10 +42,19 @@ CLOUDWATCH_PUT_METRIC_DATA_MAX_BYTES: Final = MIB
 COMPREHEND_TEXT_MAX_BYTES: Final = 5_000  # DetectSentiment's text, UTF-8
 BEDROCK_CONTEXT_MAX_TOKENS: Final = 300_000  # Amazon Nova Pro
 BEDROCK_OUTPUT_MAX_TOKENS: Final = 5_000  # Nova Pro's documented `maxTokens` ceiling
+# 256 KiB a message with its attributes: the long-standing figure, which every queue holds (SQS takes up to
+# 1 MiB since 2025, where the queue's MaximumMessageSize allows it).
+SQS_MESSAGE_MAX_BYTES: Final = 262_144
+
+# --- The warehouse's figures (Redshift counts a VARCHAR's bytes; glue/ticketflow_etl/sql/redshift) -------
+WAREHOUSE_TICKET_ID_MAX_BYTES: Final = 64  # processed_tickets.ticket_id VARCHAR(64), its primary key
+WAREHOUSE_TEXT_MAX_BYTES: Final = 65_535  # VARCHAR(65535), Redshift's widest: the description's column
 
 # --- What a ticket may carry ------------------------------------------------------------------------------
-# The ticket id names the execution (and keys the item, the archive object and the Kinesis record).
-TICKET_ID_MAX_CHARS: Final = SFN_EXECUTION_NAME_MAX_CHARS
+# The ticket id names the execution (80) and keys the warehouse's rows (64), the item, the archive object and
+# the Kinesis record; it is ASCII, so its characters are its bytes. The warehouse's key is the tightest: a
+# primary key's type cannot be altered in Redshift, and 64 characters leave 51 digits for the number.
+TICKET_ID_MAX_CHARS: Final = min(SFN_EXECUTION_NAME_MAX_CHARS, WAREHOUSE_TICKET_ID_MAX_BYTES)
 # The short fields: a form's lengths, within the warehouse's columns at four bytes a character (Redshift's
 # VARCHAR(1024) and VARCHAR(2048) count bytes); RFC 5321's 254 for an address.
 NAME_MAX_CHARS: Final = 256  # first name, last name, company, product, issue type
@@ -64,6 +75,11 @@ def json_size(value: object) -> int:
     return len(json.dumps(value, separators=(",", ":")))
 
 
+def utf8_prefix(text: str, max_bytes: int) -> str:
+    """The longest prefix of `text` within `max_bytes` of UTF-8, never splitting a character."""
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
+
+
 def at_most(limit: int, what: str) -> AfterValidator:
     """A validator refusing a text longer than `limit` characters, naming the limit and why it is there."""
 
@@ -79,7 +95,10 @@ def at_most(limit: int, what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-TICKET_ID: Final = at_most(TICKET_ID_MAX_CHARS, "of a Step Functions execution name (it names the execution)")
+TICKET_ID: Final = at_most(
+    TICKET_ID_MAX_CHARS,
+    "of the warehouse's ticket_id (Redshift VARCHAR(64); the id also names the execution)",
+)
 NAME: Final = at_most(NAME_MAX_CHARS, "ticketflow keeps of a name (docs/limits.md)")
 FULL_NAME: Final = at_most(FULL_NAME_MAX_CHARS, "ticketflow keeps of a full name (docs/limits.md)")
 EMAIL: Final = at_most(EMAIL_MAX_CHARS, "of an email address (RFC 5321)")

@@ -139,27 +139,32 @@ class Triage(_Strict):
 
 
 class ProcessedTicket(_Strict):
-    """The flat archive record: one JSON object per ticket in S3, one row in the warehouse."""
+    """The flat archive record: one JSON object per ticket in S3, one row in the warehouse.
+
+    Bounded as the event and the model's answer are, so that the ETL refuses a record (with a reason) that
+    the warehouse's columns could not hold; the description alone is unbounded, and the ETL keeps its opening
+    (ticketflow_etl.warehouse).
+    """
 
     ticket_id: TicketId
     submitted_at: Timestamp
-    customer_first_name: NonEmpty
-    customer_last_name: NonEmpty
-    customer_full_name: NonEmpty
-    customer_email: NonEmpty
-    customer_company: str | None = None
-    product: NonEmpty
-    issue_type: NonEmpty
-    subject: NonEmpty
+    customer_first_name: Annotated[NonEmpty, limits.NAME]
+    customer_last_name: Annotated[NonEmpty, limits.NAME]
+    customer_full_name: Annotated[NonEmpty, limits.FULL_NAME]
+    customer_email: Annotated[NonEmpty, limits.EMAIL]
+    customer_company: Annotated[str, limits.NAME] | None = None
+    product: Annotated[NonEmpty, limits.NAME]
+    issue_type: Annotated[NonEmpty, limits.NAME]
+    subject: Annotated[NonEmpty, limits.SUBJECT]
     description: NonEmpty
-    response_text: NonEmpty
+    response_text: Annotated[NonEmpty, limits.REPLY]
     sentiment: Sentiment
     sentiment_score_positive: float = Field(ge=0, le=1)
     sentiment_score_negative: float = Field(ge=0, le=1)
     sentiment_score_neutral: float = Field(ge=0, le=1)
     sentiment_score_mixed: float = Field(ge=0, le=1)
     priority: Priority
-    priority_reasoning: NonEmpty
+    priority_reasoning: Annotated[NonEmpty, limits.REASONING]
     processed_at: Timestamp
 
     @classmethod

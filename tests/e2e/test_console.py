@@ -22,7 +22,7 @@ from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import fresh_ticket_id, fresh_tickets, put_raw, put_unclean_item
 from tests.event_files import load_hostile_tickets
 from tests.terminal import HIDDEN
-from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
+from ticketflow.dead_letters import DeadLetter, DeadLetterQueue, S3Records
 from ticketflow_dev.console.server import ConsoleServer, open_console
 from ticketflow_dev.core.safe_text import visible
 from ticketflow_dev.tickets import producer
@@ -123,7 +123,10 @@ def test_a_dead_letter_is_replayed_from_the_page(
     letter = DeadLetter.of(
         ticket.ticket_id, "49590000000000000000", producer.encode(ticket), "ClientError: test"
     )
-    DeadLetterQueue(deployed_stack.clients("sqs"), deployed_stack.outputs.dead_letter_queue_url).send(letter)
+    records = S3Records(deployed_stack.clients("s3"), deployed_stack.outputs.bucket_name)
+    DeadLetterQueue(
+        deployed_stack.clients("sqs"), deployed_stack.outputs.dead_letter_queue_url, records
+    ).send(letter)
     _open_dashboard(page, console)
     letter_row = page.locator("#dead-letters tr", has_text=ticket.ticket_id)
     expect(letter_row).to_be_visible(timeout=TICKET_TIMEOUT_MS)

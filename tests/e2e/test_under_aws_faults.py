@@ -5,12 +5,15 @@ answered SlowDown 503, 5% of the dead-letter queue's sends failing with Internal
 
 Every ticket ends final exactly once (one item, one archive object, at most one notification); the records
 whose calls exhausted their retries are in the dead-letter queue, and nothing else is; `ticketflow dlq replay`
-brings them back."""
+brings them back. A record too large for an SQS message meets the same fate: dead-lettered through S3, and
+brought back."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -20,12 +23,15 @@ from tests.e2e.conftest import DeployedStack
 from tests.e2e.helpers import (
     archived_ticket,
     execution_exists,
+    fresh_number,
     fresh_tickets,
     history,
     peek_letters,
     raw_item,
+    read_object,
 )
-from ticketflow import composition
+from tests.largest_tickets import ticket_id as shaped_ticket_id
+from ticketflow import composition, dead_letters, limits
 from ticketflow.model import TicketSubmitted
 from ticketflow_dev.cli import dlq as dlq_cli
 from ticketflow_dev.core.polling import wait_until
@@ -183,6 +189,79 @@ def test_under_aws_faults_every_ticket_ends_once_and_only_exhausted_records_are_
         f"faults injected (proxy counters): {injected}; requests through the proxy: "
         f"{ {s: n - before.requests.get(s, 0) for s, n in counts.requests.items()} }"
     )
+
+
+@pytest.mark.proof  # about 80 s on a loaded two-core machine
+def test_a_large_ticket_whose_start_is_throttled_to_exhaustion_is_dead_lettered_through_s3_and_replayed(
+    deployed_stack: DeployedStack, aws_faults: AwsFaults
+) -> None:
+    # GIVEN a ticket whose Kinesis record is almost 1 MiB (a pasted log: as base64 no SQS message could carry
+    # it), with the longest id (64 characters), and its StartExecution throttled on every attempt
+    ticket = large_ticket(shaped_ticket_id(limits.TICKET_ID_MAX_CHARS, fresh_number()))
+    data = producer.encode(ticket)
+    assert len(data) > limits.SQS_MESSAGE_MAX_BYTES * 3
+    start = FaultRule(
+        "stepfunctions", "StartExecution", "throttle", where=f"name == '{ticket.ticket_id}'", times=ATTEMPTS
+    )
+    aws_faults.set([start], seed=SEED)
+    before = aws_faults.proxy.counts()
+
+    # WHEN it is put on the stream
+    producer.submit(deployed_stack.clients("kinesis"), deployed_stack.outputs.stream_name, [ticket])
+
+    # THEN it ends as a dead letter: every attempt throttled, no execution, the item RECEIVED; its message is
+    # within SQS's 256 KiB and names the record, which S3 holds byte for byte under dead-letters/
+    received = wait_until(
+        lambda: [
+            r for r in peek_letters(deployed_stack) if r.letter and r.letter.ticket_id() == ticket.ticket_id
+        ],
+        until=bool,
+        timeout=120,
+        interval=2.0,
+        description=f"the dead letter of {ticket.ticket_id}",
+    )
+    assert (
+        aws_faults.proxy.counts().faults_of("stepfunctions", "StartExecution")
+        - before.faults_of("stepfunctions", "StartExecution")
+        == ATTEMPTS
+    )
+    aws_faults.clear()
+    [message] = received
+    letter = message.letter
+    assert letter is not None
+    assert len(message.body.encode("utf-8")) <= limits.SQS_MESSAGE_MAX_BYTES
+    assert (letter.data, letter.reason) == ("", "ThrottlingException from StartExecution")
+    assert letter.data_key is not None
+    assert dead_letters.is_record_key(letter.data_key)
+    assert read_object(deployed_stack, letter.data_key) == data
+    assert not execution_exists(deployed_stack, ticket.ticket_id)
+    assert [status for status, _ in history(raw_item(deployed_stack, ticket.ticket_id) or {})] == ["RECEIVED"]
+
+    # WHEN `ticketflow dlq replay` puts it back on the stream (the fault cleared)
+    result = CliRunner().invoke(dlq_cli.app, ["replay", "--message-id", message.message_id])
+
+    # THEN it is RESPONDED once, its whole description archived, and its letter gone
+    assert result.exit_code == 0, result.output
+    final = deployed_stack.tracker().wait_for([ticket.ticket_id], timeout=DEADLINE)
+    assert final[ticket.ticket_id].status == "RESPONDED", final[ticket.ticket_id]
+    item = raw_item(deployed_stack, ticket.ticket_id)
+    assert [status for status, _ in history(item or {})] == ["RECEIVED", "PROCESSING", "RESPONDED"]
+    assert archived_ticket(deployed_stack, ticket).description == ticket.data.description
+    assert [r for r in peek_letters(deployed_stack) if r.message_id == message.message_id] == []
+
+
+def large_ticket(ticket_id_: str) -> TicketSubmitted:
+    """A generated ticket with a pasted log that brings its Kinesis record within a line of 1 MiB."""
+    [ticket] = fresh_tickets(1, seed=SEED)
+    line = "2025-01-15T09:00:01Z ERROR checkout: la requête a expiré après 30 s (attempt 3 of 3)\n"
+    event: dict[str, Any] = ticket.to_event() | {"ticketId": ticket_id_}
+    event["data"]["description"] = "A"
+    base = len(producer.encode(TicketSubmitted.model_validate(event))) + len(ticket_id_)
+    line_bytes = len(json.dumps(line, ensure_ascii=False).encode("utf-8")) - 2  # as the record holds it
+    event["data"]["description"] = line * ((limits.KINESIS_RECORD_MAX_BYTES - base) // line_bytes)
+    large = TicketSubmitted.model_validate(event)
+    assert producer.record_problem(large) is None
+    return large
 
 
 def injected_faults(before: ProxyCounts, after: ProxyCounts) -> dict[str, int]:

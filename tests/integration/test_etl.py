@@ -22,10 +22,13 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from typer.testing import CliRunner
 
+from tests.largest_tickets import ticket_id
+from ticketflow import limits
 from ticketflow.model import Priority, ProcessedTicket, Sentiment
 from ticketflow_dev.cli.etl import etl_command
 from ticketflow_dev.core.aws import client_kwargs, remove_bucket
 from ticketflow_etl.archive_reader import ProcessFetch, s3_client
+from ticketflow_etl.migrations import load_migrations
 from ticketflow_etl.postgres import PostgresWarehouse, processed_rows
 from ticketflow_etl.run import EtlReport, run_etl
 from ticketflow_etl.warehouse import LoadBatch
@@ -158,7 +161,7 @@ def test_first_run_loads_every_archived_ticket(
     report = etl(s3, bucket, warehouse)
 
     # THEN the schema was created, every ticket loaded once and the row holds the record's values
-    assert report.migrations_applied == ["001", "002"]
+    assert report.migrations_applied == ["001", "002", "003"]
     assert (report.scanned, report.fetched, report.loaded, report.rejected) == (12, 12, 12, 0)
     assert report.warehouse_rows == 12
     sample = tickets[5]
@@ -298,6 +301,103 @@ def test_fixed_record_is_loaded_after_its_rejection(
     # THEN the changed object was re-read and loaded
     assert (first.rejected, first.loaded) == (1, 0)
     assert (second.fetched, second.loaded, second.warehouse_rows) == (1, 1, 1)
+
+
+# A pasted log too long to travel in the execution: carried in S3 and archived whole (docs/limits.md). Its
+# three-byte characters make the cut fall between characters.
+CARRIED_LOG = "2026-03-02T09:00:01Z ERREUR paiement: délai dépassé 語\n" * 5_000 + "-- end of log"
+KEPT_BYTES = limits.WAREHOUSE_TEXT_MAX_BYTES
+
+
+def test_tickets_at_the_warehouses_limits_land_whole_or_cut_as_documented(
+    s3: Any, bucket: str, warehouse: PostgresWarehouse, db: Any
+) -> None:
+    # GIVEN archived tickets: one carrying a 290 KB pasted log, one whose id is the longest (64 characters)
+    # with a description of exactly 65,535 bytes, and one whose id is a character longer (65)
+    longest_id = ticket_id(limits.TICKET_ID_MAX_CHARS, 1)
+    exact = "é" * (KEPT_BYTES // 2) + "a"
+    carried = ticket(1, description=CARRIED_LOG)
+    at_limit = ticket(2, ticket_id=longest_id, description=exact)
+    archive(s3, bucket, carried, at_limit)
+    too_long = json.loads(ticket(3).model_dump_json()) | {
+        "ticket_id": ticket_id(limits.TICKET_ID_MAX_CHARS + 1)
+    }
+    put_raw(s3, bucket, "tickets/2026/03/02/too-long-id.json", json.dumps(too_long))
+
+    # WHEN the ETL loads them into PostgreSQL
+    report = etl(s3, bucket, warehouse)
+
+    # THEN the long log's row holds its opening of at most 65,535 bytes, whole characters, marked as cut, and
+    # names the archive object that holds all of it
+    assert (report.loaded, report.rejected) == (2, 1)
+    rows = {
+        row[0]: row[1:]
+        for row in db.execute(
+            "SELECT ticket_id, description, description_truncated, octet_length(description), s3_key"
+            " FROM processed_tickets"
+        ).fetchall()
+    }
+    description, truncated, size, key = rows[carried.ticket_id]
+    assert carried.description.startswith(description)
+    assert (truncated, KEPT_BYTES - 3 < size <= KEPT_BYTES) == (True, True)
+    assert (
+        json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())["description"] == carried.description
+    )
+    # AND the 64-character id's row holds its 65,535-byte description whole, not marked as cut
+    assert rows[longest_id] == (exact, False, KEPT_BYTES, at_limit.archive_key())
+    # AND the 65-character id is a rejection naming the limit, not a row (Redshift's key would refuse it)
+    [(reason,)] = db.execute("SELECT reason FROM rejected_records").fetchall()
+    assert reason.startswith("ticket_id: 65 characters, over the 64 of the warehouse's ticket_id"), reason
+
+
+def test_the_migration_to_cut_descriptions_reloads_the_rows_loaded_before_it(
+    s3: Any, bucket: str, database_url: str, db: Any
+) -> None:
+    # GIVEN a warehouse at V002 that loaded, before the rule, a whole long description and a 65-character id
+    old_rules = load_migrations("postgres")[:2]
+    long_id = ticket_id(limits.TICKET_ID_MAX_CHARS + 1)
+    carried, short = ticket(1, description=CARRIED_LOG), ticket(2)
+    archive(s3, bucket, carried, short)
+    put_raw(s3, bucket, f"tickets/2026/03/02/{long_id}.json",
+            json.dumps(json.loads(ticket(3).model_dump_json()) | {"ticket_id": long_id}))  # fmt: skip
+    with PostgresWarehouse(psycopg.connect(database_url), migrations=old_rules) as before:
+        assert before.migrate() == ["001", "002"]
+    for key in (carried.archive_key(), short.archive_key(), f"tickets/2026/03/02/{long_id}.json"):
+        record = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        head = s3.head_object(Bucket=bucket, Key=key)
+        load_as_before_the_rule(db, record, key, head["ETag"].strip('"'), head["LastModified"])
+
+    # WHEN today's ETL runs (V003 first)
+    with PostgresWarehouse.connect(database_url) as today:
+        report = etl(s3, bucket, today)
+
+    # THEN the long description's row was read again and cut, the long id's row became a rejection naming the
+    # limit, and the other row was left alone
+    assert report.migrations_applied == ["003"]
+    assert (report.fetched, report.loaded, report.rejected) == (2, 1, 1)
+    rows = dict(db.execute("SELECT ticket_id, description_truncated FROM processed_tickets").fetchall())
+    assert rows == {carried.ticket_id: True, short.ticket_id: False}
+    assert scalar(db, "SELECT octet_length(description) FROM processed_tickets WHERE ticket_id = %s",
+                  carried.ticket_id) <= KEPT_BYTES  # fmt: skip
+    assert "over the 64" in scalar(db, "SELECT reason FROM rejected_records")
+
+
+def load_as_before_the_rule(
+    db: psycopg.Connection[Any], record: dict[str, Any], key: str, etag: str, modified: datetime
+) -> None:
+    """A row and its bookmark as the ETL wrote them before V003: the record whole, whatever its size."""
+    columns = [*record, "s3_key", "s3_etag", "loaded_at"]
+    db.execute(
+        sql.SQL("INSERT INTO processed_tickets ({}) VALUES ({})").format(
+            sql.SQL(", ").join(map(sql.Identifier, columns)),
+            sql.SQL(", ").join([sql.Placeholder()] * len(columns)),
+        ),
+        [*record.values(), key, etag, modified],
+    )
+    db.execute(
+        "INSERT INTO etl_bookmarks (s3_key, s3_etag, last_modified, loaded_at) VALUES (%s, %s, %s, %s)",
+        (key, etag, modified, modified),
+    )
 
 
 class InjectedFaultError(RuntimeError):

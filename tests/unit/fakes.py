@@ -123,3 +123,28 @@ class FakeDescriptions:
 
     def get(self, key: str) -> str:
         return self.objects[key]
+
+
+class FakeBucket:
+    """One S3 bucket in memory: PutObject (failing with `put_error`, if given) and GetObject (NoSuchKey for a
+    key it does not hold), each GetObject's key kept in `gets`."""
+
+    def __init__(self, name: str = "archive", put_error: ClientError | None = None) -> None:
+        self.name = name
+        self.objects: dict[str, bytes] = {}
+        self.gets: list[str] = []
+        self._put_error = put_error
+
+    def put_object(self, *, Bucket: str, Key: str, Body: bytes) -> dict[str, Any]:  # noqa: N803
+        assert Bucket == self.name
+        if self._put_error is not None:
+            raise self._put_error
+        self.objects[Key] = Body
+        return {"ETag": '"e"'}
+
+    def get_object(self, *, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803
+        assert Bucket == self.name
+        self.gets.append(Key)
+        if Key not in self.objects:
+            raise ClientError({"Error": {"Code": "NoSuchKey", "Message": "gone"}}, "GetObject")
+        return {"Body": io.BytesIO(self.objects[Key])}

@@ -18,6 +18,7 @@ from rich.text import Text
 from ticketflow_dev.cli.common import ExitStatus, deployed, err, fail, out
 from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.tickets.dead_letter_inbox import (
+    CarriedRecords,
     DeadLetterInbox,
     DeadLetterResources,
     Outcome,
@@ -34,12 +35,13 @@ _OUTCOME_STYLE = {Outcome.REPLAYED_NOT_DELETED: "yellow", Outcome.SKIPPED: "yell
 
 
 def resources() -> DeadLetterResources:
-    """The deployed stack's dead-letter queue and stream, and clients for them."""
+    """The deployed stack's dead-letter queue, stream and archive bucket, and clients for them."""
     clients, outputs = deployed()
     return DeadLetterResources(
         DeadLetterInbox(clients("sqs"), outputs.dead_letter_queue_url),
         clients("kinesis"),
         outputs.stream_name,
+        CarriedRecords(clients("s3"), outputs.bucket_name),
     )
 
 
@@ -49,12 +51,13 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """The dead letters, without consuming them."""
+    found = resources()
     try:
-        received, notes = peek(resources().queue, limit=limit)
+        received, notes = peek(found.queue, limit=limit)
     except (BotoCoreError, ClientError) as error:
         fail(f"cannot read the dead-letter queue: {error}")
     _print_notes(notes)
-    letters = [describe(message) for message in received]
+    letters = [describe(message, found.records) for message in received]
     if as_json:
         typer.echo(json.dumps(letters, indent=2))
         return

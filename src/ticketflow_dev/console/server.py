@@ -24,7 +24,7 @@ from ticketflow_dev.console.actions import ActionError, Actions
 from ticketflow_dev.console.poller import Poller
 from ticketflow_dev.console.security import CHANGE_METHODS, READ_METHODS, TOKEN_QUERY, Guard, Refusal
 from ticketflow_dev.console.sources import StackReader
-from ticketflow_dev.tickets.dead_letter_inbox import DeadLetterInbox, DeadLetterResources
+from ticketflow_dev.tickets.dead_letter_inbox import CarriedRecords, DeadLetterInbox, DeadLetterResources
 
 if TYPE_CHECKING:
     from ticketflow_dev.core.aws import Clients
@@ -294,6 +294,7 @@ def open_console(
         DeadLetterInbox(clients("sqs"), outputs.dead_letter_queue_url),
         clients("kinesis"),
         outputs.stream_name,
+        CarriedRecords(clients("s3"), outputs.bucket_name),
     )
     server.app = ConsoleApp(
         Guard.for_port(server.port),

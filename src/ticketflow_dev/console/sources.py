@@ -20,7 +20,7 @@ from ticketflow_dev.console import snapshot
 from ticketflow_dev.faults import fake_bedrock_admin
 from ticketflow_dev.faults.aws_api import AwsFaultError, FaultProxy
 from ticketflow_dev.journey import trace_ticket
-from ticketflow_dev.tickets.dead_letter_inbox import DeadLetterInbox, describe, peek
+from ticketflow_dev.tickets.dead_letter_inbox import CarriedRecords, DeadLetterInbox, describe, peek
 from ticketflow_dev.tickets.queries import TicketNotFoundError, count_by_status, get_ticket, list_by_status
 from ticketflow_etl.postgres import processed_rows
 
@@ -126,7 +126,8 @@ class StackReader:
                 # Short polling: a glimpse every tick, not a second's wait for the end of the queue (on AWS
                 # it may show fewer letters than there are; the depth above is exact).
                 received, _ = peek(DeadLetterInbox(sqs, url), limit=LETTERS_SHOWN, wait_seconds=0)
-            letters = [describe(message) for message in received]
+            records = CarriedRecords(self._clients("s3"), self._outputs.bucket_name)
+            letters = [describe(message, records) for message in received]
         return {"visible": visible, "in_flight": in_flight, "letters": letters}
 
     def alarms(self) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """The operator's side of the dead-letter queue: read letters, replay them onto the stream, delete them.
 
 The trigger (Lambda) only sends letters (ticketflow.dead_letters); `ticketflow dlq` and the console read
-and replay them here.
+and replay them here. A letter too large for a message names its record's object under dead-letters/ of the
+archive bucket instead of carrying it: a replay reads it from there (the bucket expires it by itself).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ticketflow import dead_letters
 from ticketflow.dead_letters import DeadLetter
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 # A peek holds the letters only while it reads them; a replay long enough to put each record back.
@@ -74,15 +77,38 @@ class DeadLetterInbox:
         )
 
 
-def replay(letter: DeadLetter, kinesis: KinesisClient, stream_name: str) -> str:
+class CarriedRecords:
+    """The records that letters name instead of carrying (too large for a message), in the archive bucket."""
+
+    def __init__(self, s3: S3Client, bucket: str) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+
+    def record_of(self, letter: DeadLetter) -> bytes:
+        """The letter's record: its own bytes, or its object's. Raises ValueError for a letter that names
+        another object (the trigger never writes one: replaying it would put any object of the bucket on the
+        stream)."""
+        key = letter.data_key
+        if key is None:
+            return letter.record_bytes()
+        if not dead_letters.is_record_key(key):
+            raise ValueError(f"the letter names {key!r}, not a record under {dead_letters.PREFIX}")
+        return self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+
+    def where(self, letter: DeadLetter) -> str:
+        """Where the letter's record is, as `dlq list` shows it."""
+        return "in the letter" if letter.data_key is None else f"s3://{self._bucket}/{letter.data_key}"
+
+
+def replay(letter: DeadLetter, kinesis: KinesisClient, stream_name: str, records: CarriedRecords) -> str:
     """Puts the record back on the stream as it was; returns its new sequence number."""
     response = kinesis.put_record(
-        StreamName=stream_name, Data=letter.record_bytes(), PartitionKey=letter.partition_key
+        StreamName=stream_name, Data=records.record_of(letter), PartitionKey=letter.partition_key
     )
     return response["SequenceNumber"]
 
 
-def describe(received: Received) -> dict[str, Any]:
+def describe(received: Received, records: CarriedRecords) -> dict[str, Any]:
     """One message as `dlq list` and the console show it; a message that is not a ticketflow letter is
     shown by its body."""
     letter = received.letter
@@ -96,6 +122,7 @@ def describe(received: Received) -> dict[str, Any]:
         "ticket_id": letter.ticket_id(),
         "reason": letter.reason,
         "failed_at": letter.failed_at,
+        "record": records.where(letter),
     }
 
 
@@ -129,6 +156,7 @@ class DeadLetterResources:
     queue: DeadLetterInbox
     kinesis: KinesisClient
     stream_name: str
+    records: CarriedRecords
 
 
 class Outcome(StrEnum):
@@ -219,8 +247,8 @@ def _replay_one(resources: DeadLetterResources, message: Received) -> Replay:
         letter.sequence_number,
     )
     try:
-        new_sequence = replay(letter, resources.kinesis, resources.stream_name)
-    except (BotoCoreError, ClientError) as error:
+        new_sequence = replay(letter, resources.kinesis, resources.stream_name, resources.records)
+    except (BotoCoreError, ClientError, ValueError) as error:  # ValueError: a letter naming no record of ours
         return replace(found, detail=f"{error}; left in the queue")
     try:
         resources.queue.delete(message)

@@ -79,6 +79,16 @@ class Clients:
                 keys.append(key)
         return keys
 
+    def expect_load_batch(self, batch_id: str, statements: int) -> None:
+        """One BatchExecuteStatement of `statements` sub-statements; the fourth (the MERGE) merges a row."""
+        self.api_stub.add_response("batch_execute_statement", {"Id": batch_id}, {"Sqls": ANY, **API})
+        subs = [{"Id": f"{batch_id}:{n}", "ResultRows": 1 if n == 4 else 0} for n in range(1, statements + 1)]
+        self.api_stub.add_response(
+            "describe_statement",
+            {"Id": batch_id, "Status": "FINISHED", "SubStatements": subs},
+            {"Id": batch_id},
+        )
+
     def expect_cleanup(self, keys: list[str]) -> None:
         self.s3_stub.add_response(
             "delete_objects",
@@ -129,13 +139,7 @@ def test_load_copies_staged_files_and_merges_in_one_batch(clients: Clients) -> N
     # GIVEN a batch of one ticket, one rejection and two bookmarks
     batch = a_batch()
     keys = clients.expect_puts("tickets", "rejections", "bookmarks")
-    clients.api_stub.add_response("batch_execute_statement", {"Id": "b1"}, {"Sqls": ANY, **API})
-    sub_statements = [{"Id": f"b1:{n}", "ResultRows": 1 if n == 4 else 0} for n in range(1, 10)]
-    clients.api_stub.add_response(
-        "describe_statement",
-        {"Id": "b1", "Status": "FINISHED", "SubStatements": sub_statements},
-        {"Id": "b1"},
-    )
+    clients.expect_load_batch("b1", statements=9)
     clients.expect_cleanup(keys)
 
     # WHEN it is loaded
@@ -219,13 +223,16 @@ def test_bookmarks_read_every_result_page(clients: Clients) -> None:
 
 
 def test_migrate_applies_only_pending_versions(clients: Clients) -> None:
-    # GIVEN a warehouse where V001 is applied
-    first, second = load_migrations("redshift")
+    # GIVEN a warehouse where V001 and V002 are applied
+    first, second, _ = load_migrations("redshift")
     clients.expect_statement("m0", ANY)
     clients.expect_statement(
         "m1",
         "SELECT version, checksum FROM schema_migrations",
-        rows=[[{"stringValue": "001"}, {"stringValue": first.checksum}]],
+        rows=[
+            [{"stringValue": "001"}, {"stringValue": first.checksum}],
+            [{"stringValue": "002"}, {"stringValue": second.checksum}],
+        ],
     )
     clients.api_stub.add_response("batch_execute_statement", {"Id": "m2"}, {"Sqls": ANY, **API})
     clients.api_stub.add_response("describe_statement", {"Id": "m2", "Status": "FINISHED"}, {"Id": "m2"})
@@ -233,8 +240,56 @@ def test_migrate_applies_only_pending_versions(clients: Clients) -> None:
     # WHEN migrations run
     applied = clients.warehouse().migrate()
 
-    # THEN V002 ran as one batch with its schema_migrations record
-    assert applied == ["002"]
+    # THEN V003 ran as one batch with its schema_migrations record: the column saying a description was cut,
+    # added as Redshift allows in a transaction (a NOT NULL column needs its default)
+    assert applied == ["003"]
     [sqls] = clients.sqls
-    assert sqls[:-1] == second.statements()
-    assert sqls[-1].startswith("INSERT INTO schema_migrations (version, name, checksum) VALUES ('002'")
+    assert sqls[:-1] == [
+        "ALTER TABLE processed_tickets ADD COLUMN description_truncated BOOLEAN DEFAULT FALSE NOT NULL"
+    ]
+    assert sqls[-1].startswith("INSERT INTO schema_migrations (version, name, checksum) VALUES ('003'")
+
+
+def test_a_long_description_is_staged_cut_and_merged_with_its_flag(clients: Clients) -> None:
+    # GIVEN a batch whose ticket's description is 70,002 bytes of a three-byte character (a carried log)
+    ticket = ProcessedTicket.model_validate(load_event(PROCESSED_TICKET) | {"description": "語" * 23_334})
+    staged = StagedTicket(ticket, ticket.archive_key(), "e1")
+    batch = LoadBatch(tickets=[staged], rejections=[], bookmarks=[Bookmark(staged.s3_key, "e1", NOW)],
+                      loaded_at=NOW)  # fmt: skip
+    lines: list[bytes] = []
+    clients.s3.meta.events.register(
+        "provide-client-params.s3.PutObject",
+        lambda params, **_: lines.append(params["Body"]) if params["Key"].endswith("tickets.jsonl") else None,
+    )
+    keys = clients.expect_puts("tickets", "bookmarks")
+    clients.expect_load_batch("b3", statements=8)
+    clients.expect_cleanup(keys)
+
+    # WHEN it is loaded
+    clients.warehouse().load(batch)
+
+    # THEN the staged row holds the opening that VARCHAR(65535) holds (21,845 whole characters) and the flag
+    [line] = lines
+    row = json.loads(line)
+    assert (row["description"], row["description_truncated"]) == ("語" * 21_845, True)
+    assert row == ticket_row(staged, NOW)
+    # AND the MERGE writes the flag with every other column, matched or not
+    [sqls] = clients.sqls
+    assert sqls[3] == (
+        "MERGE INTO processed_tickets USING etl_stage s ON processed_tickets.ticket_id = s.ticket_id"
+        " WHEN MATCHED THEN UPDATE SET "
+        + ", ".join(f"{column} = s.{column}" for column in ROW_COLUMNS[1:])
+        + f" WHEN NOT MATCHED THEN INSERT ({', '.join(ROW_COLUMNS)}) VALUES ("
+        + ", ".join(f"s.{column}" for column in ROW_COLUMNS)
+        + ")"
+    )
+
+
+# processed_tickets' columns as the MERGE names them, spelled out: the record's fields, then the load's own.
+ROW_COLUMNS = [
+    *("ticket_id", "submitted_at", "customer_first_name", "customer_last_name", "customer_full_name"),
+    *("customer_email", "customer_company", "product", "issue_type", "subject", "description"),
+    *("response_text", "sentiment", "sentiment_score_positive", "sentiment_score_negative"),
+    *("sentiment_score_neutral", "sentiment_score_mixed", "priority", "priority_reasoning", "processed_at"),
+    *("description_truncated", "s3_key", "s3_etag", "loaded_at"),
+]

@@ -10,7 +10,7 @@ from typing import Any, cast
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from ticketflow import carriage, metrics
+from ticketflow import carriage, dead_letters, metrics
 from ticketflow.ingest import ADMISSION_WAIT_SECONDS
 from ticketflow.model import EVENT_NAME
 from ticketflow.ticket_store import STATUS_INDEX
@@ -479,6 +479,44 @@ def test_only_the_trigger_puts_and_only_the_writer_reads_long_descriptions(local
         (TRIGGER_FUNCTION, ["s3:PutObject"]),
         ("StorageS3Writer", ["s3:GetObject"]),
     ]
+
+
+def test_only_the_trigger_puts_the_records_of_large_dead_letters(local: Template) -> None:
+    # GIVEN every statement that names objects under dead-letters/ of the archive bucket
+    naming = [
+        (lid, _actions(st))
+        for lid, st in _statements(local)
+        if f'"/{dead_letters.PREFIX}*"' in json.dumps(st["Resource"])
+    ]
+
+    # WHEN / THEN the trigger may put them, nothing more and nobody else (the operator reads them with their
+    # own credentials: `ticketflow dlq replay`)
+    assert [(lid.split("Role")[0], actions) for lid, actions in naming] == [
+        (TRIGGER_FUNCTION, ["s3:PutObject"])
+    ]
+
+
+@pytest.mark.parametrize(("profile", "versioned"), [("local", False), ("aws", True)])
+def test_the_records_of_large_dead_letters_expire_after_every_letter_that_names_them(
+    profile: str, versioned: bool, request: pytest.FixtureRequest
+) -> None:
+    # GIVEN the profile's template
+    template: Template = request.getfixturevalue(profile)
+
+    # WHEN / THEN the archive bucket expires dead-letters/ a day after the queue drops a letter (14 days), and
+    # on AWS, where the bucket is versioned, the version left behind a day later; no other prefix expires
+    rule: dict[str, object] = {
+        "Prefix": dead_letters.PREFIX,
+        "ExpirationInDays": dead_letters.RETENTION_DAYS + 1,
+        "Status": "Enabled",
+    }
+    if versioned:
+        rule["NoncurrentVersionExpiration"] = {"NoncurrentDays": 1}
+    [bucket] = template.find_resources(
+        "AWS::S3::Bucket", {"Properties": {"LifecycleConfiguration": {}}}
+    ).values()
+    assert bucket["Properties"]["LifecycleConfiguration"] == {"Rules": [rule]}
+    assert bool(bucket["Properties"].get("VersioningConfiguration")) is versioned
 
 
 def test_synthesis_leaves_the_repositorys_build_folder_alone(

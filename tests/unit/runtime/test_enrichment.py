@@ -15,7 +15,6 @@ from ticketflow.enrichment import (
     ComprehendSentiment,
     InvalidModelOutputError,
     parse_triage,
-    utf8_prefix,
 )
 from ticketflow.model import Priority, Sentiment, SentimentResult, TicketSubmitted
 from ticketflow.prompts import SYSTEM_PROMPT, TRIAGE_TOOL_NAME
@@ -53,7 +52,7 @@ def _tool_use(tool_input: dict[str, Any]) -> dict[str, Any]:
 )
 def test_utf8_prefix_never_splits_a_character(text: str, max_bytes: int, prefix: str) -> None:
     # GIVEN / WHEN the prefix
-    result = utf8_prefix(text, max_bytes)
+    result = limits.utf8_prefix(text, max_bytes)
 
     # THEN it is the longest whole-character prefix within the limit
     assert result == prefix

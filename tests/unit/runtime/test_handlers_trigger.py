@@ -15,15 +15,17 @@ from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from tests.event_files import KINESIS_BATCH, TICKET_SUBMITTED, kinesis_event, load_event
-from tests.largest_tickets import ticket_id
-from tests.unit.fakes import QUEUE_URL, FakeDescriptions, FakeSqs
+from tests.largest_tickets import largest_ticket, record_description, ticket_id
+from tests.unit.fakes import QUEUE_URL, FakeBucket, FakeDescriptions, FakeSqs
 from tests.unit.lambda_loader import FakeLambdaContext, load_handler
+from ticketflow import dead_letters, limits
 from ticketflow.admission import Admission
-from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
+from ticketflow.dead_letters import DeadLetter, DeadLetterQueue, S3Records
 from ticketflow.entry_point import EntryPoint
 from ticketflow.ingest import Intake
 from ticketflow.model import TicketSubmitted
 from ticketflow.ticket_store import NEW_ITEM, RECEIVABLE, Arrival, Condition, DynamoTicketStore, content_hash
+from ticketflow_dev.tickets import producer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -134,10 +136,14 @@ def letters(sqs: FakeSqs) -> list[DeadLetter]:
     return [DeadLetter(**body) for body in sqs.sent_bodies()]
 
 
-def _wire(intake: Intake, sqs: FakeSqs | None = None) -> tuple[Entry, FakeSqs]:
-    """The function's entry point built on `intake` and a dead-letter queue on `sqs` (a fresh fake)."""
+def _wire(
+    intake: Intake, sqs: FakeSqs | None = None, bucket: FakeBucket | None = None
+) -> tuple[Entry, FakeSqs]:
+    """The function's entry point built on `intake` and a dead-letter queue on `sqs` (a fresh fake), which
+    keeps the records too large for a message in `bucket` (a fresh fake)."""
     queue = sqs or FakeSqs()
-    dead_letters = DeadLetterQueue(queue, QUEUE_URL)  # type: ignore[arg-type]
+    records = S3Records(bucket or FakeBucket(), "archive")  # type: ignore[arg-type]
+    dead_letters = DeadLetterQueue(queue, QUEUE_URL, records)  # type: ignore[arg-type]
     return EntryPoint(trigger.handle, lambda: trigger.Trigger(intake, dead_letters), trigger.logger), queue
 
 
@@ -328,6 +334,56 @@ def test_the_batch_fails_when_the_dead_letter_queue_refuses_a_letter(
     assert sorted(sfn.names) == ["TKT-20250115-0001", "TKT-20250115-0002"]
 
 
+def test_a_record_too_large_for_a_message_is_dead_lettered_through_s3(
+    lambda_context: FakeLambdaContext,
+) -> None:
+    # GIVEN a batch: a ticket whose record is 1 MiB (a pasted log, within a three-byte character of it) and
+    # whose start keeps failing, between two good tickets
+    large = largest_ticket("語", record_description("語"), ticket_id(number=2))
+    data = producer.encode(large)
+    assert (
+        limits.KINESIS_RECORD_MAX_BYTES - 3
+        < len(data) + len(large.ticket_id)
+        <= limits.KINESIS_RECORD_MAX_BYTES
+    )
+    sfn = FakeSfn({large.ticket_id: _error("ThrottlingException")})
+    bucket = FakeBucket()
+    intake = Intake(sfn, STATE_MACHINE_ARN, FakeStore(), descriptions=FakeDescriptions())  # type: ignore[arg-type]
+    entry, sqs = _wire(intake, bucket=bucket)
+    event = kinesis_event(_ticket("TKT-20250115-0001"), data, _ticket("TKT-20250115-0003"))
+
+    # WHEN the function handles it
+    response = entry(event, lambda_context)
+
+    # THEN nothing fails: the record is kept whole in S3 under dead-letters/, and its letter, well within a
+    # message, names the object and the ticket instead of carrying the record
+    assert response == {"batchItemFailures": []}
+    [(key, kept)] = bucket.objects.items()
+    assert kept == data
+    assert key == dead_letters.record_key(DeadLetter.of("", _sequence_numbers(event)[1], b"", ""), data)
+    [body] = [request["MessageBody"] for request in sqs.sent]
+    assert len(body.encode("utf-8")) <= limits.SQS_MESSAGE_MAX_BYTES
+    [letter] = letters(sqs)
+    assert (letter.data, letter.data_key, letter.ticket_id()) == ("", key, large.ticket_id)
+    assert letter.reason == "ThrottlingException from StartExecution"
+
+
+def test_the_batch_fails_when_a_large_letters_record_cannot_be_kept(
+    lambda_context: FakeLambdaContext,
+) -> None:
+    # GIVEN a batch: a good ticket and a 1 MiB record whose start keeps failing, and S3 refusing to keep it
+    large = largest_ticket("a", record_description("a"), ticket_id())
+    sfn = FakeSfn({large.ticket_id: _error("ThrottlingException")})
+    intake = Intake(sfn, STATE_MACHINE_ARN, FakeStore(), descriptions=FakeDescriptions())  # type: ignore[arg-type]
+    entry, sqs = _wire(intake, bucket=FakeBucket(put_error=_error("SlowDown", "PutObject")))
+    event = kinesis_event(_ticket("TKT-20250115-0001"), producer.encode(large))
+
+    # WHEN / THEN the batch is delivered again (nothing lost), and no letter names a record that is not kept
+    with pytest.raises(trigger.BatchRetriedError, match="refused the letters of 1 record"):
+        entry(event, lambda_context)
+    assert sqs.sent == []
+
+
 def test_the_batch_fails_when_a_record_finds_no_execution_slot_in_time(
     lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -389,8 +445,8 @@ def test_an_empty_event_is_an_empty_response(lambda_context: FakeLambdaContext) 
 def test_a_ticket_past_a_limit_is_rejected_and_its_batch_mates_go_on(
     lambda_context: FakeLambdaContext,
 ) -> None:
-    # GIVEN a batch: a ticket whose id is 81 characters (too long to name its execution) between two good ones
-    long_id = ticket_id(81)
+    # GIVEN a batch: a ticket whose id is 65 characters (one past the model's 64) between two good ones
+    long_id = ticket_id(65)
     sfn, store = FakeSfn(), FakeStore()
     entry, sqs = _wire(Intake(sfn, STATE_MACHINE_ARN, store, descriptions=FakeDescriptions()))  # type: ignore[arg-type]
     event = kinesis_event(_ticket("TKT-20250115-0001"), _ticket(long_id), _ticket("TKT-20250115-0003"))

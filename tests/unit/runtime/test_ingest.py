@@ -375,9 +375,9 @@ class KeptSfn:
         return _started(kwargs["name"])
 
 
-def test_a_ticket_id_of_80_characters_names_its_execution() -> None:
-    # GIVEN a ticket whose id is as long as an execution name may be
-    long_id = ticket_id(limits.SFN_EXECUTION_NAME_MAX_CHARS)
+def test_a_ticket_id_of_64_characters_names_its_execution() -> None:
+    # GIVEN a ticket whose id is as long as the model allows (the warehouse's key; an execution name takes 80)
+    long_id = ticket_id(limits.TICKET_ID_MAX_CHARS)
     sfn, store = KeptSfn(), RecordingStore()
 
     # WHEN it is accepted
@@ -390,9 +390,9 @@ def test_a_ticket_id_of_80_characters_names_its_execution() -> None:
     assert [call["name"] for call in sfn.calls] == [long_id]
 
 
-def test_a_ticket_id_of_81_characters_is_rejected_under_its_id_naming_the_limit() -> None:
-    # GIVEN a well-formed ticket id one character longer than an execution name may be
-    long_id = ticket_id(limits.SFN_EXECUTION_NAME_MAX_CHARS + 1)
+def test_a_ticket_id_of_65_characters_is_rejected_under_its_id_naming_the_limit() -> None:
+    # GIVEN a well-formed ticket id one character longer than the model allows
+    long_id = ticket_id(limits.TICKET_ID_MAX_CHARS + 1)
     sfn, store = KeptSfn(), RecordingStore()
 
     # WHEN it is accepted
@@ -400,13 +400,13 @@ def test_a_ticket_id_of_81_characters_is_rejected_under_its_id_naming_the_limit(
         parse_record(_bytes(load_event(TICKET_SUBMITTED) | {"ticketId": long_id}))
     )
 
-    # THEN nothing starts; it is recorded REJECTED under its id, the reason naming the execution name's limit
+    # THEN nothing starts; it is recorded REJECTED under its id, the reason naming the limit
     assert result.outcome is Outcome.REJECTED
     assert sfn.calls == []
     assert store.rejections == [(long_id, result.reason)]
     assert result.reason == (
-        "invalid ticket: ticketId: 81 characters, over the 80 of a Step Functions execution name"
-        " (it names the execution)"
+        "invalid ticket: ticketId: 65 characters, over the 64 of the warehouse's ticket_id (Redshift"
+        " VARCHAR(64); the id also names the execution)"
     )
 
 
@@ -426,7 +426,7 @@ def test_an_id_too_long_for_a_key_is_rejected_without_an_item(length: int, recor
 
     # THEN both are rejected naming the limit; only the first can be recorded (DynamoDB would refuse the key)
     assert result.outcome is Outcome.REJECTED
-    assert "Step Functions execution name" in (result.reason or "")
+    assert "over the 64 of the warehouse's ticket_id" in (result.reason or "")
     assert store.rejections == ([(long_id, result.reason)] if recorded else [])
 
 

@@ -18,7 +18,7 @@ from ticketflow.model import TicketSubmitted, Triage, validation_problems
 
 # (dotted path in the event, its limit in characters, what the reason says of it)
 FIELDS = [
-    ("ticketId", limits.TICKET_ID_MAX_CHARS, "Step Functions execution name"),
+    ("ticketId", limits.TICKET_ID_MAX_CHARS, "warehouse's ticket_id"),
     ("data.subject", limits.SUBJECT_MAX_CHARS, "subject"),
     ("data.customer_contact_information.first_name", limits.NAME_MAX_CHARS, "name"),
     ("data.customer_contact_information.last_name", limits.NAME_MAX_CHARS, "name"),
@@ -63,15 +63,17 @@ def test_a_field_at_its_limit_validates_and_one_past_it_is_refused(path: str, li
     assert why in reason
 
 
-def test_an_81_character_ticket_id_is_refused_for_the_execution_name() -> None:
-    # GIVEN a ticket id of 81 characters (well formed, but too long to name an execution)
-    event = load_event(TICKET_SUBMITTED) | {"ticketId": ticket_id(81)}
+def test_a_65_character_ticket_id_is_refused_for_the_warehouses_key() -> None:
+    # GIVEN a ticket id of 65 characters (well formed, short enough to name an execution, too long for the
+    # warehouse's key)
+    event = load_event(TICKET_SUBMITTED) | {"ticketId": ticket_id(65)}
 
     # WHEN / THEN the reason says what AWS would refuse
     with pytest.raises(ValidationError) as refused:
         TicketSubmitted.model_validate(event)
     assert validation_problems(refused.value, "ticket") == (
-        "ticketId: 81 characters, over the 80 of a Step Functions execution name (it names the execution)"
+        "ticketId: 65 characters, over the 64 of the warehouse's ticket_id (Redshift VARCHAR(64); the id also"
+        " names the execution)"
     )
 
 
@@ -114,8 +116,10 @@ def test_a_description_has_no_limit_of_its_own() -> None:
 
 
 def test_the_figures_agree_with_each_other() -> None:
-    # GIVEN / WHEN / THEN the ticket id fits every place it goes, the model's answer the model's limit
-    assert limits.TICKET_ID_MAX_CHARS == limits.SFN_EXECUTION_NAME_MAX_CHARS
+    # GIVEN / WHEN / THEN the ticket id fits every place it goes (the warehouse's key is the tightest), the
+    # model's answer the model's limit
+    assert limits.TICKET_ID_MAX_CHARS == limits.WAREHOUSE_TICKET_ID_MAX_BYTES
+    assert limits.TICKET_ID_MAX_CHARS <= limits.SFN_EXECUTION_NAME_MAX_CHARS
     assert limits.TICKET_ID_MAX_CHARS <= limits.KINESIS_PARTITION_KEY_MAX_CHARS
     assert limits.TICKET_ID_MAX_CHARS <= limits.DYNAMODB_PARTITION_KEY_MAX_BYTES
     assert limits.TRIAGE_MAX_TOKENS <= limits.BEDROCK_OUTPUT_MAX_TOKENS
@@ -136,7 +140,13 @@ def test_the_limits_corpus_sits_at_the_models_figures_and_parses_as_it_says() ->
     # GIVEN the e2e tier's limits corpus (tests/events/limits/)
     numbers = iter(range(1_000_000, 1_000_100))
     cases = load_limit_cases(lambda: next(numbers))
-    assert {c.file for c in cases} >= {"ticket_id_80.json", "ticket_id_81.json", "record_1_mib.json"}
+    assert {c.file for c in cases} >= {
+        "ticket_id_64.json",
+        "ticket_id_65.json",
+        "record_1_mib.json",
+        "description_warehouse_whole.json",
+        "description_warehouse_cut.json",
+    }
 
     for case in cases:
         # WHEN each record is parsed and its execution input made
@@ -152,6 +162,9 @@ def test_the_limits_corpus_sits_at_the_models_figures_and_parses_as_it_says() ->
         sent = json.loads(carriage.execution_input(parsed.ticket, FakeDescriptions()))
         assert (carriage.POINTER in sent["data"]) is case.expect.carried, case.file
         assert len(case.data) + len(case.ticket_id) <= limits.KINESIS_RECORD_MAX_BYTES
+        # and the warehouse's row holds the description whole or cut, as the case says
+        kept = len(parsed.ticket.data.description.encode("utf-8")) <= limits.WAREHOUSE_TEXT_MAX_BYTES
+        assert case.expect.warehouse == ("whole" if kept else "cut"), case.file
 
 
 def test_no_character_costs_more_than_12_bytes_as_json() -> None:

@@ -1,9 +1,11 @@
-"""`ticketflow dlq list | replay` on in-memory SQS and Kinesis fakes: list consumes nothing; replay puts each
-record back as it was and deletes its letter only after the put succeeded."""
+"""`ticketflow dlq list | replay` on in-memory SQS, Kinesis and S3 fakes: list consumes nothing; replay puts
+each record back as it was (read from S3 when it was too large for its letter) and deletes its letter only
+after the put succeeded."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,11 +13,12 @@ from botocore.exceptions import ClientError
 from typer.testing import CliRunner
 
 from tests.event_files import TICKET_SUBMITTED, load_event
-from tests.unit.fakes import QUEUE_URL, FakeSqs
-from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
+from tests.unit.fakes import QUEUE_URL, FakeBucket, FakeSqs
+from ticketflow.dead_letters import DeadLetter, DeadLetterQueue, S3Records
 from ticketflow_dev.cli import common, dlq
 from ticketflow_dev.tickets.dead_letter_inbox import (
     PEEK_VISIBILITY_SECONDS,
+    CarriedRecords,
     DeadLetterInbox,
     DeadLetterResources,
 )
@@ -59,24 +62,41 @@ def kinesis() -> FakeKinesis:
     return FakeKinesis()
 
 
+@pytest.fixture
+def bucket() -> FakeBucket:
+    return FakeBucket()
+
+
 @pytest.fixture(autouse=True)
-def resources(monkeypatch: pytest.MonkeyPatch, sqs: FakeSqs, kinesis: FakeKinesis) -> DeadLetterResources:
-    """The commands' queue and stream are the fakes (no stack outputs, no network)."""
-    found = DeadLetterResources(DeadLetterInbox(sqs, QUEUE_URL), kinesis, STREAM)  # type: ignore[arg-type]
+def resources(
+    monkeypatch: pytest.MonkeyPatch, sqs: FakeSqs, kinesis: FakeKinesis, bucket: FakeBucket
+) -> DeadLetterResources:
+    """The commands' queue, stream and bucket are the fakes (no stack outputs, no network)."""
+    records = CarriedRecords(bucket, bucket.name)  # type: ignore[arg-type]
+    found = DeadLetterResources(DeadLetterInbox(sqs, QUEUE_URL), kinesis, STREAM, records)  # type: ignore[arg-type]
     monkeypatch.setattr(dlq, "resources", lambda: found)
     return found
 
 
-def _letters(sqs: FakeSqs, *records: tuple[bytes, str]) -> list[DeadLetter]:
-    """The letters the trigger would send for `records` (data, partition key), sent to the fake queue."""
+def _letters(sqs: FakeSqs, *records: tuple[bytes, str], bucket: FakeBucket | None = None) -> list[DeadLetter]:
+    """The letters the trigger would send for `records` (data, partition key), sent to the fake queue (and
+    the records too large for a message to `bucket`)."""
     letters = [
         DeadLetter.of(key, f"4959{index:04d}", data, "ClientError: ThrottlingException")
         for index, (data, key) in enumerate(records)
     ]
-    sender = DeadLetterQueue(sqs, QUEUE_URL)  # type: ignore[arg-type]
+    store = bucket or FakeBucket()
+    sender = DeadLetterQueue(sqs, QUEUE_URL, S3Records(store, store.name))  # type: ignore[arg-type]
     for letter in letters:
         sender.send(letter)
     return letters
+
+
+def _large_ticket(ticket_id: str) -> bytes:
+    """A ticket whose record (a 600 KB pasted log) no SQS message can carry as base64."""
+    event = load_event(TICKET_SUBMITTED) | {"ticketId": ticket_id}
+    event["data"]["description"] = "ERROR checkout: request timed out\n" * 18_000
+    return json.dumps(event).encode("utf-8")
 
 
 def test_list_shows_the_letters_without_consuming_them(resources: DeadLetterResources, sqs: FakeSqs) -> None:
@@ -114,6 +134,7 @@ def test_list_json_shows_each_letters_fields(resources: DeadLetterResources, sqs
             "ticket_id": "TKT-20250115-0042",
             "reason": letter.reason,
             "failed_at": letter.failed_at,
+            "record": "in the letter",
         },
         {"message_id": "m-02", "replayable": False, "body": ON_FAILURE_RECORD},
     ]
@@ -168,6 +189,48 @@ def test_replay_by_message_id_leaves_the_others_as_they_were(
     assert sqs.in_flight == {}
 
 
+def test_a_large_letter_is_listed_with_where_its_record_is_and_replayed_from_s3(
+    sqs: FakeSqs, kinesis: FakeKinesis, bucket: FakeBucket
+) -> None:
+    # GIVEN a letter whose record the trigger kept in S3 (too large for a message), beside an ordinary one
+    large, small = (_large_ticket("TKT-20250115-0007"), "pk-7"), (_ticket("TKT-20250115-0008"), "pk-8")
+    _letters(sqs, large, small, bucket=bucket)
+    [key] = bucket.objects
+
+    # WHEN the letters are listed as JSON
+    listed = CliRunner().invoke(dlq.app, ["list", "--json"])
+
+    # THEN the large one shows its ticket and where its record is, without reading it
+    assert listed.exit_code == 0, listed.output
+    rows = {row["message_id"]: row for row in json.loads(listed.stdout)}
+    assert (rows["m-01"]["ticket_id"], rows["m-01"]["record"]) == ("TKT-20250115-0007", f"s3://archive/{key}")
+    assert rows["m-02"]["record"] == "in the letter"
+    assert bucket.gets == []
+
+    # WHEN both are replayed
+    replayed = CliRunner().invoke(dlq.app, ["replay", "--all"], env=WIDE)
+
+    # THEN each record is back on the stream as it was, the large one read from S3, and both letters are gone
+    assert replayed.exit_code == 0, replayed.output
+    assert kinesis.records == [large, small]
+    assert bucket.gets == [key]
+    assert sqs.bodies == {}
+
+
+def test_a_large_letter_whose_record_is_gone_stays_in_the_queue(sqs: FakeSqs, bucket: FakeBucket) -> None:
+    # GIVEN a large letter whose record is no longer in S3
+    _letters(sqs, (_large_ticket("TKT-20250115-0007"), "pk-7"), bucket=bucket)
+    bucket.objects.clear()
+
+    # WHEN it is replayed by id
+    result = CliRunner().invoke(dlq.app, ["replay", "--message-id", "m-01"], env=WIDE)
+
+    # THEN it is not replayed, it stays in the queue, and the command fails naming the error
+    assert result.exit_code == 1
+    assert "NoSuchKey" in result.output
+    assert sqs.visible() == ["m-01"]
+
+
 def test_a_failed_put_keeps_the_letter_and_fails_the_command(
     monkeypatch: pytest.MonkeyPatch, resources: DeadLetterResources, sqs: FakeSqs
 ) -> None:
@@ -175,7 +238,8 @@ def test_a_failed_put_keeps_the_letter_and_fails_the_command(
     records = [(_ticket("TKT-20250115-0001"), "pk-refused"), (_ticket("TKT-20250115-0002"), "pk-ok")]
     _letters(sqs, *records)
     kinesis = FakeKinesis(refuse={"pk-refused"})
-    monkeypatch.setattr(dlq, "resources", lambda: DeadLetterResources(resources.queue, kinesis, STREAM))  # type: ignore[arg-type]
+    replaced = DeadLetterResources(resources.queue, kinesis, STREAM, resources.records)  # type: ignore[arg-type]
+    monkeypatch.setattr(dlq, "resources", lambda: replaced)
 
     # WHEN every letter is replayed
     result = CliRunner().invoke(dlq.app, ["replay", "--all"])
@@ -245,7 +309,7 @@ def test_the_letter_is_deleted_only_after_the_put(resources: DeadLetterResources
             return super().put_record(StreamName=StreamName, Data=Data, PartitionKey=PartitionKey)
 
     queue = resources.queue
-    resources_with_check = DeadLetterResources(queue, CheckingKinesis(), STREAM)  # type: ignore[arg-type]
+    resources_with_check = DeadLetterResources(queue, CheckingKinesis(), STREAM, resources.records)  # type: ignore[arg-type]
 
     # WHEN it is replayed
     report = dlq.replay_letters(resources_with_check, None)
@@ -266,9 +330,11 @@ def test_the_queue_and_stream_come_from_the_stack_outputs(monkeypatch: pytest.Mo
     # WHEN the commands' resources are resolved
     found = STACK_RESOURCES()
 
-    # THEN the StreamName output, reached with a Kinesis client
+    # THEN the StreamName output, reached with a Kinesis client; large letters' records in the BucketName one
     assert found.stream_name == "StreamName-value"
     assert found.kinesis.meta.service_model.service_name == "kinesis"
+    carried = replace(DeadLetter.of("pk", "1", b"", "r"), data_key="dead-letters/1-0123456789abcdef.bin")
+    assert found.records.where(carried) == "s3://BucketName-value/dead-letters/1-0123456789abcdef.bin"
 
 
 def test_no_deployed_stack_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,13 +15,13 @@ from typer.testing import CliRunner
 
 from tests.event_files import HostileTicket, load_hostile_tickets
 from tests.terminal import live_codes, on_terminal, plain, terminal_console
-from tests.unit.fakes import QUEUE_URL, FakeSqs
-from ticketflow.dead_letters import DeadLetter, DeadLetterQueue
+from tests.unit.fakes import QUEUE_URL, FakeBucket, FakeSqs
+from ticketflow.dead_letters import DeadLetter, DeadLetterQueue, S3Records
 from ticketflow_dev.cli import common, demo, dlq, logs, stack, submit, tickets, trace
 from ticketflow_dev.journey import Journey, Span
 from ticketflow_dev.journey.evidence import LogEvent
 from ticketflow_dev.local import ServiceStatus
-from ticketflow_dev.tickets.dead_letter_inbox import DeadLetterInbox, DeadLetterResources
+from ticketflow_dev.tickets.dead_letter_inbox import CarriedRecords, DeadLetterInbox, DeadLetterResources
 
 TICKET_ID = "TKT-20250115-0042"
 CASES = load_hostile_tickets(lambda: TICKET_ID)
@@ -123,9 +123,11 @@ def test_dlq_list(case: HostileTicket, screen: Any, monkeypatch: pytest.MonkeyPa
     sqs = FakeSqs()
     record = json.dumps({"ticketId": TICKET_ID, "data": case.text}).encode()
     letter = DeadLetter.of(case.text, "49590001", record, case.text)
-    DeadLetterQueue(sqs, QUEUE_URL).send(letter)  # type: ignore[arg-type]
+    bucket = FakeBucket()
+    DeadLetterQueue(sqs, QUEUE_URL, S3Records(bucket, bucket.name)).send(letter)  # type: ignore[arg-type]
     sqs.send_message(QueueUrl=QUEUE_URL, MessageBody=case.text)
-    found = DeadLetterResources(DeadLetterInbox(sqs, QUEUE_URL), None, "stream")  # type: ignore[arg-type]
+    records = CarriedRecords(bucket, bucket.name)  # type: ignore[arg-type]
+    found = DeadLetterResources(DeadLetterInbox(sqs, QUEUE_URL), None, "stream", records)  # type: ignore[arg-type]
     monkeypatch.setattr(dlq, "resources", lambda: found)
 
     # WHEN the letters are listed

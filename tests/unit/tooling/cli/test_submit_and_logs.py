@@ -100,9 +100,9 @@ def test_submit_sends_nothing_when_a_ticket_is_refused(
 
 def test_a_ticket_past_a_limit_is_refused_naming_the_field_and_the_limit() -> None:
     # GIVEN a file of three tickets: one at the Kinesis record's limit, one a character past it, and one
-    # whose id is 81 characters
+    # whose id is 65 characters
     at, past = (largest_ticket("a", record_description("a", beyond)) for beyond in (0, 1))
-    long_id = TICKET | {"ticketId": ticket_id(81)}
+    long_id = TICKET | {"ticketId": ticket_id(65)}
     text = "\n".join([json.dumps(at.to_event()), json.dumps(past.to_event()), json.dumps(long_id)])
 
     # WHEN it is parsed
@@ -113,8 +113,8 @@ def test_a_ticket_past_a_limit_is_refused_naming_the_field_and_the_limit() -> No
     assert [str(r) for r in refused.value.refusals] == [
         "line 2: data.description: the Kinesis record would be 1,048,577 bytes with its partition key, over"
         " the 1,048,576 (1 MiB) a record holds",
-        "line 3: ticketId: 81 characters, over the 80 of a Step Functions execution name (it names the"
-        " execution)",
+        "line 3: ticketId: 65 characters, over the 64 of the warehouse's ticket_id (Redshift VARCHAR(64); the"
+        " id also names the execution)",
     ]
     assert parse_tickets(json.dumps(at.to_event()))[0].ticket_id == at.ticket_id
 
