@@ -1,14 +1,15 @@
 """What the AWS checks cost a ticket: the same load through the local stack with the checks off and on, in
 one run.
 
-    python tools/bench_parity.py [--rate 10] [--count 300] [--rounds 2]
+    python tools/bench_parity.py [--rate 10] [--count 300] [--rounds 3]
 
-Needs the local stack up and deployed (`make demo`). Each round runs the load twice, checks off then on:
-before each, the emulator is restarted with TICKETFLOW_AWS_CHECKS set that way (its functions take the
-checks from its environment), its functions are pre-warmed, and this process's own clients (the producer)
-are switched alike. The figure is the CPU of the stack's processes (the emulator with its Lambda workers,
-fake_bedrock, PostgreSQL) per ticket, as `ticketflow bench` measures it; the ratio on/off is taken within
-each round, so a machine's load moves both halves alike. The emulator is left with the user's own setting.
+Needs the local stack up and deployed (`make demo`). Each round runs the load twice, checks off then on
+(the next round on then off, so a drift in the machine's load favours neither): before each, the emulator
+is restarted with TICKETFLOW_AWS_CHECKS set that way (its functions take the checks from its environment),
+its functions are pre-warmed, and this process's own clients (the producer) are switched alike. The figure
+is the CPU of the stack's processes (the emulator with its Lambda workers, fake_bedrock, PostgreSQL) per
+ticket, as `ticketflow bench` measures it; the ratio on/off is taken within each round, so a machine's load
+moves both halves alike. The emulator is left with the user's own setting.
 Writes .ticketflow/reports/bench_parity.json.
 """
 
@@ -64,6 +65,7 @@ def one_half(settings: Settings, *, level: Level, warmup: int) -> dict[str, Any]
     cpu = result["cpu_seconds_by_service"]
     return {
         "aws_checks": settings.aws_checks,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "stack_cpu_ms_per_ticket": round(1000 * sum(cpu.values()) / level.count, 2),
         "emulator_cpu_ms_per_ticket": result["emulator_cpu_ms_per_ticket"],
         "cpu_seconds_by_service": cpu,
@@ -76,7 +78,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=10.0, help="offered tickets per second")
     parser.add_argument("--count", type=int, default=300, help="tickets per half")
-    parser.add_argument("--rounds", type=int, default=2, help="off-then-on rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="off-then-on rounds")
     parser.add_argument("--warmup", type=int, default=20, help="tickets through first, not measured")
     args = parser.parse_args()
     settings = Settings.load()
@@ -89,7 +91,7 @@ def main() -> int:
     try:
         for number in range(1, args.rounds + 1):
             halves = {}
-            for on in (False, True):
+            for on in (False, True) if number % 2 else (True, False):
                 _say(f"round {number}: checks {'on' if on else 'off'}, {level.label}")
                 halves["on" if on else "off"] = one_half(
                     settings.model_copy(update={"aws_checks": on}), level=level, warmup=args.warmup
