@@ -50,3 +50,42 @@ def test_the_state_machine_never_names_a_functions_own_error_type() -> None:
     for state, resource, errors in rules:
         prefix = {"arn:aws:states:::lambda:invoke": "Lambda."}.get(resource, "DynamoDB.")
         assert all(error.startswith(("States.", prefix)) for error in errors), (state, errors)
+
+
+def test_on_aws_a_failure_recordfailure_never_sees_still_raises_an_alarm(
+    profile_templates: Mapping[str, Template],
+) -> None:
+    # GIVEN the template that goes to AWS. MiniStack 1.5.33 emits no AWS/States metrics, so locally only the
+    # stack's own TicketsFailed (published by the definition's CountFailure) can fire; on AWS an execution
+    # that fails where no Catch reaches (States.DataLimitExceeded, a timeout, an abort) shows only in
+    # AWS/States
+    aws = profile_templates["aws"]
+    (state_machine,) = aws.find_resources("AWS::StepFunctions::StateMachine")
+
+    # WHEN / THEN AWS's own metric of that state machine is alarmed on: its name, namespace and dimension
+    # as Step Functions publishes them
+    aws.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": "AWS/States",
+            "MetricName": "ExecutionsFailed",
+            "Dimensions": [{"Name": "StateMachineArn", "Value": {"Ref": state_machine}}],
+            "Statistic": "Sum",
+        },
+    )
+
+
+def test_on_aws_every_log_group_expires_its_events(profile_templates: Mapping[str, Template]) -> None:
+    # GIVEN the template that goes to AWS. MiniStack never applies a group's retention (the local stack
+    # trims its saved logs itself, local/log_history.py); on AWS the retention is all that bounds them
+    aws = profile_templates["aws"]
+
+    # WHEN each log group is read
+    groups = aws.find_resources("AWS::Logs::LogGroup")
+
+    # THEN each has a retention, and no function writes to a group the stack does not own
+    assert groups
+    assert all(group["Properties"].get("RetentionInDays") for group in groups.values())
+    for logical_id, function in aws.find_resources("AWS::Lambda::Function").items():
+        logging = function["Properties"].get("LoggingConfig", {})
+        assert logging.get("LogGroup", {}).get("Ref") in groups, logical_id

@@ -176,6 +176,30 @@ def test_a_subject_of_99_printable_ascii_characters_is_taken() -> None:
     assert verdict("sns", "Publish", TopicArn=TOPIC, Message="m", Subject="[HIGH] " + "s" * 92) is None
 
 
+def test_a_publish_batch_within_256_kib_altogether_and_each_entry_by_publishs_rules() -> None:
+    # GIVEN two entries of 131,072 bytes (256 KiB), then a byte more, then an entry with a bad subject
+    def entries(*messages: str, subject: str = "s") -> list[dict[str, str]]:
+        return [{"Id": str(n), "Message": m, "Subject": subject} for n, m in enumerate(messages)]
+
+    half = "m" * 131_072
+
+    # WHEN / THEN
+    assert (
+        verdict("sns", "PublishBatch", TopicArn=TOPIC, PublishBatchRequestEntries=entries(half, half)) is None
+    )
+    too_long = refusal_of(
+        "sns", "PublishBatch", TopicArn=TOPIC, PublishBatchRequestEntries=entries(half, half + "m")
+    )
+    assert (too_long.code, too_long.message) == (
+        "BatchRequestTooLong",
+        "The length of all the messages put together is more than the limit.",
+    )
+    bad_subject = refusal_of(
+        "sns", "PublishBatch", TopicArn=TOPIC, PublishBatchRequestEntries=entries("m", subject="a\nb")
+    )
+    assert (bad_subject.code, bad_subject.message) == ("InvalidParameter", "Invalid parameter: Subject")
+
+
 # --- SQS ------------------------------------------------------------------------------------------------
 QUEUE = "http://127.0.0.1:9/000000000000/q"
 
@@ -197,6 +221,24 @@ def test_a_message_body_of_characters_sqs_allows() -> None:
     assert refusal.message.startswith("Invalid binary character '#x0' was found in the message body")
 
 
+def test_a_message_batch_within_1_mib_altogether_and_each_body_by_sendmessages_rules() -> None:
+    # GIVEN two bodies of 512 KiB (1 MiB together), then a byte more, then a body with a NUL
+    def entries(*bodies: str) -> list[dict[str, str]]:
+        return [{"Id": str(n), "MessageBody": body} for n, body in enumerate(bodies)]
+
+    half = "b" * (MiB // 2)
+
+    # WHEN / THEN
+    assert verdict("sqs", "SendMessageBatch", QueueUrl=QUEUE, Entries=entries(half, half)) is None
+    too_long = refusal_of("sqs", "SendMessageBatch", QueueUrl=QUEUE, Entries=entries(half, half + "b"))
+    assert (too_long.code, too_long.message) == (
+        "BatchRequestTooLong",
+        f"Batch requests cannot be longer than {MiB} bytes. You have sent {MiB + 1} bytes.",
+    )
+    bad = refusal_of("sqs", "SendMessageBatch", QueueUrl=QUEUE, Entries=entries("ok", "a\x00b"))
+    assert bad.code == "InvalidMessageContents"
+
+
 # --- Comprehend -----------------------------------------------------------------------------------------
 def test_a_document_within_5000_utf8_bytes() -> None:
     # GIVEN 5,000 bytes, 5,001 bytes, and 2,501 two-byte characters (5,002 bytes)
@@ -212,9 +254,19 @@ def test_a_document_within_5000_utf8_bytes() -> None:
         )
 
 
-def test_a_batch_within_25_documents() -> None:
-    refusal = refusal_of("comprehend", "BatchDetectSentiment", TextList=["x"] * 26, LanguageCode="en")
-    assert refusal.code == "BatchSizeLimitExceededException"
+def test_a_batch_within_25_documents_of_5000_bytes_each() -> None:
+    # GIVEN / WHEN / THEN 25 documents of 5,000 bytes are taken; a 26th, or one document a byte over, not
+    full = ["x" * 5000] * 25
+    assert verdict("comprehend", "BatchDetectSentiment", TextList=full, LanguageCode="en") is None
+    too_many = refusal_of("comprehend", "BatchDetectSentiment", TextList=[*full, "x"], LanguageCode="en")
+    assert (too_many.code, too_many.message) == (
+        "BatchSizeLimitExceededException",
+        "The number of documents in the request exceeds the limit of 25. Request contained 26 documents.",
+    )
+    too_large = refusal_of(
+        "comprehend", "BatchDetectSentiment", TextList=["x", "x" * 5001], LanguageCode="en"
+    )
+    assert too_large.code == "TextSizeLimitExceededException"
 
 
 # --- Lambda ---------------------------------------------------------------------------------------------
