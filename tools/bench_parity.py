@@ -9,7 +9,9 @@ is restarted with TICKETFLOW_AWS_CHECKS set that way (its functions take the che
 its functions are pre-warmed, and this process's own clients (the producer) are switched alike. The figure
 is the CPU of the stack's processes (the emulator with its Lambda workers, fake_bedrock, PostgreSQL) per
 ticket, as `ticketflow bench` measures it; the ratio on/off is taken within each round, so a machine's load
-moves both halves alike. The emulator is left with the user's own setting.
+moves both halves alike; fake_bedrock, which loads no checks and is not restarted, is the control (how far
+its CPU a ticket moves between halves is the run's noise). The checks' own CPU for a ticket's requests is
+measured offline first (ticketflow_dev.bench.checks_cost). The emulator is left with the user's own setting.
 Writes .ticketflow/reports/bench_parity.json.
 """
 
@@ -23,10 +25,12 @@ from typing import Any
 
 import psutil
 
+from ticketflow_dev.bench.checks_cost import checks_cpu_per_ticket
 from ticketflow_dev.bench.runner import Level
 from ticketflow_dev.bench.session import run_bench
 from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.core.aws_checks import switch_aws_checks
+from ticketflow_dev.generation import generator
 from ticketflow_dev.local import supervisor
 from ticketflow_dev.stack.deploy import outputs_file
 from ticketflow_dev.stack.functions import deployed_functions
@@ -74,6 +78,11 @@ def one_half(settings: Settings, *, level: Level, warmup: int) -> dict[str, Any]
     }
 
 
+def _control(half: dict[str, Any]) -> float:
+    """fake_bedrock's CPU in a half: it loads no checks and serves the same calls either way."""
+    return float(half["cpu_seconds_by_service"]["fake_bedrock"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=10.0, help="offered tickets per second")
@@ -86,8 +95,10 @@ def main() -> int:
         _say("this benchmark restarts the embedded emulator: run it on the local profile's embedded stack")
         return 2
     level = Level(args.rate, args.count)
+    offline = checks_cpu_per_ticket(list(generator.tickets(100, seed=23, first_number=1)))
+    _say(f"offline: the checks take {offline['checks_ms_per_ticket']} ms CPU of a ticket's requests")
     load_before = os.getloadavg()
-    rounds = []
+    rounds: list[dict[str, Any]] = []
     try:
         for number in range(1, args.rounds + 1):
             halves = {}
@@ -97,15 +108,23 @@ def main() -> int:
                     settings.model_copy(update={"aws_checks": on}), level=level, warmup=args.warmup
                 )
             ratio = halves["on"]["stack_cpu_ms_per_ticket"] / halves["off"]["stack_cpu_ms_per_ticket"]
-            rounds.append(halves | {"cpu_ratio_on_to_off": round(ratio, 3)})
+            control = _control(halves["on"]) / _control(halves["off"])
+            rounds.append(
+                halves
+                | {"cpu_ratio_on_to_off": round(ratio, 3), "control_ratio_on_to_off": round(control, 3)}
+            )
             _say(
                 f"round {number}: off {halves['off']['stack_cpu_ms_per_ticket']} ms, on "
-                f"{halves['on']['stack_cpu_ms_per_ticket']} ms CPU a ticket: x{ratio:.3f}"
+                f"{halves['on']['stack_cpu_ms_per_ticket']} ms CPU a ticket: x{ratio:.3f}, "
+                f"fake_bedrock's (the control) x{control:.3f}"
             )
     finally:
         restart_emulator(settings)
+    ratios = sorted(float(r["cpu_ratio_on_to_off"]) for r in rounds)
     report = {
         "level": level.label,
+        "offline": offline,
+        "median_cpu_ratio_on_to_off": ratios[len(ratios) // 2],
         "rounds": rounds,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
@@ -116,6 +135,7 @@ def main() -> int:
     path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     summary = {key: value for key, value in report.items() if key != "rounds"} | {
         "ratios_on_to_off": [r["cpu_ratio_on_to_off"] for r in rounds],
+        "control_ratios_on_to_off": [r["control_ratio_on_to_off"] for r in rounds],
         "cpu_ms_per_ticket_off_on": [
             (r["off"]["stack_cpu_ms_per_ticket"], r["on"]["stack_cpu_ms_per_ticket"]) for r in rounds
         ],
