@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ticketflow_parity.checks import Call, Check, Refusal
-from ticketflow_parity.quotas.sns import attributes_size
-from ticketflow_parity.sizes import utf8_size
+from ticketflow_parity.quotas.messages import batch_refusal, message_size
 
 MAX_MESSAGE_BYTES = 1_048_576
 ALLOWED = "#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
@@ -27,9 +26,7 @@ def _message(params: Mapping[str, Any]) -> Refusal | None:
             f"Invalid binary character '#x{ord(bad.group()):X}' was found in the message body, the set of "
             f"allowed characters is {ALLOWED}",
         )
-    attributes = params.get("MessageAttributes")
-    size = utf8_size(body) + (attributes_size(attributes) if isinstance(attributes, Mapping) else 0)
-    if size > MAX_MESSAGE_BYTES:
+    if message_size(params, "MessageBody") > MAX_MESSAGE_BYTES:
         return _too_long()
     return None
 
@@ -46,24 +43,18 @@ def send_message(call: Call) -> Refusal | None:
     return _message(call.params)
 
 
+def _batch_too_long(total: int) -> Refusal:
+    return Refusal(
+        "BatchRequestTooLong",
+        f"Batch requests cannot be longer than {MAX_MESSAGE_BYTES} bytes. You have sent {total} bytes.",
+    )
+
+
 def send_message_batch(call: Call) -> Refusal | None:
     entries = call.params.get("Entries")
-    if not isinstance(entries, list):
-        return None
-    for entry in entries:
-        if isinstance(entry, Mapping) and (refusal := _message(entry)) is not None:
-            return refusal
-    total = sum(
-        utf8_size(entry.get("MessageBody", "")) + attributes_size(entry.get("MessageAttributes") or {})
-        for entry in entries
-        if isinstance(entry, Mapping)
+    return batch_refusal(
+        entries, _message, "MessageBody", max_bytes=MAX_MESSAGE_BYTES, too_long=_batch_too_long
     )
-    if total > MAX_MESSAGE_BYTES:
-        return Refusal(
-            "BatchRequestTooLong",
-            f"Batch requests cannot be longer than {MAX_MESSAGE_BYTES} bytes. You have sent {total} bytes.",
-        )
-    return None
 
 
 QUOTAS: dict[str, Check] = {"SendMessage": send_message, "SendMessageBatch": send_message_batch}
