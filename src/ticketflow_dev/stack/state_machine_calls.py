@@ -103,16 +103,43 @@ def _tasks(states: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]
             yield from _tasks(branch["States"])
 
 
+def tasks(definition: Mapping[str, Any]) -> list[str]:
+    """The name of every Task of the definition, its parallel branches' too."""
+    return [name for name, _ in _tasks(definition["States"])]
+
+
+def with_result(state: Mapping[str, Any], result: Any, result_path: str | None) -> Any:
+    """`state` after a result placed at `result_path` (a Task's ResultPath or a Catch's): `$` replaces the
+    state, `$.a.b` sets that member, None (null) discards the result."""
+    if result_path is None:
+        return state
+    if result_path == "$":
+        return result
+    *parents, last = result_path.removeprefix("$.").split(".")
+    updated = dict(state)
+    node = updated
+    for part in parents:
+        node[part] = dict(node.get(part) or {})
+        node = node[part]
+    node[last] = result
+    return updated
+
+
 def integration_calls(
     definition: Mapping[str, Any], state: Mapping[str, Any], context: Mapping[str, Any]
 ) -> list[IntegrationCall]:
-    """Each Task's request for this state (the definition's substitutions already made)."""
+    """Each Task's request that this state builds (the definition's substitutions already made). A Task
+    that reads a path this state does not hold runs in another state (the failure path reads the caught
+    error): it is left out here, to be built from that state."""
     calls = []
     for name, task in _tasks(definition["States"]):
         operation = _operation(task["Resource"])
         if operation is None:
             continue
-        params = resolved(task.get("Parameters", {}), state, context)
+        try:
+            params = resolved(task.get("Parameters", {}), state, context)
+        except UnresolvedPathError:
+            continue
         member = _STRING_MEMBERS.get(operation)
         if member is not None and member in params and not isinstance(params[member], str | bytes):
             params[member] = _text(params[member])

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.event_files import load_event
-from ticketflow_dev.stack.state_machine_calls import integration_calls, refusals
+from ticketflow_dev.stack.state_machine_calls import integration_calls, refusals, tasks, with_result
 from ticketflow_infra.paths import STATE_MACHINE_FILE
 
 ACCOUNT = "000000000000"
@@ -34,26 +34,41 @@ def definition() -> dict[str, Any]:
 
 
 def execution_state(ticket_id: str = "TKT-20250115-0042") -> tuple[dict[str, Any], dict[str, Any]]:
-    """The canonical state after triage, with a caught error (what RecordFailure reads), and its context."""
+    """The canonical state after triage, and its context."""
     state = load_event("state_after_triage.json") | {"ticketId": ticket_id}
-    state["error"] = {"Error": "States.TaskFailed", "Cause": "the model answered twice without a triage"}
     context = {
         "State": {"EnteredTime": "2025-01-15T09:30:01.123Z"},
-        "Execution": {"Id": f"arn:aws:states:us-east-1:{ACCOUNT}:execution:TicketFlow:{ticket_id}"},
+        "Execution": {
+            "Id": f"arn:aws:states:us-east-1:{ACCOUNT}:execution:TicketFlow:{ticket_id}",
+            "Name": ticket_id,  # executions are named after their ticket
+        },
     }
     return state, context
+
+
+def failure_state(flow: dict[str, Any], state: dict[str, Any]) -> Any:
+    """What the failure path runs with: the state after GenerateResponse's catch-all placed the error."""
+    (catch_all,) = [
+        c for c in flow["States"]["GenerateResponse"]["Catch"] if c["ErrorEquals"] == ["States.ALL"]
+    ]
+    error = {"Error": "States.TaskFailed", "Cause": "the model answered twice without a triage"}
+    return with_result(state, error, catch_all["ResultPath"])
 
 
 def test_every_integration_of_the_definition_is_built_and_aws_would_take_each_for_the_canonical_ticket() -> (
     None
 ):
-    # GIVEN the deployed definition and the canonical ticket's state
+    # GIVEN the deployed definition, the canonical ticket's state, and the state its failure path runs with
+    flow = definition()
     state, context = execution_state()
 
-    # WHEN the state machine's own calls are built and checked
-    calls = integration_calls(definition(), state, context)
+    # WHEN the state machine's own calls are built from both and checked
+    calls = integration_calls(flow, state, context) + integration_calls(
+        flow, failure_state(flow, state), context
+    )
 
-    # THEN every service task is there, and AWS would refuse none
+    # THEN every Task is built (a function's as a Lambda Invoke), and AWS would refuse none
+    assert {call.state for call in calls} == set(tasks(flow))
     assert sorted({(call.service, call.operation) for call in calls}) == [
         ("cloudwatch", "PutMetricData"),
         ("dynamodb", "UpdateItem"),
@@ -63,19 +78,24 @@ def test_every_integration_of_the_definition_is_built_and_aws_would_take_each_fo
     assert refusals(calls) == []
 
 
-@pytest.mark.parametrize(("length", "refused"), [(73, False), (74, True)])
-def test_the_notification_subject_fits_awss_rule_up_to_a_73_character_ticket_id(
-    length: int, refused: bool
-) -> None:
-    # GIVEN a CRITICAL ticket whose id has `length` characters (an execution name may have 80)
-    ticket_id = "TKT-20250115-" + "9" * (length - 13)
+def _notify(ticket_id: str) -> list[Any]:
     state, context = execution_state(ticket_id)
+    return [call for call in integration_calls(definition(), state, context) if call.state == "NotifyTeam"]
 
-    # WHEN NotifyTeam's publish is checked ("[CRITICAL] support ticket <id>")
-    notify = [call for call in integration_calls(definition(), state, context) if call.state == "NotifyTeam"]
-    found = refusals(notify)
+
+@pytest.mark.parametrize(("subject_length", "refused"), [(99, False), (100, True)])
+def test_the_notification_subject_is_held_to_snss_rule(subject_length: int, refused: bool) -> None:
+    # GIVEN a CRITICAL ticket whose id makes NotifyTeam's subject `subject_length` characters long
+    short_id = "TKT-20250115-0001"
+    (sample,) = _notify(short_id)
+    ticket_id = "TKT-20250115-" + "9" * (subject_length - len(sample.params["Subject"]) + len(short_id) - 13)
+
+    # WHEN its publish is checked
+    (notify,) = _notify(ticket_id)
+    found = refusals([notify])
 
     # THEN AWS takes a subject of 99 characters and refuses one of 100 (Subject: fewer than 100)
+    assert len(notify.params["Subject"]) == subject_length
     assert [(refusal.code, refusal.message) for _, refusal in found] == (
         [("InvalidParameter", "Invalid parameter: Subject")] if refused else []
     )
