@@ -117,3 +117,20 @@ def test_a_task_input_over_256_kib_fails_as_step_functions_fails_it() -> None:
         ("ArchiveTicket", "States.DataLimitExceeded"),
         ("MarkResponded", "States.DataLimitExceeded"),
     }
+
+
+@pytest.mark.parametrize(
+    ("result_path", "expected"),
+    [
+        ("$", {"Error": "E"}),
+        ("$.error", {"ticketId": "T", "data": {"subject": "s"}, "error": {"Error": "E"}}),
+        ("$.data.error", {"ticketId": "T", "data": {"subject": "s", "error": {"Error": "E"}}}),
+        (None, {"ticketId": "T", "data": {"subject": "s"}}),
+    ],
+)
+def test_a_result_is_placed_as_step_functions_places_it(result_path: str | None, expected: Any) -> None:
+    # GIVEN a state and a result / WHEN placed at a ResultPath / THEN as Step Functions places it, the
+    # original state untouched
+    state = {"ticketId": "T", "data": {"subject": "s"}}
+    assert with_result(state, {"Error": "E"}, result_path) == expected
+    assert state == {"ticketId": "T", "data": {"subject": "s"}}
