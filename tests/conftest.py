@@ -20,6 +20,7 @@ import pytest
 
 from tests.durations_report import DurationsReport
 from tests.suite_stack import SuiteStack, SuiteStackError, suite_stack
+from ticketflow_dev.core.aws_checks import switch_aws_checks
 from ticketflow_dev.local import supervisor
 from ticketflow_dev.targets import Target, stack_target
 from ticketflow_infra.settings import Settings
@@ -42,6 +43,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The tests' own clients check each request as AWS would (local profile), as the CLI's and the functions'
+    # do: a test that sends what AWS refuses fails here too.
+    switch_aws_checks(Settings.load())
     try:
         config.stash[SUITE_STACK] = suite_stack(Settings.load(), os.environ)
     except SuiteStackError as error:

@@ -9,6 +9,8 @@ from botocore.config import Config
 from tests.aws_clients import endpoint_clients
 from ticketflow.model import SentimentResult, SentimentScores, TicketSubmitted
 from ticketflow_dev.core.aws import Service
+from ticketflow_parity import PLUGIN_NAME
+from ticketflow_parity.plugin import checked_event
 
 # One attempt: a test of an error response must see that response, not a retry's.
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
@@ -16,8 +18,12 @@ TICKET_ID = "TKT-20240315-0007"
 
 
 def aws_client(service: Service, url: str) -> Any:
-    """A client for the stand-in: dummy credentials given explicitly, none looked up on the machine."""
-    return endpoint_clients(url, config=NO_RETRIES)(service)
+    """A client for the stand-in: dummy credentials given explicitly, none looked up on the machine. These
+    tests hold the stand-in itself to AWS's answers, so the session's AWS checks (which would answer first)
+    are taken off this client."""
+    client: Any = endpoint_clients(url, config=NO_RETRIES)(service)
+    client.meta.events.unregister(checked_event(client), unique_id=PLUGIN_NAME)
+    return client
 
 
 def outage_ticket() -> TicketSubmitted:

@@ -31,7 +31,8 @@ from ticketflow_dev.cli import (
     unexpected,
 )
 from ticketflow_dev.cli.common import ExitStatus, err
-from ticketflow_infra.settings import SettingsError
+from ticketflow_dev.core.aws_checks import switch_aws_checks
+from ticketflow_infra.settings import Settings, SettingsError
 
 app = typer.Typer(help="Develop, test and ship the ticketflow support-ticket pipeline.", no_args_is_help=True)
 
@@ -85,6 +86,8 @@ app.add_typer(faults.app, name="faults")
 def main() -> None:
     argv = sys.argv[1:]
     try:
+        # Before any command creates a client: the local profile's clients check each request as AWS would.
+        switch_aws_checks(Settings.load())
         app()
     except SettingsError as error:  # raised wherever settings are first read; one message, no traceback
         err.print(f"[red]error:[/red] {escape(str(error))}")
