@@ -55,6 +55,8 @@ def root(
     ] = False,
 ) -> None:
     _Run.debug = debug
+    # Before any command creates a client: the local profile's clients check each request as AWS would.
+    switch_aws_checks(Settings.load())
 
 
 app.command()(doctor.doctor)
@@ -86,8 +88,6 @@ app.add_typer(faults.app, name="faults")
 def main() -> None:
     argv = sys.argv[1:]
     try:
-        # Before any command creates a client: the local profile's clients check each request as AWS would.
-        switch_aws_checks(Settings.load())
         app()
     except SettingsError as error:  # raised wherever settings are first read; one message, no traceback
         err.print(f"[red]error:[/red] {escape(str(error))}")
