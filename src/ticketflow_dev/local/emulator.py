@@ -23,6 +23,7 @@ from ticketflow_dev.local.processes import Launch, read_pid
 from ticketflow_dev.local.service import Crash, Layout, Report, StopWatch, http_probe
 from ticketflow_infra.paths import REPO_ROOT
 from ticketflow_infra.settings import Settings
+from ticketflow_parity.iam import POLICIES_VARIABLE
 
 REQUIREMENTS = REPO_ROOT / "requirements" / "emulator.txt"
 
@@ -50,6 +51,8 @@ def emulator_environment(settings: Settings, layout: Layout, inherited: Mapping[
         # data in a log file); the lines cost its one busy process time under load.
         "LOG_LEVEL": inherited.get("TICKETFLOW_EMULATOR_LOG_LEVEL", "WARNING"),
         "AWS_DEFAULT_REGION": settings.region,
+        # Where the functions' IAM check reads the deployed stacks' policies (docs/iam.md).
+        POLICIES_VARIABLE: str(layout.iam),
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
     }

@@ -45,6 +45,11 @@ class Layout:
         return self.home / "state"
 
     @property
+    def iam(self) -> Path:
+        """The deployed stacks' policies and the IAM requests an e2e run records (docs/iam.md)."""
+        return self.home / "iam"
+
+    @property
     def venvs(self) -> Path:
         return self.home / "venvs"
 
