@@ -14,11 +14,18 @@ from pathlib import Path
 
 import pytest
 
+from ticketflow_dev.core.aws_checks import switch_aws_checks
 from ticketflow_dev.targets import Target, stack_target
 from ticketflow_infra.settings import Settings
 
 TIERS = ("unit", "integration", "e2e")
 TESTS_DIR = Path(__file__).parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests' own clients check each request as AWS would (local profile), as the CLI's and the
+    functions' do: a test that sends what AWS refuses fails here too."""
+    switch_aws_checks(Settings.load())
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these markers

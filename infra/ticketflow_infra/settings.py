@@ -57,6 +57,10 @@ class Settings(BaseModel):
     function_python: str | None = None
     # The functions' declared architecture. Unset: arm64 (Graviton) on AWS, this machine's locally.
     function_architecture: Architecture | None = None
+    # The local profile's AWS checks (ticketflow_parity): each request the functions, the CLI and the tests
+    # send to a local endpoint is checked as AWS would check it, and what AWS would refuse is refused with
+    # AWS's error. Off only to compare (the bench) or when one must; the emulator takes it when it starts.
+    aws_checks: bool = True
 
     @classmethod
     def load(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -23,16 +23,19 @@ class Call:
 
 @dataclass(frozen=True)
 class Refusal:
-    """AWS's answer to a request it refuses: its error code, message and HTTP status."""
+    """AWS's answer to a request it refuses: its error code, message and HTTP status, and any modeled
+    members of the error (DynamoDB's `CancellationReasons`), as botocore parses them into the response."""
 
     code: str
     message: str
     status: int = 400
+    fields: Mapping[str, Any] = field(default_factory=dict)
 
     def error(self, client: Any, operation_name: str) -> ClientError:
         """The exception AWS's answer would raise in this client: the modeled class where the service has
         one for the code (`client.exceptions.ValidationException`), else ClientError, as botocore does."""
         response: dict[str, Any] = {
+            **self.fields,
             "Error": {"Code": self.code, "Message": self.message},
             "ResponseMetadata": {"HTTPStatusCode": self.status},
         }

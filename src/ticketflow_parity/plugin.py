@@ -6,23 +6,41 @@ debug level only, a plugin it cannot import: `tests` prove that it is loaded whe
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
+from botocore.loaders import create_loader
 from botocore.model import OperationModel
 
 from ticketflow_parity.checks import Call, Check
+from ticketflow_parity.standard_checks import STANDARD
 
-# Filled by the check modules; each runs on every request to a local endpoint, in order.
-CHECKS: list[Check] = []
-_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+# Each runs on every request to a local endpoint, in order; the first refusal is the answer. A check module
+# (model constraints and quotas here; IAM) adds its own.
+CHECKS: list[Check] = [*STANDARD]
+
+
+@cache
+def _aws_domains() -> tuple[str, ...]:
+    """Every AWS partition's DNS suffixes (amazonaws.com, api.aws, amazonaws.com.cn, ...), from botocore."""
+    partitions = create_loader().load_data("partitions")["partitions"]
+    suffixes = {
+        partition["outputs"][key]
+        for partition in partitions
+        for key in ("dnsSuffix", "dualStackDnsSuffix")
+        if partition["outputs"].get(key)
+    }
+    return tuple(sorted(suffixes))
 
 
 def is_local(endpoint_url: str | None) -> bool:
-    """Requests to AWS itself are AWS's to check; the local stack's endpoints (the emulator, fake_bedrock)
-    answer on this machine."""
-    return endpoint_url is not None and urlsplit(endpoint_url).hostname in _LOOPBACK
+    """Requests to AWS itself are AWS's to check; any other endpoint is the local stack's (the emulator,
+    fake_bedrock, the fault proxy, a shared box or a compose service of the external target)."""
+    host = urlsplit(endpoint_url).hostname if endpoint_url else None
+    if not host:
+        return False
+    return not any(host == domain or host.endswith(f".{domain}") for domain in _aws_domains())
 
 
 def initialize_client_plugin(client: Any) -> None:

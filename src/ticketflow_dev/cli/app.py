@@ -27,7 +27,8 @@ from ticketflow_dev.cli import (
     tickets,
     trace,
 )
-from ticketflow_infra.settings import SettingsError
+from ticketflow_dev.core.aws_checks import switch_aws_checks
+from ticketflow_infra.settings import Settings, SettingsError
 
 app = typer.Typer(help="Develop, test and ship the ticketflow support-ticket pipeline.", no_args_is_help=True)
 app.command()(doctor.doctor)
@@ -61,6 +62,8 @@ app.add_typer(faults.app, name="faults", help="Inject faults into fake_bedrock: 
 
 def main() -> None:
     try:
+        # Before any command creates a client: the local profile's clients check each request as AWS would.
+        switch_aws_checks(Settings.load())
         app()
     except SettingsError as error:  # raised wherever settings are first read; one message, no traceback
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)

@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+from ticketflow_dev.core.aws_checks import aws_checks_on
 from ticketflow_dev.local.emulator_state import (
     MB,
     SAVED_RECORD,
@@ -17,6 +18,7 @@ from ticketflow_dev.local.emulator_state import (
     unfinished_files,
 )
 from ticketflow_dev.local.execution_history import compact_saved_executions
+from ticketflow_dev.local.front_door import install_front_door, with_front_door
 from ticketflow_dev.local.isolated_venv import IsolatedVenvService, scrubbed_environment
 from ticketflow_dev.local.log_history import compact_saved_logs
 from ticketflow_dev.local.processes import Launch, read_pid
@@ -34,9 +36,10 @@ def emulator_python(settings: Settings) -> Path:
 
 
 def emulator_environment(settings: Settings, layout: Layout, inherited: Mapping[str, str]) -> dict[str, str]:
-    """The complete environment MiniStack runs with: scrubbed, dummy credentials, persistent state."""
+    """The complete environment MiniStack runs with (and hands on to each function): scrubbed, dummy
+    credentials, persistent state, the AWS checks on or off as the settings say."""
     state = layout.state / "emulator"
-    return scrubbed_environment(inherited) | {
+    environment = scrubbed_environment(inherited) | {
         "GATEWAY_PORT": str(settings.emulator_port),
         "BIND_HOST": settings.bind_host,
         "PERSIST_STATE": "1",
@@ -56,6 +59,7 @@ def emulator_environment(settings: Settings, layout: Layout, inherited: Mapping[
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
     }
+    return with_front_door(settings, layout, environment)
 
 
 def drop_emulator_state(settings: Settings) -> int:
@@ -128,6 +132,8 @@ class EmulatorService(IsolatedVenvService):
     def launch(self) -> Launch:
         state = self.state_dir
         state.mkdir(parents=True, exist_ok=True)
+        if aws_checks_on(self.settings):
+            install_front_door(self.layout)
         return Launch(
             argv=[str(self.executable)],
             env=emulator_environment(self.settings, self.layout, self.inherited_env),
