@@ -11,7 +11,7 @@ STAMPS := .ticketflow/stamps
 # jsii prints an end-of-life banner for Node 20 on every CDK import; the pinned CLI and library support it.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install doctor demo bench test test-unit test-integration test-e2e test-faults check lint types imports hooks up down status local-deploy destroy synth aws-deploy aws-destroy env etl bench-etl bench-emulator-ops bench-dev-loop push audit prove-debian13 prove-external clean
+.PHONY: help install doctor demo bench test test-unit test-integration test-e2e test-faults check lint types imports hooks up down status local-deploy destroy synth aws-deploy aws-destroy env etl bench-etl bench-emulator-ops bench-dev-loop push audit prove-debian13 prove-external iam-recording clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,6 +75,9 @@ test-e2e: install $(STAMPS)/chromium ## The stack deployed into the emulator, dr
 
 test-faults: install ## The proofs under injected faults: 200 tickets with fake_bedrock failing 30%, 300 under AWS API faults (in `make test` too)
 	$(BIN)/pytest tests/e2e/test_faults.py tests/e2e/test_under_aws_faults.py
+
+iam-recording: install $(STAMPS)/chromium ## Run the whole e2e tier and rewrite its recorded IAM requests (tests/recordings/iam_calls.json), which the mutation check reads (docs/iam.md)
+	TICKETFLOW_IAM_RECORDING=refresh $(BIN)/pytest -m e2e
 
 check: lint types imports ## Lint, type-check and check the import contracts of runtime, tooling, infra and tests
 

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ticketflow_parity.iam.conditions import ContextValue
 from ticketflow_parity.iam.deployed import StackPolicies, Verdict
 
 RUN_FILE = "recording.run"
-ACCOUNT = "<AWS::AccountId>"
-REGION = "<AWS::Region>"
+# Placeholders without colons: an ARN is split at them.
+ACCOUNT = "<account>"
+REGION = "<region>"
 # What varies from call to call inside a resource that one grant covers: an object's key below its first
 # folder, a log stream's name, an execution's name.
 _VARYING = (
@@ -43,7 +45,7 @@ class Recorded:
     source: str  # "function" (checked in flight), "state-machine", "service" (AWS on the role's behalf)
     action: str
     resource: str
-    context: Mapping[str, str | list[str] | None]
+    context: Mapping[str, ContextValue | None]
     via_service: bool = False
 
     def key(self) -> str:
@@ -81,28 +83,33 @@ class Recorded:
             data["source"],
             data["action"],
             data["resource"],
-            data.get("context", {}),
+            {k: tuple(v) if isinstance(v, list) else v for k, v in data.get("context", {}).items()},
             bool(data.get("via_service", False)),
         )
 
 
-def normalise(text: str, stack: StackPolicies) -> str:
-    """Physical names to `<LogicalId>`, the account and Region to placeholders, what varies to its kind."""
-    for physical, logical in sorted(stack.names.items(), key=lambda item: -len(item[0])):
+def rename(text: str, names: Mapping[str, str], account: str, region: str) -> str:
+    """Physical names to `<LogicalId>`, the account and the Region (in an ARN, or alone) to placeholders."""
+    for physical, logical in sorted(names.items(), key=lambda item: -len(item[0])):
         text = text.replace(physical, f"<{logical}>")
-    text = text.replace(f":{stack.region}:", f":{REGION}:").replace(f":{stack.account}:", f":{ACCOUNT}:")
-    if text == stack.region:
-        return REGION
+    if text in (account, region):
+        return ACCOUNT if text == account else REGION
+    return text.replace(f":{region}:", f":{REGION}:").replace(f":{account}:", f":{ACCOUNT}:")
+
+
+def normalise(text: str, stack: StackPolicies) -> str:
+    """`rename`, then what varies from call to call (an object's key, a stream's name) to its kind."""
+    text = rename(text, stack.names, stack.account, stack.region)
     for pattern, replacement in _VARYING:
         text = pattern.sub(replacement, text)
     return text
 
 
-def _normalised_value(value: Any, stack: StackPolicies) -> Any:
+def _normalised_value(value: ContextValue | None, stack: StackPolicies) -> ContextValue | None:
     if isinstance(value, str):
         return normalise(value, stack)
-    if isinstance(value, tuple | list):
-        return [normalise(str(v), stack) for v in value]
+    if isinstance(value, tuple):
+        return tuple(normalise(v, stack) for v in value)
     return value
 
 

@@ -186,4 +186,4 @@ def test_while_a_run_records_each_request_is_written_once_by_logical_id(folder: 
         ("WriterRole", "<Writer>", "s3:PutObject", "arn:aws:s3:::<Archive>/tickets/<key>"),
         ("WriterRole", "<Writer>", "s3:PutObject", "arn:aws:s3:::<Archive>/other/<key>"),
     ]
-    assert lines[0]["context"]["aws:requestedregion"] == "<AWS::Region>"
+    assert lines[0]["context"]["aws:requestedregion"] == "<region>"
