@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from ticketflow_dev.iam.extraction import stack_policies
 from ticketflow_dev.iam.intrinsics import Environment, Resolver
-from ticketflow_dev.local.service import Layout
 from ticketflow_infra.settings import Settings
 from ticketflow_parity.iam.deployed import FILE_SUFFIX, StackPolicies
 
@@ -19,9 +20,12 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
 
 
+FOLDER = "iam"  # under the stack's home (Settings.home)
+
+
 def policy_folder(settings: Settings) -> Path:
     """Set on the emulator as TICKETFLOW_IAM_DIR: every function's interpreter reads its policies here."""
-    return Layout.of(settings).iam
+    return settings.home.absolute() / FOLDER
 
 
 def policy_file(settings: Settings, stack_name: str | None = None) -> Path:
@@ -58,6 +62,23 @@ def write_policies(
     partial.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
     partial.replace(path)
     return path
+
+
+def refresh_policies(settings: Settings, cloudformation: CloudFormationClient) -> list[str]:
+    """Each policy file rewritten from the stack the emulator holds now, or removed with its stack: after a
+    restart, a crash or a snapshot's load it may hold another version of the stack than the last deploy
+    wrote. The stacks whose files were removed."""
+    removed = []
+    for path in sorted(policy_folder(settings).glob(f"*{FILE_SUFFIX}")):
+        stack_name = path.name.removesuffix(FILE_SUFFIX)
+        try:
+            write_policies(settings, cloudformation, stack_name)
+        except ClientError as error:
+            if "does not exist" not in str(error):
+                raise
+            path.unlink(missing_ok=True)
+            removed.append(stack_name)
+    return removed
 
 
 def remove_policies(settings: Settings, stack_name: str | None = None) -> None:

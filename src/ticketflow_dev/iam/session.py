@@ -4,6 +4,7 @@ run's requests compared with the committed recording (or written to it, when ref
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from botocore.exceptions import ClientError
 
@@ -11,6 +12,7 @@ from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.iam.after_the_fact import Checked, check_after_the_fact
 from ticketflow_dev.iam.policy_file import deployed_resolver, policy_file, read_policies
 from ticketflow_dev.iam.run_recording import (
+    COMMITTED,
     REFRESH_TARGET,
     RunRecording,
     differences,
@@ -50,7 +52,7 @@ def after_the_run(settings: Settings, clients: Clients, recording: RunRecording)
     return RunOutcome(unique([*calls, *(c.record for c in checked)]), denials)
 
 
-def verdict(outcome: RunOutcome, *, complete: bool, refresh: bool) -> str | None:
+def verdict(outcome: RunOutcome, *, complete: bool, refresh: bool, recording: Path = COMMITTED) -> str | None:
     """Why the suite fails (None: it passes): a denial, or requests that differ from the recording. When
     refreshing, a complete, green run writes the recording."""
     if outcome.denials:
@@ -61,6 +63,6 @@ def verdict(outcome: RunOutcome, *, complete: bool, refresh: bool) -> str | None
                 f"{REFRESH_TARGET} records a whole, green e2e run only: this one was partial or had failures,"
                 " so the recording was left as it was"
             )
-        write_committed(outcome.records)
+        write_committed(outcome.records, recording)
         return None
-    return differences(outcome.records, read_committed(), complete=complete)
+    return differences(outcome.records, read_committed(recording), complete=complete)

@@ -6,7 +6,9 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.core.aws_checks import aws_checks_on
+from ticketflow_dev.iam.policy_file import refresh_policies
 from ticketflow_dev.local.emulator_state import (
     MB,
     SAVED_RECORD,
@@ -142,3 +144,8 @@ class EmulatorService(IsolatedVenvService):
 
     def probe(self) -> str | None:
         return http_probe(f"{self.url}/_ministack/health")
+
+    def after_healthy(self, report: Report) -> None:
+        """The deployed stacks' policy files describe the stacks it holds now (docs/iam.md)."""
+        for stack in refresh_policies(self.settings, Clients(self.settings)("cloudformation")):
+            report(f"stack {stack} is no longer deployed: its IAM policy file is removed")
