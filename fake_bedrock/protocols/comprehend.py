@@ -1,7 +1,9 @@
 """Amazon Comprehend `DetectSentiment` and `BatchDetectSentiment` over JSON 1.1, with the real limits.
 
 - a missing member: ValidationException (Coral's "Value null at 'text' failed to satisfy constraint");
-- a language outside Comprehend's sentiment languages: UnsupportedLanguageException;
+- a language code outside the model's enum: ValidationException (Coral's "Member must satisfy enum value
+  set", as AWS's front end validates every enum; it answers so even for a code in the enum that an
+  operation does not support, boto/boto3#4673);
 - a document over 5,000 bytes of UTF-8: TextSizeLimitExceededException (the whole batch fails, too);
 - more than 25 documents: BatchSizeLimitExceededException;
 - a document that is not valid Unicode text: InvalidRequestException (Reason INVALID_DOCUMENT), or an
@@ -26,10 +28,11 @@ OPERATIONS = {"DetectSentiment": "detect_sentiment", "BatchDetectSentiment": "ba
 
 def _check_language(language: Any) -> str:
     if not isinstance(language, str) or language not in LANGUAGES:
-        raise ServiceError(
-            "UnsupportedLanguageException",
-            f"The language code '{language}' is not supported. "
-            f"Supported language codes: {', '.join(LANGUAGES)}.",
+        raise constraint_errors(
+            [
+                f"Value '{language}' at 'languageCode' failed to satisfy constraint: "
+                f"Member must satisfy enum value set: [{', '.join(LANGUAGES)}]"
+            ]
         )
     return language
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from botocore.loaders import create_loader
 from botocore.model import OperationModel
 
+from ticketflow_parity import PLUGIN_NAME
 from ticketflow_parity.checks import Call, Check
 from ticketflow_parity.iam.check import check_iam
 from ticketflow_parity.standard_checks import STANDARD
@@ -45,11 +46,16 @@ def is_local(endpoint_url: str | None) -> bool:
     return not any(host == domain or host.endswith(f".{domain}") for domain in _aws_domains())
 
 
+def checked_event(client: Any) -> str:
+    """The event the checks handle: every operation's parameters, before botocore builds the request."""
+    return f"before-parameter-build.{client.meta.service_model.service_id.hyphenize()}"
+
+
 def initialize_client_plugin(client: Any) -> None:
     if not is_local(client.meta.endpoint_url):
         return
-    event = f"before-parameter-build.{client.meta.service_model.service_id.hyphenize()}"
-    client.meta.events.register(event, partial(_check, client))
+    # Once a client (PLUGIN_NAME is its handler's id), however many times the plugin is named.
+    client.meta.events.register(checked_event(client), partial(_check, client), unique_id=PLUGIN_NAME)
 
 
 def _check(client: Any, params: dict[str, Any], model: OperationModel, **_: Any) -> None:

@@ -20,7 +20,7 @@ def utf8_size(value: Any) -> int:
 def number_size(text: str) -> int:
     """A DynamoDB number: 1 byte per two significant digits (leading and trailing zeros trimmed), plus 1."""
     try:
-        digits = Decimal(text).normalize().as_tuple().digits
+        digits = Decimal(text).as_tuple().digits  # exact: no context rounds the 38 digits DynamoDB allows
     except (InvalidOperation, ValueError):
         return len(text)
     significant = len("".join(map(str, digits)).strip("0")) or 1

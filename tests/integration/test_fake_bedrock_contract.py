@@ -95,7 +95,7 @@ def test_batch_detect_sentiment_indexes_results(comprehend: Any) -> None:
     [
         ("detect_sentiment", {"Text": "x" * 5001, "LanguageCode": "en"}, "TextSizeLimitExceededException"),
         ("detect_sentiment", {"Text": "ü" * 2501, "LanguageCode": "en"}, "TextSizeLimitExceededException"),
-        ("detect_sentiment", {"Text": "hola", "LanguageCode": "nl"}, "UnsupportedLanguageException"),
+        ("detect_sentiment", {"Text": "hola", "LanguageCode": "nl"}, "ValidationException"),
         ("detect_sentiment", {"Text": "\ud800", "LanguageCode": "en"}, "InvalidRequestException"),
         (
             "batch_detect_sentiment",
@@ -107,7 +107,7 @@ def test_batch_detect_sentiment_indexes_results(comprehend: Any) -> None:
             {"TextList": ["a", "b" * 5001], "LanguageCode": "en"},
             "TextSizeLimitExceededException",
         ),
-        ("batch_detect_sentiment", {"TextList": ["a"], "LanguageCode": "xx"}, "UnsupportedLanguageException"),
+        ("batch_detect_sentiment", {"TextList": ["a"], "LanguageCode": "xx"}, "ValidationException"),
     ],
 )
 def test_comprehend_errors(comprehend: Any, operation: str, kwargs: dict[str, Any], code: str) -> None:

@@ -164,7 +164,7 @@ def test_comprehend_limits_without_a_server() -> None:
     batch = batch_detect_sentiment({"TextList": ["fine", "\ud800 broken"], "LanguageCode": "en"})
     cases = [
         ({"Text": "é" * 2501, "LanguageCode": "en"}, "TextSizeLimitExceededException"),
-        ({"Text": "hi", "LanguageCode": "xx"}, "UnsupportedLanguageException"),
+        ({"Text": "hi", "LanguageCode": "xx"}, "ValidationException"),
         ({"Text": "hi"}, "ValidationException"),
         ({"Text": "\ud800", "LanguageCode": "en"}, "InvalidRequestException"),
     ]
