@@ -48,7 +48,10 @@ def iam_recording(request: pytest.FixtureRequest, local_stack: LocalStack) -> It
         recording.stop()
     outcome = after_the_run(settings, Clients(settings), recording)
     refresh = os.environ.get(REFRESH_VARIABLE) == "refresh"
-    problem = verdict(outcome, complete=_whole_tier_ran(request.session), refresh=refresh)
+    candidate = recording.folder / "candidate-recording.json"
+    problem = verdict(
+        outcome, complete=_whole_tier_ran(request.session), refresh=refresh, candidate=candidate
+    )
     if problem is not None:
         pytest.fail(problem, pytrace=False)
 

@@ -52,16 +52,27 @@ def after_the_run(settings: Settings, clients: Clients, recording: RunRecording)
     return RunOutcome(unique([*calls, *(c.record for c in checked)]), denials)
 
 
-def verdict(outcome: RunOutcome, *, complete: bool, refresh: bool, recording: Path = COMMITTED) -> str | None:
+def verdict(
+    outcome: RunOutcome,
+    *,
+    complete: bool,
+    refresh: bool,
+    recording: Path = COMMITTED,
+    candidate: Path | None = None,
+) -> str | None:
     """Why the suite fails (None: it passes): a denial, or requests that differ from the recording. When
-    refreshing, a complete, green run writes the recording."""
+    refreshing, a complete, green run writes the recording; any other run writes `candidate` for review."""
     if outcome.denials:
         return "AWS would deny these requests (checked after the run):\n" + "\n".join(outcome.denials)
     if refresh:
         if not complete:
+            written = ""
+            if candidate is not None:
+                write_committed(outcome.records, candidate)
+                written = f"; what it would have recorded is in {candidate}"
             return (
                 f"{REFRESH_TARGET} records a whole, green e2e run only: this one was partial or had failures,"
-                " so the recording was left as it was"
+                f" so the recording was left as it was{written}"
             )
         write_committed(outcome.records, recording)
         return None

@@ -54,8 +54,12 @@ def test_the_verdict_fails_on_a_denial_and_refreshes_only_a_whole_green_run(tmp_
     denied = RunOutcome([record("s3:PutObject")], ["state-machine M (role R), NotifyTeam: User: ... denied"])
     # WHEN / THEN a denial fails whatever the mode; a partial refresh writes nothing; a whole one writes
     assert verdict(denied, complete=True, refresh=True, recording=path) is not None
-    assert "partial" in str(verdict(outcome, complete=False, refresh=True, recording=path))
+    candidate = tmp_path / "candidate.json"
+    partial = verdict(outcome, complete=False, refresh=True, recording=path, candidate=candidate)
+    assert "partial" in str(partial)
+    assert str(candidate) in str(partial)
     assert not path.exists()
+    assert read_committed(candidate) == [record("s3:PutObject")]
     assert verdict(outcome, complete=True, refresh=True, recording=path) is None
     assert read_committed(path) == [record("s3:PutObject")]
     assert verdict(outcome, complete=True, refresh=False, recording=path) is None
