@@ -20,7 +20,7 @@ from ticketflow_parity.iam.recording import Recorded, rename
 
 def _renamed(value: Any, account: str, region: str) -> Any:
     if isinstance(value, str):
-        return rename(value, {}, account, region)
+        return rename(value, (), account, region)
     if isinstance(value, list):
         return [_renamed(item, account, region) for item in value]
     if isinstance(value, dict):

@@ -87,8 +87,10 @@ def check_iam(call: Call) -> Refusal | None:
         verdicts = _verdicts(call, stack, role_id, function)
     except _CannotCheckError as error:
         return Refusal(UNCHECKED, f"ticketflow's IAM check {error}")
-    for verdict in verdicts:
-        state.recorder.record(record_of(verdict, stack, function, "function"), state.policies.changed())
+    stamp = state.policies.changed()
+    if state.recorder.recording(stamp):
+        for verdict in verdicts:
+            state.recorder.record(record_of(verdict, stack, function, "function"), stamp)
     denied = next((v for v in verdicts if not v.decision.allowed), None)
     if denied is None:
         return None

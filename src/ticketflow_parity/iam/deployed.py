@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,10 @@ class StackPolicies:
             resource_policies,
             data["names"],
         )
+
+    @cached_property
+    def longest_names_first(self) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(self.names.items(), key=lambda item: -len(item[0])))
 
     @property
     def target(self) -> Target:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,9 +88,10 @@ class Recorded:
         )
 
 
-def rename(text: str, names: Mapping[str, str], account: str, region: str) -> str:
-    """Physical names to `<LogicalId>`, the account and the Region (in an ARN, or alone) to placeholders."""
-    for physical, logical in sorted(names.items(), key=lambda item: -len(item[0])):
+def rename(text: str, names: Iterable[tuple[str, str]], account: str, region: str) -> str:
+    """Physical names to `<LogicalId>` (`names`: longest first, so that a name inside another waits), the
+    account and the Region (in an ARN, or alone) to placeholders."""
+    for physical, logical in names:
         text = text.replace(physical, f"<{logical}>")
     if text in (account, region):
         return ACCOUNT if text == account else REGION
@@ -99,7 +100,7 @@ def rename(text: str, names: Mapping[str, str], account: str, region: str) -> st
 
 def normalise(text: str, stack: StackPolicies) -> str:
     """`rename`, then what varies from call to call (an object's key, a stream's name) to its kind."""
-    text = rename(text, stack.names, stack.account, stack.region)
+    text = rename(text, stack.longest_names_first, stack.account, stack.region)
     for pattern, replacement in _VARYING:
         text = pattern.sub(replacement, text)
     return text
@@ -147,8 +148,12 @@ class Recorder:
                 self._run, self._seen = run, set()
         return self._run
 
+    def recording(self, stamp: int | None) -> bool:
+        """Whether a run records now. `stamp`: the policy folder's, as last read (it changes when a run
+        starts or stops)."""
+        return self._current_run(stamp) is not None
+
     def record(self, entry: Recorded, stamp: int | None) -> None:
-        """`stamp`: the policy folder's, as last read (it changes when a run starts or stops)."""
         run = self._current_run(stamp)
         if run is None:
             return
