@@ -19,15 +19,15 @@ from ticketflow_infra.security import acknowledge
 
 BATCH_SIZE = 100
 # What a Kinesis event source mapping reads with its function's role (Lambda Developer Guide, "Process Amazon
-# Kinesis Data Streams records with Lambda"; SubscribeToShard serves enhanced fan-out consumers, which this
-# stack has none of, and is kept because AWS lists it among what a mapping needs).
+# Kinesis Data Streams records with Lambda"). Not the SubscribeToShard that page lists too: it serves an
+# enhanced fan-out consumer, which this stack has none of, and authorises on the consumer's ARN, so a grant
+# on the stream's ARN allows nothing (the mutation check found it unused).
 STREAM_READS = (
     "kinesis:DescribeStream",
     "kinesis:DescribeStreamSummary",
     "kinesis:GetRecords",
     "kinesis:GetShardIterator",
     "kinesis:ListShards",
-    "kinesis:SubscribeToShard",
 )
 
 
