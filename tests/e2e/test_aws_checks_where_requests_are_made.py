@@ -165,11 +165,18 @@ def test_the_pipelines_trigger_gets_awss_refusal_and_its_own_handling_runs(
             None,
         )
 
-    received = wait_until(letter, until=bool, timeout=90, description=f"{ticket.ticket_id}'s dead letter")
-    assert received.letter.reason == "ValidationException from StartExecution"
-    inbox = DeadLetterInbox(deployed_stack.clients("sqs"), deployed_stack.outputs.dead_letter_queue_url)
+    try:
+        received = wait_until(letter, until=bool, timeout=90, description=f"{ticket.ticket_id}'s dead letter")
+        assert received.letter.reason == "ValidationException from StartExecution"
+    finally:
+        _delete_letters(deployed_stack, ticket.ticket_id)
+
+
+def _delete_letters(stack: DeployedStack, partition_key: str) -> None:
+    """This test's letters go; every other is made visible again."""
+    inbox = DeadLetterInbox(stack.clients("sqs"), stack.outputs.dead_letter_queue_url)
     for message in inbox.receive(max_messages=10_000, visibility_seconds=30):
-        if message.letter and message.letter.partition_key == ticket.ticket_id:
+        if message.letter and message.letter.partition_key == partition_key:
             inbox.delete(message)
         else:
             inbox.release(message)
