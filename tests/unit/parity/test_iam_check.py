@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
+from tests.unit.parity.checked_calls import checked_client
 from ticketflow_parity import plugin
 from ticketflow_parity.iam import POLICIES_VARIABLE
 from ticketflow_parity.iam.check import FUNCTION_VARIABLE, UNCHECKED, check_iam
@@ -79,14 +79,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def s3() -> Iterator[Any]:
-    client = boto3.client(
-        "s3",
-        region_name="us-east-1",
-        endpoint_url="http://127.0.0.1:4566",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    plugin.initialize_client_plugin(client)
+    client = checked_client("s3")
     with Stubber(client) as stubber:
         for _ in range(3):
             stubber.add_response("put_object", {"ETag": '"stubbed"'})
@@ -141,14 +134,7 @@ def test_a_function_of_no_deployed_stack_is_refused_with_what_to_do(
 
 def test_a_call_the_check_cannot_map_is_refused_not_let_through(folder: Path) -> None:
     # GIVEN a service the check does not map, called from the function
-    ec2 = boto3.client(
-        "ec2",
-        region_name="us-east-1",
-        endpoint_url="http://127.0.0.1:4566",
-        aws_access_key_id="t",
-        aws_secret_access_key="t",
-    )
-    plugin.initialize_client_plugin(ec2)
+    ec2 = checked_client("ec2")
     # WHEN / THEN
     with pytest.raises(ClientError) as raised:
         ec2.describe_instances()
