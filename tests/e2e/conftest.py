@@ -46,7 +46,10 @@ def iam_recording(request: pytest.FixtureRequest, local_stack: LocalStack) -> It
         yield recording
     finally:
         recording.stop()
-    outcome = after_the_run(settings, Clients(settings), recording)
+    try:
+        outcome = after_the_run(settings, Clients(settings), recording)
+    finally:
+        recording.discard()
     refresh = os.environ.get(REFRESH_VARIABLE) == "refresh"
     candidate = recording.folder / "candidate-recording.json"
     problem = verdict(

@@ -38,6 +38,10 @@ class RunRecording:
     def stop(self) -> None:
         (self.folder / RUN_FILE).unlink(missing_ok=True)
 
+    def discard(self) -> None:
+        """The run's calls file removed, once read (one a session would otherwise pile up)."""
+        calls_file(self.folder, self.run).unlink(missing_ok=True)
+
     def function_calls(self) -> list[Recorded]:
         lines = calls_file(self.folder, self.run).read_text(encoding="utf-8").splitlines()
         return unique(Recorded.from_json(json.loads(line)) for line in lines if line.strip())

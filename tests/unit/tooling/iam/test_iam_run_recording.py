@@ -27,6 +27,9 @@ def test_a_run_records_while_its_run_file_is_there(tmp_path: Path) -> None:
     assert was_recording
     assert not (tmp_path / RUN_FILE).exists()
     assert recording.function_calls() == [record("sqs:SendMessage")]
+    # AND once read, the session discards its calls file
+    recording.discard()
+    assert not calls_file(tmp_path, recording.run).exists()
 
 
 def test_new_requests_always_differ_missing_ones_only_after_a_whole_run() -> None:
