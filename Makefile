@@ -11,7 +11,7 @@ STAMPS := .ticketflow/stamps
 # jsii prints an end-of-life banner for Node 20 on every CDK import; the pinned CLI and library support it.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install install-browser doctor demo bench test test-core test-proofs test-all test-unit test-integration test-e2e test-faults check lint types imports links hooks up down status local-deploy destroy synth aws-deploy aws-destroy env etl bench-etl bench-emulator-ops bench-parity bench-dev-loop push audit prove-debian13 prove-external clean
+.PHONY: help install install-browser doctor demo bench test test-core test-proofs test-all test-unit test-integration test-e2e test-faults check lint types imports links hooks up down status local-deploy destroy synth aws-deploy aws-destroy env etl bench-etl bench-emulator-ops bench-iam-check bench-parity bench-dev-loop push audit prove-debian13 prove-external iam-recording clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -95,6 +95,9 @@ test-e2e: install ## The stack deployed into the emulator, driven through Kinesi
 test-faults: install ## The proofs under injected faults: 200 tickets with fake_bedrock failing 30%, 300 under AWS API faults
 	$(BIN)/pytest tests/e2e/test_faults.py tests/e2e/test_under_aws_faults.py
 
+iam-recording: install ## Run the whole e2e tier and rewrite its recorded IAM requests (tests/recordings/iam_calls.json), which the mutation check reads (docs/iam.md)
+	TICKETFLOW_IAM_RECORDING=refresh $(BIN)/pytest -m e2e
+
 check: lint types imports links ## Lint, type-check and check the import contracts of runtime, tooling, infra and tests; the docs' links
 
 lint: install ## ruff over every folder
@@ -156,6 +159,10 @@ bench: install ## Load benchmark on a freshly reset local stack (ticketflow rese
 
 bench-emulator-ops: install ## What one API call costs the running local emulator in CPU (the ceiling's price list)
 	$(BIN)/python tools/bench_emulator_ops.py
+
+bench-iam-check: install ## What the functions' in-flight IAM check costs per call and per ticket, offline (synthesizes the template)
+	$(BIN)/ticketflow synth
+	$(BIN)/python tools/bench_iam_check.py
 
 bench-parity: install ## What the AWS checks cost a ticket: the same load with them off and on, in one run (restarts the emulator)
 	$(BIN)/python tools/bench_parity.py

@@ -15,11 +15,13 @@ from botocore.model import OperationModel
 
 from ticketflow_parity import PLUGIN_NAME
 from ticketflow_parity.checks import Call, Check
+from ticketflow_parity.iam.check import check_iam
 from ticketflow_parity.standard_checks import STANDARD
 
 # Each runs on every request to a local endpoint, in order; the first refusal is the answer. A check module
-# (model constraints and quotas here; IAM) adds its own.
-CHECKS: list[Check] = [*STANDARD]
+# (model constraints and quotas here; IAM) adds its own. IAM comes last: it applies inside functions only,
+# and a request its role may make can still be malformed (which of the two AWS answers first is unverified).
+CHECKS: list[Check] = [*STANDARD, check_iam]
 
 
 @cache

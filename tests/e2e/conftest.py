@@ -8,9 +8,11 @@ deploys (a no-op when nothing changed) and uses the stack as it is.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +20,9 @@ from tests.conftest import LocalStack
 from tests.durations_report import note
 from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.faults import fake_bedrock_admin as faults
+from ticketflow_dev.iam.run_recording import RunRecording
+from ticketflow_dev.iam.session import REFRESH_VARIABLE, after_the_run, verdict
+from ticketflow_dev.local.service import Layout
 from ticketflow_dev.stack.deploy import Cdk, deploy_stack, outputs_file
 from ticketflow_dev.stack.functions import deployed_functions
 from ticketflow_dev.stack.prewarm import prewarm
@@ -26,6 +31,44 @@ from ticketflow_dev.tickets.notifications import TopicListener
 from ticketflow_dev.tickets.tracking import Tracker
 from ticketflow_infra.outputs import StackOutputs, resolve
 from ticketflow_infra.settings import Settings
+
+E2E_DIR = Path(__file__).parent
+_deselected: list[pytest.Item] = []
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    _deselected.extend(item for item in items if E2E_DIR in item.path.parents)
+
+
+def _whole_tier_ran(session: pytest.Session) -> bool:
+    """Every e2e module collected, none of its tests deselected, none failed: the run made every request
+    the tier makes."""
+    collected = {item.path for item in session.items if E2E_DIR in item.path.parents}
+    every = set(E2E_DIR.glob("test_*.py"))
+    return collected == every and not _deselected and session.testsfailed == 0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def iam_recording(request: pytest.FixtureRequest, local_stack: LocalStack) -> Iterator[RunRecording]:
+    """The functions' IAM requests recorded for the whole session; at its end the state machine's and AWS's
+    own requests are checked, and all are compared with the committed recording (docs/iam.md)."""
+    settings = local_stack.settings
+    recording = RunRecording.start(Layout.of(settings).iam)
+    try:
+        yield recording
+    finally:
+        recording.stop()
+    try:
+        outcome = after_the_run(settings, Clients(settings), recording)
+    finally:
+        recording.discard()
+    refresh = os.environ.get(REFRESH_VARIABLE) == "refresh"
+    candidate = recording.folder / "candidate-recording.json"
+    problem = verdict(
+        outcome, complete=_whole_tier_ran(request.session), refresh=refresh, candidate=candidate
+    )
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.core.aws_checks import aws_checks_on
+from ticketflow_dev.iam.policy_file import refresh_policies
 from ticketflow_dev.local.emulator_state import (
     MB,
     SAVED_RECORD,
@@ -25,6 +27,7 @@ from ticketflow_dev.local.processes import Launch, read_pid
 from ticketflow_dev.local.service import Crash, Layout, Report, StopWatch, http_probe
 from ticketflow_infra.paths import REPO_ROOT
 from ticketflow_infra.settings import Settings
+from ticketflow_parity.iam import POLICIES_VARIABLE
 
 REQUIREMENTS = REPO_ROOT / "requirements" / "emulator.txt"
 
@@ -53,6 +56,8 @@ def emulator_environment(settings: Settings, layout: Layout, inherited: Mapping[
         # data in a log file); the lines cost its one busy process time under load.
         "LOG_LEVEL": inherited.get("TICKETFLOW_EMULATOR_LOG_LEVEL", "WARNING"),
         "AWS_DEFAULT_REGION": settings.region,
+        # Where the functions' IAM check reads the deployed stacks' policies (docs/iam.md).
+        POLICIES_VARIABLE: str(layout.iam),
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
     }
@@ -139,3 +144,8 @@ class EmulatorService(IsolatedVenvService):
 
     def probe(self) -> str | None:
         return http_probe(f"{self.url}/_ministack/health")
+
+    def after_healthy(self, report: Report) -> None:
+        """The deployed stacks' policy files describe the stacks it holds now (docs/iam.md)."""
+        for stack in refresh_policies(self.settings, Clients(self.settings)("cloudformation")):
+            report(f"stack {stack} is no longer deployed: its IAM policy file is removed")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ticketflow_dev.iam import policy_file
 from ticketflow_dev.local.processes import Launch
 from ticketflow_infra.settings import Settings
 
@@ -43,6 +44,11 @@ class Layout:
     @property
     def state(self) -> Path:
         return self.home / "state"
+
+    @property
+    def iam(self) -> Path:
+        """The deployed stacks' policies and the IAM requests an e2e run records (docs/iam.md)."""
+        return self.home / policy_file.FOLDER
 
     @property
     def venvs(self) -> Path:

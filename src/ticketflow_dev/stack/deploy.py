@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from ticketflow_dev.core.aws import LOCAL_CREDENTIALS, Clients
+from ticketflow_dev.iam.policy_file import remove_policies, write_policies
 from ticketflow_infra.paths import REPO_ROOT
 from ticketflow_infra.settings import Settings
 
@@ -171,6 +172,8 @@ def deploy_stack(settings: Settings, cdk: Cdk, clients: Clients, *, hotswap: boo
         cdk.bootstrap()
     cdk.deploy(hotswap=hotswap)
     if settings.profile == "local":
+        # The deployed template's policies, for the functions' IAM check (docs/iam.md).
+        write_policies(settings, cloudformation)
         apply_reserved_concurrency(
             template_file(settings), settings.stack_name, cloudformation, clients("lambda")
         )
@@ -181,6 +184,7 @@ def destroy_stack(settings: Settings, cdk: Cdk, clients: Clients) -> bool:
     existed = find_stack(clients("cloudformation"), settings.stack_name) is not None
     if existed:
         cdk.destroy()
-    # Nothing may later read the outputs of a stack that is gone.
+    # Nothing may later read the outputs (or the policies) of a stack that is gone.
     outputs_file(settings).unlink(missing_ok=True)
+    remove_policies(settings)
     return existed

@@ -203,3 +203,32 @@ def test_a_request_aws_takes_is_taken() -> None:
     assert (
         verdict("stepfunctions", "StartExecution", stateMachineArn=MACHINE, name="TKT-1", input="{}") is None
     )
+
+
+def test_a_sequence_number_the_emulator_minted_is_not_held_to_awss_pattern() -> None:
+    # GIVEN a sequence number as MiniStack mints it (leading zeros: outside AWS's `0|([1-9]\d{0,128})`)
+    minted = "000000017966449852000000000350"
+
+    # WHEN a caller hands it back, as the trace does to read a ticket's record
+    refusal = verdict(
+        "kinesis",
+        "GetShardIterator",
+        StreamName="tickets",
+        ShardId="shardId-000000000000",
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=minted,
+    )
+
+    # THEN it is not refused (on AWS the number would be AWS's own), while its other members still are
+    assert refusal is None
+    assert (
+        verdict(
+            "kinesis",
+            "GetShardIterator",
+            StreamName="tickets",
+            ShardId="s" * 129,
+            ShardIteratorType="AT_SEQUENCE_NUMBER",
+            StartingSequenceNumber=minted,
+        )
+        is not None
+    )
