@@ -44,8 +44,13 @@ def test_the_local_stacks_roles_functions_and_resource_policies(
     assert [s.actions for s in writer.policies[0].statements] == [
         ("logs:CreateLogStream", "logs:PutLogEvents"),
         ("s3:PutObject",),
+        ("s3:GetObject",),
     ]
     assert writer.policies[0].statements[1].resources == ("arn:aws:s3:::<StorageArchiveEF4C9845>/tickets/*",)
+    # the whole text of a description too long to travel in the execution (ticketflow.carriage)
+    assert writer.policies[0].statements[2].resources == (
+        "arn:aws:s3:::<StorageArchiveEF4C9845>/descriptions/*",
+    )
 
 
 def test_the_aws_profiles_template_resolves_too(templates: Mapping[str, dict[str, Any]]) -> None:
