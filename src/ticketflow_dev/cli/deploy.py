@@ -79,15 +79,30 @@ def deploy(
     deploy_and_warm(settings(), hotswap=hotswap, warm_up=warm_up)
 
 
-def deploy_and_warm(current: Settings, *, hotswap: bool = False, warm_up: bool = True) -> None:
-    """`ticketflow deploy`, with its progress: also what `reset` and an `up` that recovers a crash run."""
+def deploy_and_warm(
+    current: Settings, *, hotswap: bool = False, warm_up: bool = True, durable: bool = True
+) -> None:
+    """`ticketflow deploy`, with its progress: also what `reset` and an `up` that recovers a crash run
+    (`durable`: see `deploy_stack`)."""
     require_running_emulator(current)
     clients = Clients(current)
     with step(f"deploying stack {current.stack_name} ({current.profile} profile)") as status:
         try:
-            deploy_stack(current, reporting_cdk(current, status), clients, hotswap=hotswap)
+            saved = deploy_stack(
+                current,
+                reporting_cdk(current, status),
+                clients,
+                hotswap=hotswap,
+                durable=durable,
+                progress=lambda service, message: status.update(f"{service}: {message[:100]}"),
+            )
         except CdkError as error:
             fail(str(error))
+    if saved is not None:
+        console.print(
+            f"  saved the emulator's state, so that a crash cannot lose this deploy (a clean restart of the"
+            f" emulator: {saved:.1f} s)"
+        )
     if warm_up:
         warm(clients, deployed_functions(clients("cloudformation"), clients("lambda"), current.stack_name))
 

@@ -11,6 +11,7 @@ from ticketflow_dev.local import supervisor
 from ticketflow_dev.local.emulator import drop_emulator_state
 from ticketflow_dev.stack.deploy import outputs_file
 from ticketflow_dev.targets import stack_target
+from ticketflow_dev.tickets.put_journal import put_journal
 from ticketflow_infra.settings import Settings
 
 EMULATOR = "emulator"
@@ -34,6 +35,8 @@ def reset() -> None:
     with stack_errors(), progress_lines("Resetting the emulator") as report:
         supervisor.down(current, only=(EMULATOR,), kill=True, progress=report)
         dropped = drop_emulator_state(current)
+        supervisor.recovered(current, EMULATOR)  # a crash it had is no longer anything to recover from
+        put_journal(current).path.unlink(missing_ok=True)  # the tickets it names were in the dropped state
         outputs_file(current).unlink(missing_ok=True)  # it names resources that are gone now
         report(EMULATOR, f"dropped its state ({dropped / 1024 / 1024:.1f} MB)")
         running = target.up(progress=report)

@@ -108,6 +108,7 @@ def load_command(name: NameArgument) -> None:
             supervisor.down(current, progress=report)
             stopped = time.monotonic()
             snapshots.load(layout, snapshot)
+            supervisor.recovered(current, EMULATOR)  # its state is the snapshot's now, whatever it lost
             copied = time.monotonic()
             restart(target, snapshot.faults, report)
     console.print(

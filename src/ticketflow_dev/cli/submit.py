@@ -13,11 +13,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from ticketflow.ticket_store import Status
-from ticketflow_dev.cli.common import console, deployed, fail
+from ticketflow_dev.cli.common import console, deployed, fail, settings
 from ticketflow_dev.core.polling import WaitTimeoutError
 from ticketflow_dev.journey.timeline import parse_time
 from ticketflow_dev.tickets import producer
 from ticketflow_dev.tickets.files import RefusedTicketsError, parse_tickets
+from ticketflow_dev.tickets.put_journal import put_journal
 from ticketflow_dev.tickets.tracking import TicketState, Tracker
 
 out = Console()
@@ -102,7 +103,8 @@ def submit(
             console.print(f"[red]refused[/] {escape(str(refusal))}")
         fail(f"{len(error.refusals)} ticket(s) refused; nothing was sent")
     clients, outputs = deployed()
-    submitted = producer.submit(clients("kinesis"), outputs.stream_name, tickets)
+    journal = put_journal(settings())
+    submitted = producer.submit(clients("kinesis"), outputs.stream_name, tickets, journal=journal)
     console.print(f"submitted {len(submitted)} ticket(s) to {outputs.stream_name}", highlight=False)
     if not wait:
         if as_json:

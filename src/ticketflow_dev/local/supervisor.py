@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import signal
 import threading
@@ -258,6 +259,9 @@ def up(
             elif layout.pid_file(service.name).exists():
                 remove_pid(layout.pid_file(service.name))
                 report(service.name, "removed a stale pid file")
+            if service.name not in crashes and (pending := _pending_crash(layout, service.name)) is not None:
+                crashes[service.name] = pending
+                report(service.name, f"the recovery from its crash (pid {pending.pid}) is not finished yet")
         for service in chosen:
             if service.name not in running and not port_is_free(settings.bind_host, service.port):
                 raise _port_error(service, settings.bind_host)
@@ -267,10 +271,28 @@ def up(
 
 def _clear_crash(service: Service, layout: Layout, crash: Crash, report: Progress) -> None:
     """What a dead process leaves: its group's other processes (the emulator's Lambda workers, PostgreSQL's
-    backends, which would hold its shared memory), and its pid file."""
+    backends, which would hold its shared memory), and its pid file. A crash that lost state is recorded
+    first: its pid file was the only record, and the recovery (the caller's) may itself be cut short."""
     report(service.name, f"crashed: pid {crash.pid} died without a stop; {crash.summary}")
     send_signal(crash.pid, signal.SIGKILL, whole_group=True)  # its own session: only its processes
+    if crash.lost_state:
+        record = layout.crash_record(service.name)
+        partial = record.with_name(f".{record.name}.partial")
+        partial.write_text(json.dumps(crash.as_json()) + "\n", encoding="utf-8")
+        partial.replace(record)
     remove_pid(layout.pid_file(service.name))
+
+
+def _pending_crash(layout: Layout, name: str) -> Crash | None:
+    try:
+        return Crash.from_json(json.loads(layout.crash_record(name).read_text(encoding="utf-8")))
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+
+
+def recovered(settings: Settings, name: str) -> None:
+    """The crash of service `name` has been recovered from (or its state replaced): forget it."""
+    Layout.of(settings).crash_record(name).unlink(missing_ok=True)
 
 
 def _bring_up(
@@ -307,7 +329,8 @@ def _stop(service: Service, layout: Layout, report: Progress, *, kill: bool = Fa
         wait_until(lambda: not is_running(pid), timeout=10.0, interval=0.05, description=f"pid {pid} to die")
     elif pid is not None:
         report(service.name, f"stopping (pid {pid})")
-        watch = service.stop_watch(time.time())
+        since = time.time()
+        watch = service.stop_watch(since)
         if watch is not None:
             _stop_following(service, pid, watch, layout, report)
             graceful = True
@@ -319,7 +342,7 @@ def _stop(service: Service, layout: Layout, report: Progress, *, kill: bool = Fa
                 timeout=service.stop_timeout,
             )
         if graceful:
-            service.after_clean_stop(lambda message: report(service.name, message))
+            service.after_clean_stop(pid, since, lambda message: report(service.name, message))
         report(service.name, "stopped" if graceful else f"killed after {service.stop_timeout:g} s")
     elif not kill and (crash := _crash(service, layout)) is not None:
         # Its pid file is the only record of the crash: `up` needs it to recover what the crash lost.

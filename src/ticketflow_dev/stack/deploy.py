@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from ticketflow_dev.core.aws import LOCAL_CREDENTIALS, Clients
+from ticketflow_dev.local.supervisor import Progress
+from ticketflow_dev.targets import stack_target
 from ticketflow_infra.paths import REPO_ROOT
 from ticketflow_infra.settings import Settings
 
@@ -36,6 +39,13 @@ class CdkError(RuntimeError):
 def outputs_file(settings: Settings) -> Path:
     """One file per stack: a deploy writes only its own stack's outputs, and a destroy removes only those."""
     return settings.home / "outputs" / f"{settings.stack_name}.json"
+
+
+def deploy_intent(settings: Settings) -> Path:
+    """Written before a local deploy begins and removed once the emulator has saved it: a crash in between
+    leaves it behind, and the recovery from that crash deploys again (even a first deploy that wrote no
+    outputs yet)."""
+    return outputs_file(settings).with_suffix(".deploying")
 
 
 def cdk_environment(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -164,16 +174,55 @@ def apply_reserved_concurrency(
     return applied
 
 
-def deploy_stack(settings: Settings, cdk: Cdk, clients: Clients, *, hotswap: bool = False) -> None:
-    """Bootstraps the environment the first time, deploys, and closes the emulator's known gaps."""
+def deploy_stack(
+    settings: Settings,
+    cdk: Cdk,
+    clients: Clients,
+    *,
+    hotswap: bool = False,
+    durable: bool = True,
+    progress: Progress | None = None,
+) -> float | None:
+    """Bootstraps the environment the first time, deploys, and closes the emulator's known gaps.
+
+    Locally a deploy that changed a stack is then made `durable`: MiniStack saves its state only when it
+    stops, so without a save a crash takes the deployment with it; the emulator is restarted cleanly (where
+    the stack target runs it). Returns the seconds that save took, None when there was none.
+    """
     cloudformation = clients("cloudformation")
+    local = settings.profile == "local"
+    intent = deploy_intent(settings)
+    if local:
+        intent.parent.mkdir(parents=True, exist_ok=True)
+        intent.write_text(json.dumps({"started_at": time.time()}) + "\n", encoding="utf-8")
+    before = _deployment_marks(cloudformation, settings.stack_name)
     if not is_bootstrapped(cloudformation):
         cdk.bootstrap()
     cdk.deploy(hotswap=hotswap)
-    if settings.profile == "local":
-        apply_reserved_concurrency(
-            template_file(settings), settings.stack_name, cloudformation, clients("lambda")
-        )
+    if not local:
+        return None
+    apply_reserved_concurrency(
+        template_file(settings), settings.stack_name, cloudformation, clients("lambda")
+    )
+    if not durable:
+        return None  # the caller saves, and removes the intent
+    saved = None
+    if _deployment_marks(cloudformation, settings.stack_name) != before:
+        began = time.monotonic()
+        if stack_target(settings).save_emulator_state(progress):
+            saved = time.monotonic() - began
+    intent.unlink(missing_ok=True)
+    return saved
+
+
+def _deployment_marks(cloudformation: CloudFormationClient, stack_name: str) -> list[tuple[str, str] | None]:
+    """What a deploy that changed anything changes: the bootstrap's and the stack's status and update time."""
+    marks: list[tuple[str, str] | None] = []
+    for name in (TOOLKIT_STACK, stack_name):
+        stack = find_stack(cloudformation, name)
+        updated = None if stack is None else stack.get("LastUpdatedTime") or stack.get("CreationTime")
+        marks.append(None if stack is None else (stack["StackStatus"], str(updated)))
+    return marks
 
 
 def destroy_stack(settings: Settings, cdk: Cdk, clients: Clients) -> bool:

@@ -14,7 +14,8 @@ import pytest
 
 from ticketflow_dev.local import Service, StackError, down, status, up
 from ticketflow_dev.local.processes import Launch, is_running, read_pid
-from ticketflow_dev.local.service import Layout, Report, StopProgress, StopWatch
+from ticketflow_dev.local.service import Crash, Layout, Report, StopProgress, StopWatch
+from ticketflow_dev.local.supervisor import recovered
 from ticketflow_infra.settings import Settings
 
 MARKER = "ticketflow-unit-test-service"
@@ -134,6 +135,40 @@ def test_a_pid_file_left_by_a_dead_process_is_a_crash_that_up_recovers(
     assert result.crash is not None
     assert (result.crash.pid, result.crash.lost_state) == (dead.pid, False)
     assert read_pid(pid_file) == result.pid != dead.pid
+
+
+class Stateful(StandIn):
+    """A stand-in whose crash loses state, as the emulator's does."""
+
+    def crash(self, pid: int, started_at: float) -> Crash:
+        return Crash(pid, started_at, lost_state=True, summary="its state is gone")
+
+
+def test_a_crash_that_lost_state_is_handed_back_by_every_up_until_it_is_recovered(
+    settings: Settings, cleanup: list[Service]
+) -> None:
+    # GIVEN a service whose crash loses state, found dead by an `up` whose caller's recovery then stopped
+    service = Stateful("alpha", settings.home)
+    cleanup.append(service)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    pid_file = Layout.of(settings).pid_file("alpha")
+    pid_file.parent.mkdir(parents=True)
+    pid_file.write_text(f"{dead.pid}\n")
+    [first] = up(settings, services=[service])
+    messages: list[str] = []
+
+    # WHEN the next `up` finds the service running
+    [second] = up(settings, services=[service], progress=lambda _service, message: messages.append(message))
+
+    # THEN it hands back the same crash (the recovery is to go on), until the crash is declared recovered
+    assert first.crash is not None
+    assert second.crash == first.crash
+    assert (second.crash.pid, second.crash.lost_state) == (dead.pid, True)
+    assert f"the recovery from its crash (pid {dead.pid}) is not finished yet" in messages
+    recovered(settings, "alpha")
+    [third] = up(settings, services=[service])
+    assert third.crash is None
 
 
 def test_an_unreadable_pid_file_is_removed(settings: Settings, cleanup: list[Service]) -> None:
@@ -260,7 +295,7 @@ class Saver(StandIn):
 
         return StopWatch(progress, stall_timeout=1.0)
 
-    def after_clean_stop(self, report: Report) -> None:
+    def after_clean_stop(self, pid: int, since: float, report: Report) -> None:  # noqa: ARG002
         report("after a clean stop")
 
 
