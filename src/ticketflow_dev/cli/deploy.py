@@ -21,16 +21,22 @@ from ticketflow_infra.settings import Settings
 WARM_HELP = "Pre-warm the functions afterwards: as many workers as each may run, its clients built."
 
 
-def require_running_emulator(current: Settings) -> None:
-    """Locally, an emulator must answer before anything deploys to it: the embedded one or LocalStack."""
+def emulator_problem(current: Settings) -> str | None:
+    """Why the local emulator does not answer, or None when it does (or the profile is not local)."""
     if current.profile != "local":
-        return
+        return None
     url = f"{current.emulator_url}/_localstack/health"  # MiniStack answers LocalStack's health path too
     try:
         with urllib.request.urlopen(url, timeout=5):  # noqa: S310 (the configured emulator's http URL)
-            return
+            return None
     except OSError as error:
-        fail(f"no emulator answers at {current.emulator_url} ({error}): start one with `ticketflow up`")
+        return str(error)
+
+
+def require_running_emulator(current: Settings) -> None:
+    """Locally, an emulator must answer before anything deploys to it: the embedded one or LocalStack."""
+    if (problem := emulator_problem(current)) is not None:
+        fail(f"no emulator answers at {current.emulator_url} ({problem}): start one with `ticketflow up`")
 
 
 def reporting_cdk(current: Settings, status: Any) -> Cdk:
@@ -97,6 +103,11 @@ def deploy_and_warm(
                 progress=lambda service, message: status.update(f"{service}: {message[:100]}"),
             )
         except CdkError as error:
+            if emulator_problem(current) is not None:  # it died under the deploy: what the user does next
+                fail(
+                    f"the emulator stopped answering during the deploy (log {current.home / 'logs'}/cdk.log):"
+                    " `ticketflow up` restarts it, recovers what it lost and deploys again"
+                )
             fail(str(error))
     if saved is not None:
         console.print(

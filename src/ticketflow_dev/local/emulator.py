@@ -118,11 +118,11 @@ class EmulatorService(IsolatedVenvService):
             return None
         return StopWatch(lambda: save_progress(self.state_dir, since, pid), self.stall_timeout)
 
-    def after_clean_stop(self, pid: int, since: float, report: Report) -> None:
-        """Keep the complete save, bound its execution history and logs, then record it."""
+    def after_clean_stop(self, pid: int, since: float, report: Report) -> bool:
+        """Keep the complete save, bound its execution history and logs, then record it; False when the
+        process exited without completing its save (its next start puts the last complete one back)."""
         if not completed_save(self.saves.marker, pid, since):
-            report("its save did not complete: its next start puts back its last complete save")
-            return
+            return False
         self.saves.adopt()  # first as it is: a stop cut short in the compaction leaves this one
         for what, compaction in (
             ("executions' history", compact_saved_executions(self.state_dir)),
@@ -134,6 +134,7 @@ class EmulatorService(IsolatedVenvService):
                 report(f"kept the newest {compaction.kept} {what}, {dropped}")
         saved = self.saves.adopt()
         report(f"saved its state: {saved.files} files, {saved.bytes / MB:.1f} MB")
+        return True
 
     def crash(self, pid: int, started_at: float) -> Crash:
         """MiniStack saves only in its shutdown: unless it completed a save after this start, all it did is

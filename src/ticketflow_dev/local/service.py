@@ -154,8 +154,10 @@ class Service(abc.ABC):
         seconds). None: the stop is bounded by `stop_timeout`, then the process is killed."""
         return None
 
-    def after_clean_stop(self, pid: int, since: float, report: Report) -> None:  # noqa: B027 (optional hook)
-        """Work once process `pid`, signalled to stop at `since` (epoch seconds), has exited by itself."""
+    def after_clean_stop(self, pid: int, since: float, report: Report) -> bool:  # noqa: ARG002 (a hook)
+        """Work once process `pid`, signalled to stop at `since` (epoch seconds), has exited by itself;
+        False when it did not stop cleanly after all (it died before its save completed: a crash)."""
+        return True
 
     def crash(self, pid: int, started_at: float) -> Crash:
         """What a process of this service that died without a stop lost; by default nothing (it keeps no

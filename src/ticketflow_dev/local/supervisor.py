@@ -341,8 +341,13 @@ def _stop(service: Service, layout: Layout, report: Progress, *, kill: bool = Fa
                 whole_group=service.signal_whole_group,
                 timeout=service.stop_timeout,
             )
-        if graceful:
-            service.after_clean_stop(pid, since, lambda message: report(service.name, message))
+        if graceful and not service.after_clean_stop(
+            pid, since, lambda message: report(service.name, message)
+        ):
+            # Gone before its save completed (killed, out of memory): a crash; its pid file tells `up`.
+            remove_pid(layout.run / f"{service.name}.stopping")
+            report(service.name, "died before its save completed: `ticketflow up` restarts it and recovers")
+            return _status(service, layout)
         report(service.name, "stopped" if graceful else f"killed after {service.stop_timeout:g} s")
     elif not kill and (crash := _crash(service, layout)) is not None:
         # Its pid file is the only record of the crash: `up` needs it to recover what the crash lost.

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 REBUILT_REASON = (
     "rebuilt from its archive object after a crash of the emulator lost the item;"
-    " when it was received and processed, and its execution, are not known"
+    " when it was received, when its processing began and its execution are not known"
 )
 WORKERS = 8
 # Where no item is, or one whose execution the crash cut short: never over a final one.

@@ -210,10 +210,12 @@ def test_a_clean_stop_without_the_mark_of_a_completed_save_records_nothing(emula
     lines: list[str] = []
 
     # WHEN the stop's clean-stop step runs
-    emulator.after_clean_stop(4242, time.time() - 1, lines.append)
+    clean = emulator.after_clean_stop(4242, time.time() - 1, lines.append)
 
-    # THEN nothing is recorded or kept, and the next start puts the last complete save back
-    assert lines == ["its save did not complete: its next start puts back its last complete save"]
+    # THEN the stop was not clean (a crash), nothing is recorded or kept, and the next start puts the last
+    # complete save back
+    assert not clean
+    assert lines == []
     assert last_save(emulator.saved_record) == recorded
     assert contents(emulator.saves.complete) == {"a.json": b"a1"}
 

@@ -295,8 +295,9 @@ class Saver(StandIn):
 
         return StopWatch(progress, stall_timeout=1.0)
 
-    def after_clean_stop(self, pid: int, since: float, report: Report) -> None:  # noqa: ARG002
+    def after_clean_stop(self, pid: int, since: float, report: Report) -> bool:  # noqa: ARG002
         report("after a clean stop")
+        return True
 
 
 def test_a_stop_waits_for_a_save_longer_than_any_stall_while_it_progresses(
