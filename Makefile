@@ -11,7 +11,7 @@ STAMPS := .ticketflow/stamps
 # jsii prints an end-of-life banner for Node 20 on every CDK import; the pinned CLI and library support it.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install doctor demo bench test test-unit test-integration test-e2e test-faults check lint types imports hooks up down status local-deploy destroy synth aws-deploy aws-destroy env etl bench-etl bench-emulator-ops bench-dev-loop push audit prove-debian13 prove-external clean
+.PHONY: help install doctor demo bench test test-unit test-integration test-e2e test-faults check lint types imports hooks up down status local-deploy destroy synth aws-deploy aws-destroy env etl bench-etl bench-emulator-ops bench-durable-deploy bench-dev-loop push audit prove-debian13 prove-external clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -134,6 +134,9 @@ bench: install ## Load benchmark on a freshly reset local stack (ticketflow rese
 
 bench-emulator-ops: install ## What one API call costs the running local emulator in CPU (the ceiling's price list)
 	$(BIN)/python tools/bench_emulator_ops.py
+
+bench-durable-deploy: install ## What a durable deploy costs on the running stack: the emulator's clean restart (save, load), the first ticket after it
+	$(BIN)/python tools/bench_durable_deploy.py
 
 bench-dev-loop: install ## Benchmark the dev loop on the running stack: deploy, edit → result, first ticket after a deploy
 	$(BIN)/python tools/bench_dev_loop.py

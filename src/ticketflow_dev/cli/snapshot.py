@@ -75,7 +75,8 @@ def save_command(name: NameArgument) -> None:
         if (layout.snapshots / name).exists():
             snapshots.find(layout, name)  # a complete one: `save` refuses it below
         running = [s.name for s in supervisor.status(current) if s.state == "healthy"]
-        holds = holdings(current) if len(running) == len(supervisor.default_services(current)) else {}
+        stack = [s for s in supervisor.default_services(current) if not s.on_demand]
+        holds = holdings(current) if {s.name for s in stack} <= set(running) else {}
         faults = fake_bedrock_admin.get_faults(current.fake_bedrock_url) if FAKE_BEDROCK in running else None
         began = time.monotonic()
         with progress_lines(f"Saving snapshot {name}") as report:

@@ -56,16 +56,16 @@ class PutJournal:
 
     def _entries(self) -> list[tuple[float, str]]:
         try:
-            lines = self.path.read_text(encoding="ascii", errors="replace").splitlines()
+            text = self.path.read_text(encoding="ascii", errors="replace")
         except FileNotFoundError:
             return []
         entries = []
-        for line in lines:
+        for line in text.split("\n")[:-1]:  # whole lines only: the last may have been cut short by a crash
             put_at, _, ticket_id = line.partition(" ")
             try:
                 entries.append((float(put_at), ticket_id))
             except ValueError:
-                continue  # a line cut short by a crash of this tool
+                continue
         return entries
 
 
