@@ -46,6 +46,9 @@ LOG_TAIL_LINES = 30
 LOCK_TIMEOUT = 300.0
 STOP_POLL = 0.2  # how often a stop that follows a save looks at it
 PROGRESS_EVERY = 2.0  # and how often at most it says how far the save is
+# A process killed -9 looks dead (its main thread a zombie) a moment before its last thread has exited and
+# its listening socket is closed: the port of a service found dead is given this long to be released.
+PORT_RELEASE_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -249,24 +252,52 @@ def up(
     with _stack_lock(layout):
         running: dict[str, int] = {}
         crashes: dict[str, Crash] = {}
+        found_dead: set[str] = set()
         for service in chosen:
             pid = _live_pid(service, layout)
             if pid is not None:
                 running[service.name] = pid
-            elif (crash := _crash(service, layout)) is not None:
-                crashes[service.name] = crash
-                _clear_crash(service, layout, crash, report)
-            elif layout.pid_file(service.name).exists():
-                remove_pid(layout.pid_file(service.name))
-                report(service.name, "removed a stale pid file")
+            elif _clear_dead(service, layout, crashes, report):
+                found_dead.add(service.name)
             if service.name not in crashes and (pending := _pending_crash(layout, service.name)) is not None:
                 crashes[service.name] = pending
                 report(service.name, f"the recovery from its crash (pid {pending.pid}) is not finished yet")
         for service in chosen:
-            if service.name not in running and not port_is_free(settings.bind_host, service.port):
+            if service.name in running:
+                continue
+            grace = PORT_RELEASE_TIMEOUT if service.name in found_dead else 0.0
+            if not _port_released(settings.bind_host, service.port, within=grace):
                 raise _port_error(service, settings.bind_host)
         statuses = _bring_up(chosen, running, layout, report)
     return [replace(status, crash=crashes.get(status.name)) for status in statuses]
+
+
+def _clear_dead(service: Service, layout: Layout, crashes: dict[str, Crash], report: Progress) -> bool:
+    """Clear what a dead process of `service` left (its crash into `crashes`); whether there was one."""
+    if (crash := _crash(service, layout)) is not None:
+        crashes[service.name] = crash
+        _clear_crash(service, layout, crash, report)
+        return True
+    if layout.pid_file(service.name).exists():
+        remove_pid(layout.pid_file(service.name))
+        report(service.name, "removed a stale pid file")
+        return True
+    return False
+
+
+def _port_released(host: str, port: int, *, within: float) -> bool:
+    """Whether `host:port` is free now, or becomes free `within` seconds."""
+    if port_is_free(host, port):
+        return True
+    if within <= 0:
+        return False
+    try:
+        wait_until(
+            lambda: port_is_free(host, port), timeout=within, interval=0.05, description=f"port {port} free"
+        )
+    except WaitTimeoutError:
+        return False
+    return True
 
 
 def _clear_crash(service: Service, layout: Layout, crash: Crash, report: Progress) -> None:

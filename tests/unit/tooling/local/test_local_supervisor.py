@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -210,6 +211,37 @@ def test_a_taken_port_is_named_with_the_setting_that_moves_it(
     assert "TICKETFLOW_STANDIN_PORT" in message
     assert service.prepared == 0
     assert not Layout.of(settings).pid_file("alpha").exists()
+
+
+def test_the_port_of_a_service_found_dead_is_given_a_moment_to_be_released(
+    settings: Settings, cleanup: list[Service]
+) -> None:
+    # GIVEN a crashed service (its pid file names a dead process) whose port is still held, as a process
+    # killed -9 holds it until its last thread has exited, and released half a second later
+    service = StandIn("alpha", settings.home)
+    cleanup.append(service)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    pid_file = Layout.of(settings).pid_file("alpha")
+    pid_file.parent.mkdir(parents=True)
+    pid_file.write_text(f"{dead.pid}\n")
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", service.port))
+    squatter.listen()
+    release = threading.Timer(0.5, squatter.close)
+    release.start()
+
+    # WHEN the stack is brought up at once
+    try:
+        [result] = up(settings, services=[service])
+    finally:
+        release.join()
+
+    # THEN it waited for the port and started the service, the crash handed back
+    assert result.state == "healthy"
+    assert result.started
+    assert result.crash is not None
+    assert result.crash.pid == dead.pid
 
 
 def test_a_crashing_service_fails_with_its_log_and_rolls_back(
