@@ -266,7 +266,7 @@ def up(
             if service.name in running:
                 continue
             grace = PORT_RELEASE_TIMEOUT if service.name in found_dead else 0.0
-            if not _port_released(settings.bind_host, service.port, within=grace):
+            if not _port_released(settings.bind_host, service, within=grace, report=report):
                 raise _port_error(service, settings.bind_host)
         statuses = _bring_up(chosen, running, layout, report)
     return [replace(status, crash=crashes.get(status.name)) for status in statuses]
@@ -285,12 +285,14 @@ def _clear_dead(service: Service, layout: Layout, crashes: dict[str, Crash], rep
     return False
 
 
-def _port_released(host: str, port: int, *, within: float) -> bool:
-    """Whether `host:port` is free now, or becomes free `within` seconds."""
+def _port_released(host: str, service: Service, *, within: float, report: Progress) -> bool:
+    """Whether the service's port is free now, or becomes free `within` seconds."""
+    port = service.port
     if port_is_free(host, port):
         return True
     if within <= 0:
         return False
+    report(service.name, f"waiting for port {port} to be released by the dead process")
     try:
         wait_until(
             lambda: port_is_free(host, port), timeout=within, interval=0.05, description=f"port {port} free"

@@ -231,13 +231,16 @@ def test_the_port_of_a_service_found_dead_is_given_a_moment_to_be_released(
     release = threading.Timer(0.5, squatter.close)
     release.start()
 
+    messages: list[str] = []
+
     # WHEN the stack is brought up at once
     try:
-        [result] = up(settings, services=[service])
+        [result] = up(settings, services=[service], progress=lambda _s, message: messages.append(message))
     finally:
         release.join()
 
     # THEN it waited for the port and started the service, the crash handed back
+    assert f"waiting for port {service.port} to be released by the dead process" in messages
     assert result.state == "healthy"
     assert result.started
     assert result.crash is not None
