@@ -55,6 +55,8 @@ def recover(running: RunningStack) -> None:
             f"[yellow]{service.name} had crashed[/yellow] (pid {service.crash.pid}, started"
             f" {clock(service.crash.started_at)}): {escape(service.crash.summary)}"
         )
+        if service.name != EMULATOR:
+            supervisor.recovered(running.settings, service.name)  # told: nothing else brings its state back
     emulator = next((s.crash for s in crashed if s.name == EMULATOR and s.crash and s.crash.lost_state), None)
     if emulator is not None:
         began = time.monotonic()
