@@ -109,7 +109,7 @@ destroy: install ## Delete the stack from the local emulator, everything in it (
 push: install ## Push changed Lambda code into the deployed functions (seconds; code only, no infrastructure)
 	$(TICKETFLOW) push
 
-synth: install ## Synthesize the CloudFormation templates into cdk.out/
+synth: install ## Synthesize the CloudFormation templates into .ticketflow/cdk.out/ (under TICKETFLOW_HOME)
 	$(TICKETFLOW) synth
 
 aws-deploy: install ## Deploy the same stack to the AWS account of your credentials
@@ -159,4 +159,4 @@ prove-external: install ## Prove TICKETFLOW_STACK=external: start the services a
 	$(BIN)/python tools/prove_external.py
 
 clean: ## Remove build output (keeps the local stack's state)
-	rm -rf cdk.out .ticketflow/build .mypy_cache .ruff_cache .pytest_cache .coverage
+	rm -rf cdk.out .ticketflow/cdk.out .ticketflow/build .mypy_cache .ruff_cache .pytest_cache .coverage

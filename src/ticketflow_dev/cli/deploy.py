@@ -119,7 +119,7 @@ def deploy_and_warm(
 
 
 def synth() -> None:
-    """Synthesize the CloudFormation templates into cdk.out/ (offline)."""
+    """Synthesize the CloudFormation templates into the home's cdk.out/ (offline)."""
     current = settings()
     with step(f"synthesizing {current.stack_name} ({current.profile} profile)"):
         try:

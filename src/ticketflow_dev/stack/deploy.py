@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 CDK_BIN = REPO_ROOT / "node_modules" / ".bin" / "cdk"
 INFRA_DIR = REPO_ROOT / "infra"
-CLOUD_ASSEMBLY_DIR = REPO_ROOT / "cdk.out"
 LOCAL_ACCOUNT = "000000000000"
 TOOLKIT_STACK = "CDKToolkit"
 _DROPPED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
@@ -34,6 +33,12 @@ _DROPPED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET
 
 class CdkError(RuntimeError):
     pass
+
+
+def cloud_assembly(settings: Settings) -> Path:
+    """Where `cdk` synthesizes, under the home: the template holds that home's settings (fake_bedrock's port,
+    among others), so two homes of one checkout deploying at once must not share it."""
+    return settings.home.absolute() / "cdk.out"
 
 
 def outputs_file(settings: Settings) -> Path:
@@ -104,7 +109,7 @@ class Cdk:
             str(CDK_BIN),
             *args,
             "--output",
-            str(CLOUD_ASSEMBLY_DIR),
+            str(cloud_assembly(self._settings)),
             "--context",
             f"profile={self._settings.profile}",
         ]
@@ -144,7 +149,7 @@ def is_bootstrapped(cloudformation: CloudFormationClient) -> bool:
 
 
 def template_file(settings: Settings) -> Path:
-    return CLOUD_ASSEMBLY_DIR / f"{settings.stack_name}.template.json"
+    return cloud_assembly(settings) / f"{settings.stack_name}.template.json"
 
 
 def apply_reserved_concurrency(
