@@ -71,6 +71,16 @@ def answer(stack: DeployedStack, tickets: list[TicketSubmitted]) -> dict[str, di
     return items
 
 
+def wait_until_answered(stack: DeployedStack, tickets: list[TicketSubmitted], count: int) -> None:
+    wait_until(
+        lambda: responded(stack, ids(tickets)),
+        until=lambda done: len(done) >= count,
+        timeout=DEADLINE,
+        interval=0.2,
+        description=f"{count} tickets of the load to be answered",
+    )
+
+
 @pytest.mark.proof
 @pytest.mark.restarts_stack
 def test_an_emulator_killed_under_load_comes_back_deployed_with_every_answered_ticket(
@@ -86,13 +96,7 @@ def test_an_emulator_killed_under_load_comes_back_deployed_with_every_answered_t
     load = fresh_tickets(80, seed=67)
     journal = RecordingJournal(put_journal(local_stack.settings))
     with paced_load(deployed_stack, load, journal) as stop:
-        wait_until(
-            lambda: responded(deployed_stack, ids(load)),
-            until=lambda done: len(done) >= 10,
-            timeout=DEADLINE,
-            interval=0.2,
-            description="10 tickets of the load to be answered",
-        )
+        wait_until_answered(deployed_stack, load, 10)
         stop.set()
     before = answered_items(deployed_stack, sorted(responded(deployed_stack, ids(load))))
     kill_9(local_stack.settings, "emulator")
@@ -203,13 +207,7 @@ def test_a_fake_bedrock_killed_mid_load_and_brought_back_by_up_costs_retries_not
     load = fresh_tickets(40, seed=73)
     tracker = deployed_stack.tracker()
     with paced_load(deployed_stack, load):
-        wait_until(
-            lambda: responded(deployed_stack, ids(load)),
-            until=lambda done: len(done) >= 3,
-            timeout=DEADLINE,
-            interval=0.2,
-            description="3 tickets of the load to be answered",
-        )
+        wait_until_answered(deployed_stack, load, 3)
         kill_9(local_stack.settings, "fake_bedrock")
         in_flight = len(load) - len(responded(deployed_stack, ids(load)))
 

@@ -75,6 +75,16 @@ def cleanup(settings: Settings) -> Iterator[list[Service]]:
     down(settings, services=registered)
 
 
+def dead_pid_file(settings: Settings, name: str) -> tuple[subprocess.Popen[bytes], Path]:
+    """The pid file of service `name`, left by a process that died without a stop."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    pid_file = Layout.of(settings).pid_file(name)
+    pid_file.parent.mkdir(parents=True)
+    pid_file.write_text(f"{dead.pid}\n")
+    return dead, pid_file
+
+
 def test_up_is_idempotent_and_down_stops_everything(settings: Settings, cleanup: list[Service]) -> None:
     # GIVEN two stand-in services
     services: list[Service] = [StandIn("alpha", settings.home), StandIn("beta", settings.home)]
@@ -115,11 +125,7 @@ def test_a_pid_file_left_by_a_dead_process_is_a_crash_that_up_recovers(
     # GIVEN a pid file left by a process that no longer exists (it died without a stop)
     service = StandIn("alpha", settings.home)
     cleanup.append(service)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    pid_file = Layout.of(settings).pid_file("alpha")
-    pid_file.parent.mkdir(parents=True)
-    pid_file.write_text(f"{dead.pid}\n")
+    dead, pid_file = dead_pid_file(settings, "alpha")
     messages: list[str] = []
 
     # WHEN its status is asked, the stack stopped, then brought up
@@ -151,11 +157,7 @@ def test_a_crash_that_lost_state_is_handed_back_by_every_up_until_it_is_recovere
     # GIVEN a service whose crash loses state, found dead by an `up` whose caller's recovery then stopped
     service = Stateful("alpha", settings.home)
     cleanup.append(service)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    pid_file = Layout.of(settings).pid_file("alpha")
-    pid_file.parent.mkdir(parents=True)
-    pid_file.write_text(f"{dead.pid}\n")
+    dead, _ = dead_pid_file(settings, "alpha")
     [first] = up(settings, services=[service])
     messages: list[str] = []
 
@@ -220,11 +222,7 @@ def test_the_port_of_a_service_found_dead_is_given_a_moment_to_be_released(
     # killed -9 holds it until its last thread has exited, and released half a second later
     service = StandIn("alpha", settings.home)
     cleanup.append(service)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    pid_file = Layout.of(settings).pid_file("alpha")
-    pid_file.parent.mkdir(parents=True)
-    pid_file.write_text(f"{dead.pid}\n")
+    dead, _ = dead_pid_file(settings, "alpha")
     squatter = socket.socket()
     squatter.bind(("127.0.0.1", service.port))
     squatter.listen()
