@@ -11,7 +11,7 @@ STAMPS := .ticketflow/stamps
 # jsii prints an end-of-life banner for Node 20 on every CDK import; the pinned CLI and library support it.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install install-browser doctor demo bench test test-core test-proofs test-all test-unit test-integration test-e2e test-faults check lint types imports links hooks up down status local-deploy destroy synth aws-deploy aws-destroy env etl bench-etl bench-emulator-ops bench-iam-check bench-parity bench-dev-loop push audit prove-debian13 prove-external iam-recording clean
+.PHONY: help install install-browser doctor demo bench test test-core test-proofs test-all test-unit test-integration test-e2e test-faults check lint types imports links hooks up down status local-deploy destroy synth aws-deploy aws-destroy env etl bench-etl bench-emulator-ops bench-durable-deploy bench-iam-check bench-parity bench-dev-loop push audit prove-debian13 prove-external iam-recording clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -134,7 +134,7 @@ destroy: install ## Delete the stack from the local emulator, everything in it (
 push: install ## Push changed Lambda code into the deployed functions (seconds; code only, no infrastructure)
 	$(TICKETFLOW) push
 
-synth: install ## Synthesize the CloudFormation templates into cdk.out/
+synth: install ## Synthesize the CloudFormation templates into .ticketflow/cdk.out/ (under TICKETFLOW_HOME)
 	$(TICKETFLOW) synth
 
 aws-deploy: install ## Deploy the same stack to the AWS account of your credentials
@@ -167,6 +167,9 @@ bench-iam-check: install ## What the functions' in-flight IAM check costs per ca
 bench-parity: install ## What the AWS checks cost a ticket: the same load with them off and on, in one run (restarts the emulator)
 	$(BIN)/python tools/bench_parity.py
 
+bench-durable-deploy: install ## What a durable deploy costs on the running stack: the emulator's clean restart (save, load), the first ticket after it
+	$(BIN)/python tools/bench_durable_deploy.py
+
 bench-dev-loop: install ## Benchmark the dev loop on the running stack: deploy, edit → result, first ticket after a deploy
 	$(BIN)/python tools/bench_dev_loop.py
 
@@ -188,4 +191,4 @@ prove-external: install ## Prove TICKETFLOW_STACK=external: start the services a
 	$(BIN)/python tools/prove_external.py
 
 clean: ## Remove build output (keeps the local stack's state)
-	rm -rf cdk.out .ticketflow/build .mypy_cache .ruff_cache .pytest_cache .coverage
+	rm -rf cdk.out .ticketflow/cdk.out .ticketflow/build .mypy_cache .ruff_cache .pytest_cache .coverage

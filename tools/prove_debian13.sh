@@ -11,7 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
-root=${DEBIAN13_ROOT:-$repo/.ticketflow/roots/debian13}
+# Under the home (TICKETFLOW_HOME, from the environment or .env; relative to the repository), as every tool.
+home=${TICKETFLOW_HOME:-$(sed -n 's/^TICKETFLOW_HOME=//p' .env 2>/dev/null | tail -n 1)}
+home=${home:-.ticketflow}
+[[ $home = /* ]] || home=$repo/$home
+root=${DEBIAN13_ROOT:-$home/roots/debian13}
 commands=${PROVE_COMMANDS:-make demo && make test}
 ca_bundle=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 

@@ -35,7 +35,6 @@ from ticketflow_dev.targets.external import ExternalTarget
 from ticketflow_infra.paths import REPO_ROOT
 from ticketflow_infra.settings import Settings
 
-WORK = REPO_ROOT / ".ticketflow" / "prove-external"
 DEFAULT_PORTS = "34566,35439,34580"
 # The core tier: the checks, the unit tier and the proofs need no stack of this kind; they run once, in
 # `make test` and `make test-proofs`.
@@ -61,13 +60,20 @@ def base_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("TICKETFLOW_", "AWS_", "VIRTUAL_ENV"))}
 
 
-def ministack_venv() -> Path:
+def work_folder(settings: Settings) -> Path:
+    """Under the home the settings name (TICKETFLOW_HOME, environment or .env), as for every tool: the
+    services' data and logs and the runs' own home. Their sockets go to the short runtime folder of that
+    home (see ticketflow_dev.local.service), whatever its depth."""
+    return settings.home.absolute() / "prove-external"
+
+
+def ministack_venv(work: Path) -> Path:
     """MiniStack installed the way its README says, in a virtualenv of its own (pinned as ours is)."""
-    venv = WORK / "ministack-venv"
+    venv = work / "ministack-venv"
     if not (venv / "bin" / "ministack").exists():
         say(f"installing MiniStack into {venv} (once)")
         shutil.rmtree(venv, ignore_errors=True)
-        log = WORK / "logs" / "ministack-venv.log"
+        log = work / "logs" / "ministack-venv.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
         with log.open("w", encoding="utf-8") as out:
@@ -77,20 +83,20 @@ def ministack_venv() -> Path:
     return venv
 
 
-def start_services(settings: Settings, started: list[Started]) -> None:
+def start_services(settings: Settings, work: Path, started: list[Started]) -> None:
     """Start the three, appending each to `started` as it starts (so a failure still stops them all)."""
-    env, logs = base_environment(), WORK / "logs"
-    venv = ministack_venv()
+    env, logs = base_environment(), work / "logs"
+    venv = ministack_venv(work)
     emulator = Launch(
         argv=[str(venv / "bin" / "ministack")],
         env=env | {"GATEWAY_PORT": str(settings.emulator_port), "BIND_HOST": settings.bind_host},
-        cwd=WORK,
+        cwd=work,
     )
     listen = ["--host", settings.bind_host, "--port", str(settings.fake_bedrock_port)]
     fake_bedrock = Launch(
         argv=[sys.executable, "-m", "fake_bedrock", "--admin", *listen],
         env=env | {"PYTHONPATH": str(REPO_ROOT)},
-        cwd=WORK,
+        cwd=work,
     )
     # The warehouse service's own launch command and its one-off role and database, not its supervisor:
     # the process is started here and no pid file of any home the runs under test use knows it.
@@ -118,14 +124,14 @@ def stop_services(started: list[Started]) -> None:
 
 
 @contextmanager
-def external_services(settings: Settings) -> Iterator[list[Started]]:
+def external_services(settings: Settings, work: Path) -> Iterator[list[Started]]:
     taken = [port for port in (settings.emulator_port, settings.warehouse_port, settings.fake_bedrock_port)
              if not port_is_free(settings.bind_host, port)]  # fmt: skip
     if taken:
         raise SystemExit(f"prove-external: ports {taken} are in use: choose others with PROVE_PORTS=a,b,c")
     started: list[Started] = []
     try:
-        start_services(settings, started)
+        start_services(settings, work, started)
         yield started
     finally:
         stop_services(started)
@@ -163,11 +169,12 @@ def main() -> None:
     emulator, warehouse, fake_bedrock = (
         int(p) for p in os.environ.get("PROVE_PORTS", DEFAULT_PORTS).split(",")
     )
-    home = WORK / "home"  # the runs' own home: outputs, reports; no emulator venv of ours in it
+    work = work_folder(Settings.load())
+    home = work / "home"  # the runs' own home: outputs, reports; no emulator venv of ours in it
     shutil.rmtree(home, ignore_errors=True)
     settings = Settings(
         stack="external",
-        home=WORK / "services",
+        home=work / "services",
         emulator_port=emulator,
         warehouse_port=warehouse,
         fake_bedrock_port=fake_bedrock,
@@ -175,7 +182,7 @@ def main() -> None:
     commands = [c.strip() for c in os.environ.get("PROVE_COMMANDS", DEFAULT_COMMANDS).split(";") if c.strip()]
     env = base_environment() | settings.model_copy(update={"home": home}).as_environment()
     timings: dict[str, float] = {}
-    with external_services(settings) as started:
+    with external_services(settings, work) as started:
         target = ExternalTarget(settings)
         for command in commands:
             timings[command] = run(command, env)

@@ -23,8 +23,8 @@ from tests.e2e.conftest import DeployedStack
 from ticketflow_dev.cli.app import app
 from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.stack.deploy import (
-    CLOUD_ASSEMBLY_DIR,
     Cdk,
+    cloud_assembly,
     deploy_stack,
     destroy_stack,
     find_stack,
@@ -106,7 +106,7 @@ def second_stack(local_stack: LocalStack) -> Iterator[Settings]:
         yield settings
     finally:
         destroy_stack(settings, Cdk(settings), Clients(settings))  # a no-op once the test destroyed it
-        for synthesized in CLOUD_ASSEMBLY_DIR.glob(f"{settings.stack_name}.*"):
+        for synthesized in cloud_assembly(settings).glob(f"{settings.stack_name}.*"):
             synthesized.unlink()
 
 

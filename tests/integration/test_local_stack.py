@@ -17,9 +17,10 @@ from typing import Any
 
 import psycopg
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.aws_clients import endpoint_clients
-from ticketflow_dev.core.aws import Service
+from ticketflow_dev.core.aws import Service, remove_bucket
 from ticketflow_dev.local import ServiceStatus, StackError, down, status, up
 from ticketflow_dev.local.emulator import emulator_python
 from ticketflow_dev.local.processes import is_running, port_is_free
@@ -224,6 +225,29 @@ def test_state_survives_a_restart(started: Started) -> None:
     assert dynamodb.get_item(TableName=table, Key={"id": {"S": "a"}})["Item"] == {"id": {"S": "a"}}
     with psycopg.connect(settings.warehouse_url) as connection:
         assert connection.execute(f"SELECT id FROM kept_{suffix}").fetchall() == [("a",)]
+
+
+def test_a_versioned_bucket_left_with_old_versions_only_is_removed_whole(started: Started) -> None:
+    # GIVEN a versioned bucket (as the CDK bootstrap's asset bucket is) whose objects were overwritten and
+    # deleted: only old versions and a delete marker are left, and S3 refuses to delete it as it is (what
+    # `up` hit, removing the bootstrap bucket a crash had orphaned)
+    s3 = aws(started.settings, "s3")
+    bucket = f"cdk-assets-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for body in (b"one", b"two"):
+        s3.put_object(Bucket=bucket, Key="asset.zip", Body=body)
+    s3.delete_object(Bucket=bucket, Key="asset.zip")
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
+    with pytest.raises(ClientError) as refused:
+        s3.delete_bucket(Bucket=bucket)
+    assert refused.value.response["Error"]["Code"] == "BucketNotEmpty"
+
+    # WHEN it is removed
+    remove_bucket(s3, bucket)
+
+    # THEN it is gone
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
 
 
 def test_down_stops_everything_and_frees_the_ports(started: Started) -> None:

@@ -18,6 +18,8 @@ BUFFER_SECONDS = 0.1
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
 
+    from ticketflow_dev.tickets.put_journal import PutJournal
+
 
 _ROUNDING = 1e-9
 
@@ -30,13 +32,14 @@ def submit_paced(
     rate: float | None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    journal: PutJournal | None = None,
 ) -> list[producer.Submitted]:
     """Ticket i is due `i / rate` seconds after the start; every BUFFER_SECONDS the due ones are put.
 
     `rate=None` is a burst: everything at once, in batches of the PutRecords maximum.
     """
     if rate is None:
-        return producer.submit(kinesis, stream_name, tickets)
+        return producer.submit(kinesis, stream_name, tickets, journal=journal)
     if rate <= 0:
         raise ValueError(f"the rate must be above zero, got {rate}")
     started = clock()
@@ -46,7 +49,8 @@ def submit_paced(
         # short of it, which left that tick's tickets undue and the loop spinning on zero-length sleeps.
         due = math.floor((clock() - started) * rate + _ROUNDING) + 1
         end = min(len(tickets), due, len(submitted) + producer.MAX_RECORDS_PER_PUT)
-        submitted += producer.put_batch(kinesis, stream_name, tickets[len(submitted) : end], timeout=60.0)
+        batch = tickets[len(submitted) : end]
+        submitted += producer.put_batch(kinesis, stream_name, batch, timeout=60.0, journal=journal)
         # Pacing, not waiting for a condition: sleep until the next tick at which a ticket is due.
         next_due = len(submitted) / rate
         next_tick = math.ceil(next_due / BUFFER_SECONDS) * BUFFER_SECONDS

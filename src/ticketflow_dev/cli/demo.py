@@ -17,6 +17,7 @@ from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.generation.mixes import MixError, parse_mix
 from ticketflow_dev.targets import stack_target
 from ticketflow_dev.tickets.demo import DemoReport, run_demo
+from ticketflow_dev.tickets.put_journal import put_journal
 
 
 def demo(
@@ -43,7 +44,14 @@ def demo(
     outputs = stack_outputs(current, clients)
     with step(f"running {count} tickets end to end") as status:
         report = run_demo(
-            clients, outputs, count=count, seed=seed, timeout=timeout, mix=mix, on_progress=status.update
+            clients,
+            outputs,
+            count=count,
+            seed=seed,
+            timeout=timeout,
+            mix=mix,
+            on_progress=status.update,
+            journal=put_journal(current),
         )
     path = write_report(current, "demo", report.as_json())
     err.print(_table(report))

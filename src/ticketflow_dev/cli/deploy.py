@@ -21,14 +21,18 @@ from ticketflow_infra.settings import Settings
 WARM_HELP = "Pre-warm the functions afterwards: as many workers as each may run, its clients built."
 
 
+def emulator_problem(current: Settings) -> str | None:
+    """Why the local emulator does not answer, or None when it does (or the profile is not local)."""
+    if current.profile != "local":
+        return None
+    # MiniStack answers LocalStack's health path too.
+    return http_probe(f"{current.emulator_url}/_localstack/health", timeout=5)
+
+
 def require_running_emulator(current: Settings) -> None:
     """Locally, an emulator must answer before anything deploys to it: the embedded one or LocalStack."""
-    if current.profile != "local":
-        return
-    # MiniStack answers LocalStack's health path too.
-    why = http_probe(f"{current.emulator_url}/_localstack/health", timeout=5)
-    if why is not None:
-        fail(f"no emulator answers at {current.emulator_url} ({why}): start one with `ticketflow up`")
+    if (problem := emulator_problem(current)) is not None:
+        fail(f"no emulator answers at {current.emulator_url} ({problem}): start one with `ticketflow up`")
 
 
 def reporting_cdk(current: Settings, status: Any) -> Cdk:
@@ -77,21 +81,41 @@ def deploy(
     deploy_and_warm(settings(), hotswap=hotswap, warm_up=warm_up)
 
 
-def deploy_and_warm(current: Settings, *, hotswap: bool = False, warm_up: bool = True) -> None:
-    """`ticketflow deploy`, with its progress: also what `reset` and an `up` that recovers a crash run."""
+def deploy_and_warm(
+    current: Settings, *, hotswap: bool = False, warm_up: bool = True, durable: bool = True
+) -> None:
+    """`ticketflow deploy`, with its progress: also what `reset` and an `up` that recovers a crash run
+    (`durable`: see `deploy_stack`)."""
     require_running_emulator(current)
     clients = Clients(current)
     with step(f"deploying stack {current.stack_name} ({current.profile} profile)") as status:
         try:
-            deploy_stack(current, reporting_cdk(current, status), clients, hotswap=hotswap)
+            saved = deploy_stack(
+                current,
+                reporting_cdk(current, status),
+                clients,
+                hotswap=hotswap,
+                durable=durable,
+                progress=lambda service, message: status.update(f"{service}: {message[:100]}"),
+            )
         except CdkError as error:
+            if emulator_problem(current) is not None:  # it died under the deploy: what the user does next
+                fail(
+                    f"the emulator stopped answering during the deploy (log {current.home / 'logs'}/cdk.log):"
+                    " `ticketflow up` restarts it, recovers what it lost and deploys again"
+                )
             fail(str(error))
+    if saved is not None:
+        err.print(
+            f"  saved the emulator's state, so that a crash cannot lose this deploy (a clean restart of the"
+            f" emulator: {saved:.1f} s)"
+        )
     if warm_up:
         warm(clients, deployed_functions(clients("cloudformation"), clients("lambda"), current.stack_name))
 
 
 def synth() -> None:
-    """Synthesize the CloudFormation templates into cdk.out/ (offline)."""
+    """Synthesize the CloudFormation templates into the home's cdk.out/ (offline)."""
     current = settings()
     with step(f"synthesizing {current.stack_name} ({current.profile} profile)"):
         try:

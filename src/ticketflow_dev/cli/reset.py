@@ -14,6 +14,7 @@ from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.stack.functions import deployed_functions
 from ticketflow_dev.stack.young_state import start_young
 from ticketflow_dev.targets import stack_target
+from ticketflow_dev.tickets.put_journal import put_journal
 from ticketflow_infra.settings import Settings
 
 REDEPLOY_HELP = (
@@ -38,10 +39,15 @@ def reset(redeploy: Annotated[bool, typer.Option("--redeploy", help=REDEPLOY_HEL
         )
     began = time.monotonic()
     with stack_errors(), progress_lines("Resetting the emulator") as report:
+        # The young state's own clean stop saves the deploy: no durable restart before it.
         started = start_young(
-            target, lambda current: deploy_and_warm(current, warm_up=False), report, fresh=redeploy
+            target,
+            lambda current: deploy_and_warm(current, warm_up=False, durable=False),
+            report,
+            fresh=redeploy,
         )
     current = started.running.settings
+    put_journal(current).path.unlink(missing_ok=True)  # the tickets it names were in the replaced state
     clients = Clients(current)
     warm(clients, deployed_functions(clients("cloudformation"), clients("lambda"), current.stack_name))
     how = "a fresh deployment, saved as" if started.how == "took" else "loaded"

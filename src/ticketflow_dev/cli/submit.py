@@ -12,12 +12,13 @@ from rich.table import Table
 from rich.text import Text
 
 from ticketflow.ticket_store import Status
-from ticketflow_dev.cli.common import ExitStatus, deployed, err, fail, out
+from ticketflow_dev.cli.common import ExitStatus, deployed, err, fail, out, settings
 from ticketflow_dev.core.polling import WaitTimeoutError
 from ticketflow_dev.core.safe_text import inert
 from ticketflow_dev.journey.timeline import parse_time
 from ticketflow_dev.tickets import producer
 from ticketflow_dev.tickets.files import RefusedTicketsError, parse_tickets
+from ticketflow_dev.tickets.put_journal import put_journal
 from ticketflow_dev.tickets.tracking import TicketState, Tracker
 
 REPLY_LINES = 3
@@ -101,7 +102,8 @@ def submit(
             err.print(Text.assemble(("refused", "red"), " ", inert(refusal)))
         fail(f"{len(error.refusals)} ticket(s) refused; nothing was sent")
     clients, outputs = deployed()
-    submitted = producer.submit(clients("kinesis"), outputs.stream_name, tickets)
+    journal = put_journal(settings())
+    submitted = producer.submit(clients("kinesis"), outputs.stream_name, tickets, journal=journal)
     err.print(f"submitted {len(submitted)} ticket(s) to {outputs.stream_name}", highlight=False)
     if not wait:
         if as_json:

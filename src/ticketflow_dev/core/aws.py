@@ -143,9 +143,14 @@ def stand_in_clients(region: str, endpoint: str | None = None, config: Config | 
 
 
 def remove_bucket(s3: S3Client, bucket: str) -> None:
-    """Delete `bucket` and every object in it (S3 refuses to delete a bucket that is not empty)."""
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        keys: list[ObjectIdentifierTypeDef] = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+    """Delete `bucket` and everything in it: every object version and delete marker, as S3 refuses to delete
+    a bucket that holds any (a versioned bucket keeps old versions after its objects are deleted; the CDK
+    bootstrap's asset bucket is one)."""
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        entries = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+        keys: list[ObjectIdentifierTypeDef] = [
+            {"Key": entry["Key"], "VersionId": entry["VersionId"]} for entry in entries
+        ]
         if keys:
             s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
     s3.delete_bucket(Bucket=bucket)

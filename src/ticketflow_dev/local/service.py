@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import abc
+import hashlib
+import os
 import signal
+import stat
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ticketflow_dev.iam import policy_file
 from ticketflow_dev.local.processes import Launch
 from ticketflow_infra.settings import Settings
+
+# Unix socket paths are limited (sun_path: 108 bytes on Linux, 104 on macOS, the NUL included), so sockets
+# live in a short folder of their own whatever the home's depth. /tmp and not $TMPDIR: on macOS that is
+# ~50 bytes deep already.
+RUNTIME_ROOT = Path("/tmp")  # noqa: S108 (a private folder in it, checked: see runtime_dir)
 
 Report = Callable[[str], None]
 """A per-service progress callback: one short human-readable message."""
@@ -58,11 +67,22 @@ class Layout:
     def snapshots(self) -> Path:
         return self.home / "snapshots"
 
+    @property
+    def runtime(self) -> Path:
+        """`/tmp/ticketflow-<uid>/<12 hex digits of the home's path>`: ~40 bytes for any home (see
+        RUNTIME_ROOT); `runtime_dir` creates it."""
+        digest = hashlib.sha256(str(self.home).encode("utf-8")).hexdigest()[:12]
+        return RUNTIME_ROOT / f"ticketflow-{os.geteuid()}" / digest
+
     def log(self, service: str) -> Path:
         return self.logs / f"{service}.log"
 
     def pid_file(self, service: str) -> Path:
         return self.run / f"{service}.pid"
+
+    def crash_record(self, service: str) -> Path:
+        """A crash that lost state, kept from the `up` that found it until its recovery is done."""
+        return self.run / f"{service}.crash.json"
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,23 @@ class Crash:
     started_at: float  # when that process was started (the pid file's time), epoch seconds
     lost_state: bool  # whether it took state with it
     summary: str  # what it lost, for the user
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "pid": self.pid,
+            "started_at": self.started_at,
+            "lost_state": self.lost_state,
+            "summary": self.summary,
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> Crash:
+        return cls(
+            int(document["pid"]),
+            float(document["started_at"]),
+            bool(document["lost_state"]),
+            str(document["summary"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -123,8 +160,10 @@ class Service(abc.ABC):
         seconds). None: the stop is bounded by `stop_timeout`, then the process is killed."""
         return None
 
-    def after_clean_stop(self, report: Report) -> None:  # noqa: B027 (optional hook)
-        """Work once the process has exited by itself after its stop signal (its saved state complete)."""
+    def after_clean_stop(self, pid: int, since: float, report: Report) -> bool:  # noqa: ARG002 (a hook)
+        """Work once process `pid`, signalled to stop at `since` (epoch seconds), has exited by itself;
+        False when it did not stop cleanly after all (it died before its save completed: a crash)."""
+        return True
 
     def crash(self, pid: int, started_at: float) -> Crash:
         """What a process of this service that died without a stop lost; by default nothing (it keeps no
@@ -158,3 +197,18 @@ def http_probe(url: str, *, timeout: float = 1.0) -> str | None:
     except HttpGetError as error:
         return str(error)
     return None
+
+
+def runtime_dir(layout: Layout) -> Path:
+    """The layout's short runtime folder, created. Its parent in /tmp must be a folder of this user's (not a
+    link, nobody else's): another user could otherwise put a socket in our place."""
+    private = layout.runtime.parent
+    private.mkdir(mode=0o711, exist_ok=True)
+    info = private.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        raise StackError(
+            f"{private} is not a folder of this user's (uid {os.geteuid()}): the local stack keeps sockets"
+            " there; remove it and run the command again"
+        )
+    layout.runtime.mkdir(exist_ok=True)
+    return layout.runtime

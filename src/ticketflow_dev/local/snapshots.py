@@ -15,11 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ticketflow_dev.local.emulator_state import COMPLETE_SAVE
 from ticketflow_dev.local.service import Layout, StackError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MANIFEST = "snapshot.json"
 COPIED = ("state", "outputs")  # folders of the home a snapshot holds
+# Hard links to the emulator's last complete save: the same files again (a copy would not keep the links);
+# the emulator's first start after a load takes the loaded files as its complete save.
+LEFT_OUT = frozenset({COMPLETE_SAVE})
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ def save(layout: Layout, name: str, holds: dict[str, Any], faults: dict[str, Any
     partial.mkdir(parents=True)
     for part in COPIED:
         if (layout.home / part).is_dir():
-            copy_tree(layout.home / part, partial / part)
+            copy_tree(layout.home / part, partial / part, leave_out=LEFT_OUT)
     manifest = {"created_at": time.time(), "holds": holds, "faults": faults}
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     partial.rename(folder)
@@ -99,12 +103,20 @@ def delete(layout: Layout, name: str) -> Snapshot:
     return snapshot
 
 
-def copy_tree(source: Path, target: Path) -> None:
+def copy_tree(source: Path, target: Path, *, leave_out: frozenset[str] = frozenset()) -> None:
     """Copy with modes, times and, as root, owners (the warehouse's data belongs to PostgreSQL's own user,
-    which refuses a data directory it does not own)."""
-    shutil.copytree(source, target, symlinks=True)
+    which refuses a data directory it does not own); the top-level entries named in `leave_out` are not
+    copied."""
+    shutil.copytree(
+        source,
+        target,
+        symlinks=True,
+        ignore=lambda folder, names: [n for n in names if Path(folder) == source and n in leave_out],
+    )
     if os.geteuid() != 0:
         return
     for path in [source, *source.rglob("*")]:
-        stat = path.lstat()
-        os.lchown(target / path.relative_to(source), stat.st_uid, stat.st_gid)
+        copied = target / path.relative_to(source)
+        if copied.exists() or copied.is_symlink():
+            stat = path.lstat()
+            os.lchown(copied, stat.st_uid, stat.st_gid)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import signal
 import threading
@@ -45,6 +46,9 @@ LOG_TAIL_LINES = 30
 LOCK_TIMEOUT = 300.0
 STOP_POLL = 0.2  # how often a stop that follows a save looks at it
 PROGRESS_EVERY = 2.0  # and how often at most it says how far the save is
+# A process killed -9 looks dead (its main thread a zombie) a moment before its last thread has exited and
+# its listening socket is closed: the port of a service found dead is given this long to be released.
+PORT_RELEASE_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -248,29 +252,80 @@ def up(
     with _stack_lock(layout):
         running: dict[str, int] = {}
         crashes: dict[str, Crash] = {}
+        found_dead: set[str] = set()
         for service in chosen:
             pid = _live_pid(service, layout)
             if pid is not None:
                 running[service.name] = pid
-            elif (crash := _crash(service, layout)) is not None:
-                crashes[service.name] = crash
-                _clear_crash(service, layout, crash, report)
-            elif layout.pid_file(service.name).exists():
-                remove_pid(layout.pid_file(service.name))
-                report(service.name, "removed a stale pid file")
+            elif _clear_dead(service, layout, crashes, report):
+                found_dead.add(service.name)
+            if service.name not in crashes and (pending := _pending_crash(layout, service.name)) is not None:
+                crashes[service.name] = pending
+                report(service.name, f"the recovery from its crash (pid {pending.pid}) is not finished yet")
         for service in chosen:
-            if service.name not in running and not port_is_free(settings.bind_host, service.port):
+            if service.name in running:
+                continue
+            grace = PORT_RELEASE_TIMEOUT if service.name in found_dead else 0.0
+            if not _port_released(settings.bind_host, service, within=grace, report=report):
                 raise _port_error(service, settings.bind_host)
         statuses = _bring_up(chosen, running, layout, report)
     return [replace(status, crash=crashes.get(status.name)) for status in statuses]
 
 
+def _clear_dead(service: Service, layout: Layout, crashes: dict[str, Crash], report: Progress) -> bool:
+    """Clear what a dead process of `service` left (its crash into `crashes`); whether there was one."""
+    if (crash := _crash(service, layout)) is not None:
+        crashes[service.name] = crash
+        _clear_crash(service, layout, crash, report)
+        return True
+    if layout.pid_file(service.name).exists():
+        remove_pid(layout.pid_file(service.name))
+        report(service.name, "removed a stale pid file")
+        return True
+    return False
+
+
+def _port_released(host: str, service: Service, *, within: float, report: Progress) -> bool:
+    """Whether the service's port is free now, or becomes free `within` seconds."""
+    port = service.port
+    if port_is_free(host, port):
+        return True
+    if within <= 0:
+        return False
+    report(service.name, f"waiting for port {port} to be released by the dead process")
+    try:
+        wait_until(
+            lambda: port_is_free(host, port), timeout=within, interval=0.05, description=f"port {port} free"
+        )
+    except WaitTimeoutError:
+        return False
+    return True
+
+
 def _clear_crash(service: Service, layout: Layout, crash: Crash, report: Progress) -> None:
     """What a dead process leaves: its group's other processes (the emulator's Lambda workers, PostgreSQL's
-    backends, which would hold its shared memory), and its pid file."""
+    backends, which would hold its shared memory), and its pid file. A crash that lost state is recorded
+    first: its pid file was the only record, and the recovery (the caller's) may itself be cut short."""
     report(service.name, f"crashed: pid {crash.pid} died without a stop; {crash.summary}")
     send_signal(crash.pid, signal.SIGKILL, whole_group=True)  # its own session: only its processes
+    if crash.lost_state:
+        record = layout.crash_record(service.name)
+        partial = record.with_name(f".{record.name}.partial")
+        partial.write_text(json.dumps(crash.as_json()) + "\n", encoding="utf-8")
+        partial.replace(record)
     remove_pid(layout.pid_file(service.name))
+
+
+def _pending_crash(layout: Layout, name: str) -> Crash | None:
+    try:
+        return Crash.from_json(json.loads(layout.crash_record(name).read_text(encoding="utf-8")))
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+
+
+def recovered(settings: Settings, name: str) -> None:
+    """The crash of service `name` has been recovered from (or its state replaced): forget it."""
+    Layout.of(settings).crash_record(name).unlink(missing_ok=True)
 
 
 def _bring_up(
@@ -307,7 +362,8 @@ def _stop(service: Service, layout: Layout, report: Progress, *, kill: bool = Fa
         wait_until(lambda: not is_running(pid), timeout=10.0, interval=0.05, description=f"pid {pid} to die")
     elif pid is not None:
         report(service.name, f"stopping (pid {pid})")
-        watch = service.stop_watch(time.time())
+        since = time.time()
+        watch = service.stop_watch(since)
         if watch is not None:
             _stop_following(service, pid, watch, layout, report)
             graceful = True
@@ -318,8 +374,13 @@ def _stop(service: Service, layout: Layout, report: Progress, *, kill: bool = Fa
                 whole_group=service.signal_whole_group,
                 timeout=service.stop_timeout,
             )
-        if graceful:
-            service.after_clean_stop(lambda message: report(service.name, message))
+        if graceful and not service.after_clean_stop(
+            pid, since, lambda message: report(service.name, message)
+        ):
+            # Gone before its save completed (killed, out of memory): a crash; its pid file tells `up`.
+            remove_pid(layout.run / f"{service.name}.stopping")
+            report(service.name, "died before its save completed: `ticketflow up` restarts it and recovers")
+            return _status(service, layout)
         report(service.name, "stopped" if graceful else f"killed after {service.stop_timeout:g} s")
     elif not kill and (crash := _crash(service, layout)) is not None:
         # Its pid file is the only record of the crash: `up` needs it to recover what the crash lost.

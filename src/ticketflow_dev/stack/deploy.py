@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,8 @@ from botocore.exceptions import ClientError
 
 from ticketflow_dev.core.aws import LOCAL_CREDENTIALS, Clients
 from ticketflow_dev.iam.policy_file import remove_policies, write_policies
+from ticketflow_dev.local.supervisor import Progress
+from ticketflow_dev.targets import stack_target
 from ticketflow_infra.paths import REPO_ROOT
 from ticketflow_infra.settings import Settings
 
@@ -24,7 +27,6 @@ if TYPE_CHECKING:
 
 CDK_BIN = REPO_ROOT / "node_modules" / ".bin" / "cdk"
 INFRA_DIR = REPO_ROOT / "infra"
-CLOUD_ASSEMBLY_DIR = REPO_ROOT / "cdk.out"
 LOCAL_ACCOUNT = "000000000000"
 TOOLKIT_STACK = "CDKToolkit"
 _DROPPED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
@@ -34,9 +36,22 @@ class CdkError(RuntimeError):
     pass
 
 
+def cloud_assembly(settings: Settings) -> Path:
+    """Where `cdk` synthesizes, under the home: the template holds that home's settings (fake_bedrock's port,
+    among others), so two homes of one checkout deploying at once must not share it."""
+    return settings.home.absolute() / "cdk.out"
+
+
 def outputs_file(settings: Settings) -> Path:
     """One file per stack: a deploy writes only its own stack's outputs, and a destroy removes only those."""
     return settings.home / "outputs" / f"{settings.stack_name}.json"
+
+
+def deploy_intent(settings: Settings) -> Path:
+    """Written before a local deploy begins and removed once the emulator has saved it: a crash in between
+    leaves it behind, and the recovery from that crash deploys again (even a first deploy that wrote no
+    outputs yet)."""
+    return outputs_file(settings).with_suffix(".deploying")
 
 
 def cdk_environment(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -95,7 +110,7 @@ class Cdk:
             str(CDK_BIN),
             *args,
             "--output",
-            str(CLOUD_ASSEMBLY_DIR),
+            str(cloud_assembly(self._settings)),
             "--context",
             f"profile={self._settings.profile}",
         ]
@@ -135,7 +150,7 @@ def is_bootstrapped(cloudformation: CloudFormationClient) -> bool:
 
 
 def template_file(settings: Settings) -> Path:
-    return CLOUD_ASSEMBLY_DIR / f"{settings.stack_name}.template.json"
+    return cloud_assembly(settings) / f"{settings.stack_name}.template.json"
 
 
 def apply_reserved_concurrency(
@@ -165,18 +180,57 @@ def apply_reserved_concurrency(
     return applied
 
 
-def deploy_stack(settings: Settings, cdk: Cdk, clients: Clients, *, hotswap: bool = False) -> None:
-    """Bootstraps the environment the first time, deploys, and closes the emulator's known gaps."""
+def deploy_stack(
+    settings: Settings,
+    cdk: Cdk,
+    clients: Clients,
+    *,
+    hotswap: bool = False,
+    durable: bool = True,
+    progress: Progress | None = None,
+) -> float | None:
+    """Bootstraps the environment the first time, deploys, and closes the emulator's known gaps.
+
+    Locally a deploy that changed a stack is then made `durable`: MiniStack saves its state only when it
+    stops, so without a save a crash takes the deployment with it; the emulator is restarted cleanly (where
+    the stack target runs it). Returns the seconds that save took, None when there was none.
+    """
     cloudformation = clients("cloudformation")
+    local = settings.profile == "local"
+    intent = deploy_intent(settings)
+    if local:
+        intent.parent.mkdir(parents=True, exist_ok=True)
+        intent.write_text(json.dumps({"started_at": time.time()}) + "\n", encoding="utf-8")
+    before = _deployment_marks(cloudformation, settings.stack_name)
     if not is_bootstrapped(cloudformation):
         cdk.bootstrap()
     cdk.deploy(hotswap=hotswap)
-    if settings.profile == "local":
-        # The deployed template's policies, for the functions' IAM check (docs/iam.md).
-        write_policies(settings, cloudformation)
-        apply_reserved_concurrency(
-            template_file(settings), settings.stack_name, cloudformation, clients("lambda")
-        )
+    if not local:
+        return None
+    # The deployed template's policies, for the functions' IAM check (docs/iam.md).
+    write_policies(settings, cloudformation)
+    apply_reserved_concurrency(
+        template_file(settings), settings.stack_name, cloudformation, clients("lambda")
+    )
+    if not durable:
+        return None  # the caller saves, and removes the intent
+    saved = None
+    if _deployment_marks(cloudformation, settings.stack_name) != before:
+        began = time.monotonic()
+        if stack_target(settings).save_emulator_state(progress):
+            saved = time.monotonic() - began
+    intent.unlink(missing_ok=True)
+    return saved
+
+
+def _deployment_marks(cloudformation: CloudFormationClient, stack_name: str) -> list[tuple[str, str] | None]:
+    """What a deploy that changed anything changes: the bootstrap's and the stack's status and update time."""
+    marks: list[tuple[str, str] | None] = []
+    for name in (TOOLKIT_STACK, stack_name):
+        stack = find_stack(cloudformation, name)
+        updated = None if stack is None else stack.get("LastUpdatedTime") or stack.get("CreationTime")
+        marks.append(None if stack is None else (stack["StackStatus"], str(updated)))
+    return marks
 
 
 def destroy_stack(settings: Settings, cdk: Cdk, clients: Clients) -> bool:

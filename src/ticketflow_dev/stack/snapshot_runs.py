@@ -44,7 +44,8 @@ def save_snapshot(target: Target, name: str, faults: FaultStore, report: supervi
     if (layout.snapshots / name).exists():
         snapshots.find(layout, name)  # a complete one: `save` refuses it below
     running = [s.name for s in supervisor.status(current) if s.state == "healthy"]
-    holds = holdings(current) if len(running) == len(supervisor.default_services(current)) else {}
+    stack = [s for s in supervisor.default_services(current) if not s.on_demand]
+    holds = holdings(current) if {s.name for s in stack} <= set(running) else {}
     set_faults = faults.read(current.fake_bedrock_url) if FAKE_BEDROCK in running else None
     began = time.monotonic()
     supervisor.down(current, progress=report)
@@ -67,6 +68,7 @@ def load_snapshot(target: Target, name: str, faults: FaultStore, report: supervi
     supervisor.down(current, progress=report)
     stopped = time.monotonic()
     snapshots.load(layout, snapshot)
+    supervisor.recovered(current, EMULATOR)  # its state is the snapshot's now, whatever it lost
     copied = time.monotonic()
     restart(target, snapshot.faults, faults, report)
     return SnapshotRun(snapshot, True, stopped - began, copied - stopped, time.monotonic() - copied)

@@ -188,6 +188,8 @@ def kill_emulator(settings: Settings, progress: Progress) -> None:
         interval=0.1,
         description=f"port {settings.emulator_port} to be free after the emulator's kill",
     )
+    # Its state is replaced next: a crash it had is nothing to recover from.
+    supervisor.recovered(settings, EMULATOR)
 
 
 def _take(target: Target, deploy: Deploy, progress: Progress, digest: str) -> YoungState:

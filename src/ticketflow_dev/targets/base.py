@@ -58,6 +58,11 @@ class Target(abc.ABC):
     def status(self) -> list[ServiceStatus]:
         """Each service as it is now, without changing anything."""
 
+    def save_emulator_state(self, progress: Progress | None = None) -> bool:  # noqa: ARG002 (a hook)
+        """Make what the emulator holds now survive a crash of it; False where this target cannot (an
+        emulator it does not run saves as it was configured to, or never)."""
+        return False
+
     @abc.abstractmethod
     def function_settings(self) -> Settings:
         """The settings with the deployed functions' runtime filled in (what their wheels are built for),

@@ -10,6 +10,8 @@ from ticketflow_dev.local.supervisor import Progress, ServiceStatus
 from ticketflow_dev.targets.base import RunningStack, Target
 from ticketflow_infra.settings import Settings
 
+EMULATOR = "emulator"
+
 
 class EmbeddedTarget(Target):
     name = "embedded"
@@ -31,6 +33,14 @@ class EmbeddedTarget(Target):
 
     def status(self) -> list[ServiceStatus]:
         return supervisor.status(self.settings)
+
+    def save_emulator_state(self, progress: Progress | None = None) -> bool:
+        """A clean restart of the emulator: MiniStack 1.5.33 saves its state only when it stops (it has no
+        save endpoint). Its Lambda workers go with it; the next invocations start them again."""
+        emulator = [s for s in supervisor.default_services(self.settings) if s.name == EMULATOR]
+        supervisor.down(self.settings, services=emulator, progress=progress)
+        supervisor.up(self.settings, services=emulator, progress=progress)
+        return True
 
     def function_settings(self) -> Settings:
         """Locally the functions run on the emulator venv's Python (once `up` has built it)."""

@@ -14,6 +14,7 @@ from ticketflow_dev.core.stats import latency_summary
 from ticketflow_dev.generation import generator
 from ticketflow_dev.tickets import producer
 from ticketflow_dev.tickets.notifications import TopicListener
+from ticketflow_dev.tickets.put_journal import PutJournal
 from ticketflow_dev.tickets.tracking import TicketState, Tracker, Waiting
 from ticketflow_infra.outputs import StackOutputs
 
@@ -49,6 +50,7 @@ def run_demo(
     timeout: float,
     mix: str | None = None,
     on_progress: Callable[[str], None] = lambda _: None,
+    journal: PutJournal | None = None,
 ) -> DemoReport:
     # A fresh number block per run, so a second demo is not taken for re-delivered tickets.
     first_number = 100_000 + secrets.randbelow(800_000)
@@ -58,7 +60,7 @@ def run_demo(
     )
     with TopicListener(clients("sns"), clients("sqs"), outputs.topic_arn, "ticketflow-demo") as listener:
         on_progress(f"submitting {count} tickets to {outputs.stream_name}")
-        submitted = producer.submit(clients("kinesis"), outputs.stream_name, tickets)
+        submitted = producer.submit(clients("kinesis"), outputs.stream_name, tickets, journal=journal)
         ids = [s.ticket_id for s in submitted]
         lost_where: dict[str, int] = {}
         try:

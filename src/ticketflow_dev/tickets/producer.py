@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
     from mypy_boto3_kinesis.type_defs import PutRecordsRequestEntryTypeDef
 
+    from ticketflow_dev.tickets.put_journal import PutJournal
+
 MAX_RECORDS_PER_PUT = limits.KINESIS_PUT_RECORDS_MAX_RECORDS
 
 
@@ -77,19 +79,21 @@ def submit(
     *,
     timeout: float = 60.0,
     on_batch: Callable[[int], None] | None = None,
+    journal: PutJournal | None = None,
 ) -> list[Submitted]:
-    """Every ticket acknowledged by Kinesis, in order; raises TimeoutError if throttling never clears."""
+    """Every ticket acknowledged by Kinesis, in order; raises TimeoutError if throttling never clears.
+    `journal` records each acknowledged batch (see put_journal)."""
     submitted: list[Submitted] = []
     batch: list[TicketSubmitted] = []
     for ticket in tickets:
         batch.append(ticket)
         if len(batch) == MAX_RECORDS_PER_PUT:
-            submitted += put_batch(kinesis, stream_name, batch, timeout=timeout)
+            submitted += put_batch(kinesis, stream_name, batch, timeout=timeout, journal=journal)
             batch = []
             if on_batch:
                 on_batch(len(submitted))
     if batch:
-        submitted += put_batch(kinesis, stream_name, batch, timeout=timeout)
+        submitted += put_batch(kinesis, stream_name, batch, timeout=timeout, journal=journal)
         if on_batch:
             on_batch(len(submitted))
     return submitted
@@ -103,7 +107,12 @@ def put_raw(kinesis: KinesisClient, stream_name: str, records: Sequence[tuple[by
 
 
 def put_batch(
-    kinesis: KinesisClient, stream_name: str, batch: Sequence[TicketSubmitted], *, timeout: float
+    kinesis: KinesisClient,
+    stream_name: str,
+    batch: Sequence[TicketSubmitted],
+    *,
+    timeout: float,
+    journal: PutJournal | None = None,
 ) -> list[Submitted]:
     """Up to 500 tickets, re-putting throttled records until all are acknowledged; OverLimitTicketError
     before anything is sent if one is over Kinesis' limits. One PutRecords unless they are over 5 MiB."""
@@ -121,7 +130,11 @@ def put_batch(
                     del pending[ticket_id]
         return not pending
 
-    wait_until(
-        put_pending, timeout=timeout, interval=0.2, description=f"Kinesis to accept {len(batch)} records"
-    )
+    try:
+        wait_until(
+            put_pending, timeout=timeout, interval=0.2, description=f"Kinesis to accept {len(batch)} records"
+        )
+    finally:  # what was acknowledged is on the stream, even if the rest never is
+        if journal is not None:
+            journal.record([Submitted(t, at) for t, at in acknowledged.items()])
     return [Submitted(t.ticket_id, acknowledged[t.ticket_id]) for t in batch]

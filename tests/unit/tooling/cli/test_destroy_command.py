@@ -104,7 +104,7 @@ def test_destroy_runs_cdk_destroy_of_the_stack_forced_with_the_deploys_environme
         "TicketflowOther",
         "--force",
         "--output",
-        str(deploy.CLOUD_ASSEMBLY_DIR),
+        str(deploy.cloud_assembly(settings)),
         "--context",
         "profile=local",
     ]

@@ -1,9 +1,11 @@
-"""remove_bucket against S3's own rules: AWS refuses to delete a bucket that holds objects (BucketNotEmpty),
-which MiniStack's DeleteStack does not; so every object goes first, a page (1,000 keys) at a time."""
+"""remove_bucket against S3's own rules: AWS refuses to delete a bucket that holds anything (BucketNotEmpty),
+which MiniStack's DeleteStack does not; a versioned bucket (the CDK bootstrap's asset bucket is one) keeps
+old versions and delete markers after its objects are deleted, so every version goes first, a page (1,000)
+at a time."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -14,28 +16,35 @@ from ticketflow_dev.core.aws import remove_bucket
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-BUCKET = "ticketflow-archive"
+BUCKET = "cdk-hnb659fds-assets-000000000000-us-east-1"
 
 
-def test_every_page_of_objects_is_deleted_before_the_bucket(s3_client: S3Client) -> None:
-    # GIVEN a bucket of 1,001 objects (two pages) that AWS would not delete while any is left
-    first = [{"Key": f"tickets/{n}.json"} for n in range(1000)]
+def _versions(keys: range) -> list[dict[str, Any]]:
+    return [{"Key": f"assets/{n}.zip", "VersionId": f"v{n}"} for n in keys]
+
+
+def test_every_version_and_delete_marker_goes_before_the_bucket(s3_client: S3Client) -> None:
+    # GIVEN a versioned bucket of two pages: 999 versions and a delete marker, then one more version
+    first, marker, last = (
+        _versions(range(999)),
+        {"Key": "b.json", "VersionId": "m1"},
+        _versions(range(999, 1000)),
+    )
     with Stubber(s3_client) as s3:
         s3.add_response(
-            "list_objects_v2",
-            {"Contents": first, "IsTruncated": True, "NextContinuationToken": "page-2"},
+            "list_object_versions",
+            {"Versions": first, "DeleteMarkers": [marker], "IsTruncated": True, "NextKeyMarker": "k"},
             {"Bucket": BUCKET},
         )
         s3.add_response(
             "delete_objects",
-            {"Deleted": first},
-            {"Bucket": BUCKET, "Delete": {"Objects": first, "Quiet": True}},
+            {"Deleted": [*first, marker]},
+            {"Bucket": BUCKET, "Delete": {"Objects": [*first, marker], "Quiet": True}},
         )
-        last = [{"Key": "tickets/1000.json"}]
         s3.add_response(
-            "list_objects_v2",
-            {"Contents": last, "IsTruncated": False},
-            {"Bucket": BUCKET, "ContinuationToken": "page-2"},
+            "list_object_versions",
+            {"Versions": last, "IsTruncated": False},
+            {"Bucket": BUCKET, "KeyMarker": "k"},
         )
         s3.add_response(
             "delete_objects",
@@ -47,14 +56,14 @@ def test_every_page_of_objects_is_deleted_before_the_bucket(s3_client: S3Client)
         # WHEN it is removed
         remove_bucket(s3_client, BUCKET)
 
-        # THEN both pages went, then the bucket, in that order
+        # THEN every version and marker of both pages went, then the bucket, in that order
         s3.assert_no_pending_responses()
 
 
 def test_a_bucket_aws_still_finds_objects_in_is_not_reported_gone(s3_client: S3Client) -> None:
     # GIVEN a bucket that gains an object between the listing and the delete
     with Stubber(s3_client) as s3:
-        s3.add_response("list_objects_v2", {"IsTruncated": False}, {"Bucket": BUCKET})
+        s3.add_response("list_object_versions", {"IsTruncated": False}, {"Bucket": BUCKET})
         s3.add_client_error(
             "delete_bucket",
             service_error_code="BucketNotEmpty",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ticketflow_dev.local import emulator as emulator_module
 from ticketflow_dev.local.emulator import EmulatorService, emulator_environment
 from ticketflow_dev.local.isolated_venv import requirements_hash, scrubbed_environment
 from ticketflow_dev.local.service import Layout
@@ -129,8 +130,12 @@ def test_launch_runs_the_venv_executable_with_the_scrubbed_environment(tmp_path:
     # WHEN its launch is computed
     launch = service.launch()
 
-    # THEN it runs <home>/venvs/emulator/bin/ministack with no real credentials
-    assert list(launch.argv) == [str(tmp_path / "home" / "venvs" / "emulator" / "bin" / "ministack")]
+    # THEN it runs MiniStack's main on <home>/venvs/emulator's interpreter, isolated, through the wrapper that
+    # marks a completed save, with no real credentials
+    python = tmp_path / "home" / "venvs" / "emulator" / "bin" / "python"
+    marker = tmp_path / "home" / "state" / "emulator-save-complete.json"
+    assert list(launch.argv) == [str(python), "-I", str(emulator_module.MAIN), str(marker)]
+    assert emulator_module.MAIN.is_file()
     assert launch.env["AWS_ACCESS_KEY_ID"] == "test"
     assert "AWS_PROFILE" not in launch.env
     assert launch.user is None

@@ -66,6 +66,11 @@ def emulator(tmp_path: Path) -> EmulatorService:
     return EmulatorService(Settings(home=tmp_path), inherited_env={})
 
 
+def mark_save(emulator: EmulatorService, pid: int, at: float) -> None:
+    """What ministack_main writes once MiniStack's save has completed."""
+    emulator.saves.marker.write_text(json.dumps({"pid": pid, "saved_at": at}), encoding="utf-8")
+
+
 def test_an_emulator_that_died_unsaved_lost_everything_since_its_start(emulator: EmulatorService) -> None:
     # GIVEN state saved (and recorded) before the process started
     started = time.time()
@@ -79,13 +84,14 @@ def test_an_emulator_that_died_unsaved_lost_everything_since_its_start(emulator:
     # THEN it lost its state, and the summary says since when and from which save it restarts
     assert crash.lost_state
     assert "everything it did since it started at" in crash.summary
-    assert "it restarts from its last save at" in crash.summary
+    assert "it restarts from its last complete save, at" in crash.summary
 
 
-def test_an_emulator_that_saved_on_its_way_out_lost_nothing(emulator: EmulatorService) -> None:
-    # GIVEN a process started, and a save completed after that (someone else stopped it cleanly)
+def test_an_emulator_that_completed_a_save_on_its_way_out_lost_nothing(emulator: EmulatorService) -> None:
+    # GIVEN a process started, and its save completed after that (someone else stopped it cleanly)
     started = time.time() - 60
     write(emulator.state_dir / "dynamodb.json", 10, started + 30)
+    mark_save(emulator, 4242, started + 31)
 
     # WHEN / THEN
     crash = emulator.crash(4242, started)
@@ -93,16 +99,125 @@ def test_an_emulator_that_saved_on_its_way_out_lost_nothing(emulator: EmulatorSe
     assert crash.summary == "it saved its state on its way out"
 
 
-def test_an_emulator_killed_mid_save_lost_its_state(emulator: EmulatorService) -> None:
-    # GIVEN one file saved after the start and another cut short (its .tmp left behind)
+def test_files_saved_without_the_mark_of_a_completed_save_are_a_save_cut_short(
+    emulator: EmulatorService,
+) -> None:
+    # GIVEN files written after the start, but no mark of this process's save (killed between two files), or
+    # the mark of another process
     started = time.time() - 60
     write(emulator.state_dir / "dynamodb.json", 10, started + 30)
-    write(emulator.state_dir / "stepfunctions.json.tmp", 10, started + 31)
+    mark_save(emulator, 1111, started + 31)
 
     # WHEN / THEN
     crash = emulator.crash(4242, started)
     assert crash.lost_state
     assert "empty (never saved)" in crash.summary
+
+
+def complete_save(emulator: EmulatorService, files: dict[str, bytes]) -> None:
+    """A save as a clean stop leaves it: the files, kept as the last complete save, and recorded."""
+    emulator.state_dir.mkdir(parents=True, exist_ok=True)
+    for name, body in files.items():
+        (emulator.state_dir / name).write_bytes(body)
+    emulator.saves.adopt()
+
+
+def replace_file(path: Path, body: bytes) -> None:
+    """As MiniStack saves: write a .tmp, then rename it over the file."""
+    path.with_name(f"{path.name}.tmp").write_bytes(body)
+    path.with_name(f"{path.name}.tmp").replace(path)
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.glob("*.json*"))}
+
+
+def test_a_save_cut_short_between_two_files_is_put_back_to_the_last_complete_one(
+    emulator: EmulatorService,
+) -> None:
+    # GIVEN a complete save, then a save killed after two of its files (one of them new) and before the rest
+    complete_save(emulator, {"cloudformation.json": b"old stack", "lambda.json": b"old functions"})
+    replace_file(emulator.state_dir / "cloudformation.json", b"new stack")
+    (emulator.state_dir / "sqs.json").write_bytes(b"new queues")
+
+    # WHEN the state is settled before the next start
+    said = emulator.saves.settle()
+
+    # THEN the last complete save is back, file for file, and the user is told
+    assert contents(emulator.state_dir) == {
+        "cloudformation.json": b"old stack",
+        "lambda.json": b"old functions",
+    }
+    assert said is not None
+    assert "cut short (cloudformation.json, sqs.json)" in said
+    assert emulator.saves.settle() is None  # and it now is what was kept
+
+
+def test_a_save_cut_short_in_a_file_leaves_no_tmp_and_the_older_files(emulator: EmulatorService) -> None:
+    # GIVEN a complete save, then one that renamed a file and was killed while writing the next
+    complete_save(emulator, {"a.json": b"a1", "b.json": b"b1"})
+    replace_file(emulator.state_dir / "a.json", b"a2")
+    (emulator.state_dir / "b.json.tmp").write_bytes(b"b2 cut")
+
+    # WHEN / THEN
+    assert emulator.saves.settle() is not None
+    assert contents(emulator.state_dir) == {"a.json": b"a1", "b.json": b"b1"}
+
+
+def test_a_save_that_completed_without_being_recorded_is_kept(emulator: EmulatorService) -> None:
+    # GIVEN a complete save, then a newer one that completed (its mark written after its files) while no
+    # clean stop recorded it (the `down` that followed it was itself interrupted)
+    complete_save(emulator, {"a.json": b"a1"})
+    replace_file(emulator.state_dir / "a.json", b"a2")
+    (emulator.state_dir / "b.json").write_bytes(b"b2")
+    mark_save(emulator, 4242, time.time() + 1)
+
+    # WHEN / THEN: the newer save stays, and is now the one kept
+    said = emulator.saves.settle()
+    assert said is not None
+    assert "completed" in said
+    assert contents(emulator.state_dir) == {"a.json": b"a2", "b.json": b"b2"}
+    assert contents(emulator.saves.complete) == {"a.json": b"a2", "b.json": b"b2"}
+
+
+def test_a_first_save_cut_short_leaves_an_empty_state(emulator: EmulatorService) -> None:
+    # GIVEN no save ever completed, and the first one killed after one file
+    emulator.state_dir.mkdir(parents=True)
+    (emulator.state_dir / "cloudformation.json").write_bytes(b"half a state")
+
+    # WHEN / THEN: an empty state is consistent, half a first save is not
+    assert emulator.saves.settle() == "its saved files are not a save known to be complete: it starts empty"
+    assert contents(emulator.state_dir) == {}
+
+
+def test_a_recorded_save_without_kept_files_is_taken_as_complete(emulator: EmulatorService) -> None:
+    # GIVEN files a snapshot just put back (or a save recorded before complete saves were kept): recorded,
+    # nothing kept
+    emulator.state_dir.mkdir(parents=True)
+    (emulator.state_dir / "a.json").write_bytes(b"a")
+    record_save(emulator.saved_record, emulator.state_dir)
+
+    # WHEN / THEN: they are kept as they are, and become the complete save
+    assert emulator.saves.settle() is None
+    assert contents(emulator.saves.complete) == {"a.json": b"a"}
+
+
+def test_a_clean_stop_without_the_mark_of_a_completed_save_records_nothing(emulator: EmulatorService) -> None:
+    # GIVEN a complete save, and a stop after which the process exited without marking its save complete
+    complete_save(emulator, {"a.json": b"a1"})
+    recorded = last_save(emulator.saved_record)
+    replace_file(emulator.state_dir / "a.json", b"a2")
+    lines: list[str] = []
+
+    # WHEN the stop's clean-stop step runs
+    clean = emulator.after_clean_stop(4242, time.time() - 1, lines.append)
+
+    # THEN the stop was not clean (a crash), nothing is recorded or kept, and the next start puts the last
+    # complete save back
+    assert not clean
+    assert lines == []
+    assert last_save(emulator.saved_record) == recorded
+    assert contents(emulator.saves.complete) == {"a.json": b"a1"}
 
 
 def test_a_clean_stop_bounds_the_saved_execution_history_before_recording_the_save(
@@ -127,9 +242,11 @@ def test_a_clean_stop_bounds_the_saved_execution_history_before_recording_the_sa
     emulator.state_dir.mkdir(parents=True)
     (emulator.state_dir / STATE_FILE).write_text(json.dumps(saved), encoding="utf-8")
     lines: list[str] = []
+    stopped_at = time.time()
+    mark_save(emulator, 4242, stopped_at + 1)
 
-    # WHEN the emulator has stopped cleanly
-    emulator.after_clean_stop(lines.append)
+    # WHEN the emulator has stopped cleanly, its save complete
+    emulator.after_clean_stop(4242, stopped_at, lines.append)
 
     # THEN the oldest execution is gone, the user is told, and the record describes the compacted file
     kept = json.loads((emulator.state_dir / STATE_FILE).read_text(encoding="utf-8"))["payload"]["executions"][
@@ -139,6 +256,7 @@ def test_a_clean_stop_bounds_the_saved_execution_history_before_recording_the_sa
     assert any("executions' history, dropped 1 older" in line for line in lines)
     assert last_save(emulator.saved_record) is not None
     assert SavedState.of(emulator.state_dir).bytes == (emulator.state_dir / STATE_FILE).stat().st_size
+    assert contents(emulator.saves.complete) == contents(emulator.state_dir)  # the compacted file is kept
 
 
 def test_a_clean_stop_bounds_the_saved_logs_too(
@@ -155,9 +273,11 @@ def test_a_clean_stop_bounds_the_saved_logs_too(
     emulator.state_dir.mkdir(parents=True)
     (emulator.state_dir / LOGS_FILE).write_text(json.dumps(saved), encoding="utf-8")
     lines: list[str] = []
+    stopped_at = time.time()
+    mark_save(emulator, 4242, stopped_at + 1)
 
-    # WHEN the emulator has stopped cleanly
-    emulator.after_clean_stop(lines.append)
+    # WHEN the emulator has stopped cleanly, its save complete
+    emulator.after_clean_stop(4242, stopped_at, lines.append)
 
     # THEN the older stream is gone, and the user is told
     [group] = json.loads((emulator.state_dir / LOGS_FILE).read_text(encoding="utf-8"))["payload"][

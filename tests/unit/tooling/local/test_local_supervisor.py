@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import pytest
 
 from ticketflow_dev.local import Service, StackError, down, status, up
 from ticketflow_dev.local.processes import Launch, is_running, read_pid
-from ticketflow_dev.local.service import Layout, Report, StopProgress, StopWatch
+from ticketflow_dev.local.service import Crash, Layout, Report, StopProgress, StopWatch
+from ticketflow_dev.local.supervisor import recovered
 from ticketflow_infra.settings import Settings
 
 MARKER = "ticketflow-unit-test-service"
@@ -73,6 +75,16 @@ def cleanup(settings: Settings) -> Iterator[list[Service]]:
     down(settings, services=registered)
 
 
+def dead_pid_file(settings: Settings, name: str) -> tuple[subprocess.Popen[bytes], Path]:
+    """The pid file of service `name`, left by a process that died without a stop."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    pid_file = Layout.of(settings).pid_file(name)
+    pid_file.parent.mkdir(parents=True)
+    pid_file.write_text(f"{dead.pid}\n")
+    return dead, pid_file
+
+
 def test_up_is_idempotent_and_down_stops_everything(settings: Settings, cleanup: list[Service]) -> None:
     # GIVEN two stand-in services
     services: list[Service] = [StandIn("alpha", settings.home), StandIn("beta", settings.home)]
@@ -113,11 +125,7 @@ def test_a_pid_file_left_by_a_dead_process_is_a_crash_that_up_recovers(
     # GIVEN a pid file left by a process that no longer exists (it died without a stop)
     service = StandIn("alpha", settings.home)
     cleanup.append(service)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    pid_file = Layout.of(settings).pid_file("alpha")
-    pid_file.parent.mkdir(parents=True)
-    pid_file.write_text(f"{dead.pid}\n")
+    dead, pid_file = dead_pid_file(settings, "alpha")
     messages: list[str] = []
 
     # WHEN its status is asked, the stack stopped, then brought up
@@ -134,6 +142,36 @@ def test_a_pid_file_left_by_a_dead_process_is_a_crash_that_up_recovers(
     assert result.crash is not None
     assert (result.crash.pid, result.crash.lost_state) == (dead.pid, False)
     assert read_pid(pid_file) == result.pid != dead.pid
+
+
+class Stateful(StandIn):
+    """A stand-in whose crash loses state, as the emulator's does."""
+
+    def crash(self, pid: int, started_at: float) -> Crash:
+        return Crash(pid, started_at, lost_state=True, summary="its state is gone")
+
+
+def test_a_crash_that_lost_state_is_handed_back_by_every_up_until_it_is_recovered(
+    settings: Settings, cleanup: list[Service]
+) -> None:
+    # GIVEN a service whose crash loses state, found dead by an `up` whose caller's recovery then stopped
+    service = Stateful("alpha", settings.home)
+    cleanup.append(service)
+    dead, _ = dead_pid_file(settings, "alpha")
+    [first] = up(settings, services=[service])
+    messages: list[str] = []
+
+    # WHEN the next `up` finds the service running
+    [second] = up(settings, services=[service], progress=lambda _service, message: messages.append(message))
+
+    # THEN it hands back the same crash (the recovery is to go on), until the crash is declared recovered
+    assert first.crash is not None
+    assert second.crash == first.crash
+    assert (second.crash.pid, second.crash.lost_state) == (dead.pid, True)
+    assert f"the recovery from its crash (pid {dead.pid}) is not finished yet" in messages
+    recovered(settings, "alpha")
+    [third] = up(settings, services=[service])
+    assert third.crash is None
 
 
 def test_an_unreadable_pid_file_is_removed(settings: Settings, cleanup: list[Service]) -> None:
@@ -175,6 +213,36 @@ def test_a_taken_port_is_named_with_the_setting_that_moves_it(
     assert "TICKETFLOW_STANDIN_PORT" in message
     assert service.prepared == 0
     assert not Layout.of(settings).pid_file("alpha").exists()
+
+
+def test_the_port_of_a_service_found_dead_is_given_a_moment_to_be_released(
+    settings: Settings, cleanup: list[Service]
+) -> None:
+    # GIVEN a crashed service (its pid file names a dead process) whose port is still held, as a process
+    # killed -9 holds it until its last thread has exited, and released half a second later
+    service = StandIn("alpha", settings.home)
+    cleanup.append(service)
+    dead, _ = dead_pid_file(settings, "alpha")
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", service.port))
+    squatter.listen()
+    release = threading.Timer(0.5, squatter.close)
+    release.start()
+
+    messages: list[str] = []
+
+    # WHEN the stack is brought up at once
+    try:
+        [result] = up(settings, services=[service], progress=lambda _s, message: messages.append(message))
+    finally:
+        release.join()
+
+    # THEN it waited for the port and started the service, the crash handed back
+    assert f"waiting for port {service.port} to be released by the dead process" in messages
+    assert result.state == "healthy"
+    assert result.started
+    assert result.crash is not None
+    assert result.crash.pid == dead.pid
 
 
 def test_a_crashing_service_fails_with_its_log_and_rolls_back(
@@ -260,8 +328,9 @@ class Saver(StandIn):
 
         return StopWatch(progress, stall_timeout=1.0)
 
-    def after_clean_stop(self, report: Report) -> None:
+    def after_clean_stop(self, pid: int, since: float, report: Report) -> bool:  # noqa: ARG002
         report("after a clean stop")
+        return True
 
 
 def test_a_stop_waits_for_a_save_longer_than_any_stall_while_it_progresses(

@@ -10,7 +10,13 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from ticketflow_dev.stack.deploy import apply_reserved_concurrency, cdk_environment, is_bootstrapped
+from ticketflow_dev.stack.deploy import (
+    apply_reserved_concurrency,
+    cdk_environment,
+    cloud_assembly,
+    is_bootstrapped,
+    template_file,
+)
 from ticketflow_infra.settings import Settings
 
 if TYPE_CHECKING:
@@ -176,3 +182,13 @@ def test_the_cdk_app_loads_exactly_the_callers_settings(tmp_path: Path) -> None:
 
     # THEN it sees the caller's settings, the home made absolute (the app runs in infra/)
     assert loaded == settings.model_copy(update={"home": settings.home.absolute()})
+
+
+def test_each_home_synthesizes_into_a_cloud_assembly_of_its_own(tmp_path: Path) -> None:
+    # GIVEN two homes of one checkout, their fake_bedrock on ports of their own (the local template names it)
+    first = Settings(profile="local", home=tmp_path / "a", fake_bedrock_port=4581)
+    second = Settings(profile="local", home=tmp_path / "b", fake_bedrock_port=4582)
+
+    # WHEN / THEN each one's template is under its own home, so a deploy from one never reads the other's
+    assert template_file(first).parent == cloud_assembly(first) == (tmp_path / "a" / "cdk.out")
+    assert template_file(second).parent == cloud_assembly(second) == (tmp_path / "b" / "cdk.out")
