@@ -86,7 +86,8 @@ class DeployedStack:
 
 
 def deploy(settings: Settings) -> None:
-    deploy_stack(settings, Cdk(settings), Clients(settings))
+    # Not durable: the young state's clean stop right after it saves the deploy.
+    deploy_stack(settings, Cdk(settings), Clients(settings), durable=False)
 
 
 @pytest.fixture(scope="session")

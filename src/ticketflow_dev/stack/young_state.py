@@ -29,7 +29,7 @@ from ticketflow_dev.local.processes import port_is_free
 from ticketflow_dev.local.service import Layout, StackError
 from ticketflow_dev.local.snapshots import copy_tree
 from ticketflow_dev.local.supervisor import Progress
-from ticketflow_dev.stack.deploy import outputs_file
+from ticketflow_dev.stack.deploy import deploy_intent, outputs_file
 from ticketflow_dev.targets import RunningStack, Target
 from ticketflow_infra.paths import REPO_ROOT
 from ticketflow_infra.settings import Settings
@@ -204,6 +204,7 @@ def _take(target: Target, deploy: Deploy, progress: Progress, digest: str) -> Yo
     deploy(running.settings)
     deploy_seconds = time.monotonic() - deployed
     supervisor.down(settings, only=(EMULATOR,), progress=progress)
+    deploy_intent(settings).unlink(missing_ok=True)  # the clean stop saved the deploy
     young = save(layout, running.settings, digest, deploy_seconds)
     progress(EMULATOR, f"saved the young state {digest} ({deploy_seconds:.0f} s deploy)")
     return young

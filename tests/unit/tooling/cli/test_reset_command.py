@@ -36,8 +36,8 @@ def test_reset_starts_the_stack_young_deploying_without_warming_then_prewarms(
         young = YoungState("0123abcd", home / "young" / "0123abcd", 0.0, 31.0)
         return Started(RunningStack(target.settings, []), young, "loaded", 1.5)
 
-    def deploy_and_warm(current: Settings, *, warm_up: bool) -> None:
-        calls.append(("deploy", (current.home, warm_up)))
+    def deploy_and_warm(current: Settings, *, warm_up: bool, durable: bool) -> None:
+        calls.append(("deploy", (current.home, warm_up, durable)))
 
     monkeypatch.setattr(reset_module, "start_young", start_young)
     monkeypatch.setattr(reset_module, "deploy_and_warm", deploy_and_warm)
@@ -48,11 +48,11 @@ def test_reset_starts_the_stack_young_deploying_without_warming_then_prewarms(
     result = CliRunner().invoke(app, ["reset"])
     again = CliRunner().invoke(app, ["reset", "--redeploy"])
 
-    # THEN a deploy (when one is needed) does not warm what is about to be saved; the functions are warmed
-    # once the stack runs on the young state; --redeploy asks for a fresh one
+    # THEN a deploy (when one is needed) neither warms nor saves what the young state's clean stop is about to
+    # save; the functions are warmed once the stack runs on the young state; --redeploy asks for a fresh one
     assert result.exit_code == 0, result.output
     assert again.exit_code == 0, again.output
-    deployed = ("deploy", (home, False))
+    deployed = ("deploy", (home, False, False))
     assert calls == [deployed, ("start_young", False), ("warm", ["functions"]),
                      deployed, ("start_young", True), ("warm", ["functions"])]  # fmt: skip
     assert "loaded the young state 0123abcd" in result.output
