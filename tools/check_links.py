@@ -38,9 +38,6 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _HTML_ANCHOR = re.compile(r"<a\s+(?:id|name)=\"([^\"]+)\"")
 _MODULE = re.compile(r"^(" + "|".join(sorted(PACKAGE_ROOTS, key=len, reverse=True)) + r")((?:\.\w+)+)")
 _PLACEHOLDER = re.compile(r"[<>{}…]|\.\.\.")
-# Pages the README links to that other branches of issues 23-26 are writing. While one is absent its links
-# pass as pending; delete each name once its branch is merged (an existing page passes anyway).
-PENDING_PAGES = frozenset({"parity.md", "iam.md", "crashes.md"})
 
 
 @dataclass(frozen=True)
@@ -89,15 +86,11 @@ def anchors(text: str) -> set[str]:
     return found
 
 
-def _pending(destination: Path, root: Path) -> bool:
-    return destination.parent == root / "docs" and destination.name in PENDING_PAGES
-
-
 def _check_link(page: Path, target: str, root: Path) -> str | None:
     path_part, _, anchor = target.partition("#")
     destination = (page.parent / path_part).resolve() if path_part else page
-    if re.match(r"^[a-z][a-z0-9+.-]*:", target) or (not destination.exists() and _pending(destination, root)):
-        return None  # http:, https:, mailto:; a page still being written
+    if re.match(r"^[a-z][a-z0-9+.-]*:", target):
+        return None  # http:, https:, mailto:
     if not destination.exists():
         return f"link to {target}: {path_part} does not exist"
     if not anchor:

@@ -191,7 +191,6 @@ def test_under_aws_faults_every_ticket_ends_once_and_only_exhausted_records_are_
     )
 
 
-@pytest.mark.proof  # about 80 s on a loaded two-core machine
 def test_a_large_ticket_whose_start_is_throttled_to_exhaustion_is_dead_lettered_through_s3_and_replayed(
     deployed_stack: DeployedStack, aws_faults: AwsFaults
 ) -> None:

@@ -89,17 +89,3 @@ def test_every_broken_reference_is_named_with_its_line_and_nothing_else(repo: Pa
         (17, "`ticketflow_dev.core.polling.sleepy`: ticketflow_dev.core.polling defines no sleepy"),
         (18, "`ticketflow_dev.nothing`: no module ticketflow_dev.nothing"),
     ]
-
-
-def test_a_page_another_branch_is_writing_is_pending_not_broken(repo: Path) -> None:
-    # GIVEN links to a page listed as pending and to one that is not
-    page = repo / "README.md"
-    page.write_text("[parity](docs/parity.md) and [elsewhere](docs/elsewhere.md)\n")
-
-    # WHEN the page is checked
-    problems = check_page(page, repo)
-
-    # THEN only the unlisted page is broken
-    assert [problem.message for problem in problems] == [
-        "link to docs/elsewhere.md: docs/elsewhere.md does not exist"
-    ]
