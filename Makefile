@@ -65,9 +65,8 @@ demo: install ## Check the machine, start the local stack, deploy, run 50 ticket
 CORE := not unit and not proof
 REPORTS := .ticketflow/reports/tests
 TIMINGS = --durations=10 --durations-report=$(REPORTS)/$(1).json
-# Processes for the unit tier (pytest-xdist; 0: in this one). Two pay on two cores, but four CLI tests still
-# depend on the terminal width and the order they run in (docs/tests.md): in one process until they do not.
-UNIT_WORKERS ?= 0
+# Processes for the unit tier (pytest-xdist; 0: in this one): two pay on two cores (docs/tests.md).
+UNIT_WORKERS ?= 2
 CORE_TESTS = $(BIN)/pytest -m "$(CORE)" $(call TIMINGS,core)
 
 test: install ## Lint, types, import contracts, the unit tier (stops here on a failure), then the core integration and e2e tests (the console's in Chromium too); coverage report
