@@ -8,8 +8,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from typer.testing import CliRunner
+
 from tests.e2e.conftest import DeployedStack
 from ticketflow.model import ProcessedTicket, TicketSubmitted, archive_key
+from ticketflow_dev.cli.app import app
 from ticketflow_dev.core.polling import wait_until
 from ticketflow_dev.generation import generator
 from ticketflow_dev.tickets.dead_letter_inbox import DeadLetterInbox, Received
@@ -157,3 +160,12 @@ def put_unclean_item(stack: DeployedStack, ticket_id: str, text: str) -> None:
             "history": {"L": [entry]},
         },
     )
+
+
+def ticketflow(*args: str) -> str:
+    """`ticketflow ARGS` run in this process, as a user runs it; its output printed (`pytest -s` shows what
+    the user sees) and returned; it must succeed."""
+    result = CliRunner().invoke(app, list(args))
+    print(result.output)  # noqa: T201 - what the user sees, for `pytest -s`
+    assert result.exit_code == 0, result.output
+    return result.output

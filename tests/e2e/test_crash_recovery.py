@@ -19,7 +19,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from typer.testing import CliRunner
 
 from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
@@ -35,9 +34,8 @@ from tests.e2e.crashes import (
     start_ticketflow,
     ticketflow_up,
 )
-from tests.e2e.helpers import archived_objects, archived_ticket, fresh_tickets, raw_item
+from tests.e2e.helpers import archived_objects, archived_ticket, fresh_tickets, raw_item, ticketflow
 from ticketflow.model import TicketSubmitted
-from ticketflow_dev.cli.app import app
 from ticketflow_dev.core.aws import client_kwargs
 from ticketflow_dev.core.polling import wait_until
 from ticketflow_dev.faults import fake_bedrock_admin as faults
@@ -163,13 +161,6 @@ def test_an_emulator_killed_during_the_save_of_a_stop_comes_back_with_every_answ
     assert crash_report(local_stack)["stack_lost"] is False
     assert_back(deployed_stack, before, "killed during a stop's save", recovery.seconds)
     one_ticket_goes_through(deployed_stack, seed=87)
-
-
-def ticketflow(*args: str) -> str:
-    result = CliRunner().invoke(app, list(args))
-    print(result.output)  # noqa: T201 - what the user sees, for `pytest -s`
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 @pytest.mark.proof

@@ -9,12 +9,10 @@ import json
 import secrets
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
-from tests.e2e.helpers import fresh_tickets, raw_item
-from ticketflow_dev.cli.app import app
+from tests.e2e.helpers import fresh_tickets, raw_item, ticketflow
 from ticketflow_dev.local.service import Layout
 from ticketflow_dev.stack.deploy import outputs_file
 from ticketflow_dev.stack.young_state import find, fingerprint
@@ -24,13 +22,6 @@ from ticketflow_infra.settings import Settings
 
 pytestmark = [pytest.mark.proof, pytest.mark.restarts_stack]
 DEADLINE = 240.0
-
-
-def ticketflow(*args: str) -> str:
-    result = CliRunner().invoke(app, list(args))
-    print(result.output)  # noqa: T201 - what the user sees, for `pytest -s`
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def young_outputs(settings: Settings) -> str:

@@ -8,13 +8,11 @@ from typing import Any
 
 import psycopg
 import pytest
-from typer.testing import CliRunner
 
 from tests.conftest import LocalStack
 from tests.e2e.conftest import DeployedStack
-from tests.e2e.helpers import archived_ticket, fresh_tickets, raw_item, read_object
+from tests.e2e.helpers import archived_ticket, fresh_tickets, raw_item, read_object, ticketflow
 from ticketflow.model import TicketSubmitted, archive_key
-from ticketflow_dev.cli.app import app
 from ticketflow_dev.core.aws import client_kwargs
 from ticketflow_dev.stack.deploy import outputs_file
 from ticketflow_dev.tickets import producer
@@ -25,13 +23,6 @@ from ticketflow_etl.run import run_etl
 pytestmark = pytest.mark.proof
 
 DEADLINE = 240.0
-
-
-def ticketflow(*args: str) -> str:
-    result = CliRunner().invoke(app, list(args))
-    print(result.output)  # noqa: T201 - what the user sees, for `pytest -s`
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def rows(url: str, ticket_ids: list[str]) -> dict[str, dict[str, Any]]:
