@@ -124,6 +124,18 @@ def deployed_stack(local_stack: LocalStack, pytestconfig: pytest.Config) -> Depl
 
 
 @pytest.fixture
+def embedded(local_stack: LocalStack) -> None:
+    """Skips where the functions run without ticketflow's checks: only the embedded emulator loads the AWS
+    checks and the in-flight IAM check into them; services started outside ticketflow (LocalStack's Lambda
+    containers, a plain MiniStack) cannot."""
+    if local_stack.target.name != "embedded":
+        pytest.skip(
+            f"TICKETFLOW_STACK={local_stack.target.name}: only the embedded emulator runs the functions with "
+            "ticketflow's checks (AWS limits, IAM in flight)"
+        )
+
+
+@pytest.fixture
 def topic_listener(deployed_stack: DeployedStack) -> Iterator[TopicListener]:
     """A fresh SQS queue subscribed to the notifications topic, removed after the test."""
     clients = deployed_stack.clients

@@ -53,15 +53,6 @@ def _checks_on(local_stack: LocalStack) -> None:
         pytest.skip("TICKETFLOW_AWS_CHECKS=false: the checks are off")
 
 
-@pytest.fixture
-def embedded(local_stack: LocalStack) -> None:
-    if local_stack.target.name != "embedded":
-        pytest.skip(
-            f"TICKETFLOW_STACK={local_stack.target.name}: only the embedded emulator runs the functions with "
-            "the checks (LocalStack's Lambda containers cannot load them)"
-        )
-
-
 def _zip(source: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

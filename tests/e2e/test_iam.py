@@ -72,6 +72,7 @@ def writer_without_its_grant(deployed_stack: DeployedStack, local_stack: LocalSt
         write_policies(settings, cloudformation)
 
 
+@pytest.mark.usefixtures("embedded")
 def test_a_function_whose_grant_is_removed_is_refused_as_aws_would(
     deployed_stack: DeployedStack, writer_without_its_grant: str
 ) -> None:
