@@ -36,8 +36,12 @@ def require_running_emulator(current: Settings) -> None:
 
 
 def reporting_cdk(current: Settings, status: Any) -> Cdk:
-    """The CDK CLI, its latest line shown on a step's status."""
-    return Cdk(current, on_line=lambda line: status.update(f"cdk: {line[:100]}"))
+    """The CDK CLI, its latest line shown on a step's status, stopped if the emulator stops answering."""
+    return Cdk(
+        current,
+        on_line=lambda line: status.update(f"cdk: {line[:100]}"),
+        endpoint_problem=lambda: emulator_problem(current),
+    )
 
 
 def warm(clients: Clients, functions: Sequence[DeployedFunction]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -30,6 +31,10 @@ INFRA_DIR = REPO_ROOT / "infra"
 LOCAL_ACCOUNT = "000000000000"
 TOOLKIT_STACK = "CDKToolkit"
 _DROPPED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+# The CDK CLI retries a dead endpoint for about 45 s before it gives up; the endpoint's own probe tells in
+# seconds. Several misses in a row, so that a busy emulator's one slow answer stops nothing.
+WATCH_INTERVAL = 1.0
+WATCH_MISSES = 3
 
 
 class CdkError(RuntimeError):
@@ -74,13 +79,21 @@ def cdk_environment(settings: Settings, base: dict[str, str] | None = None) -> d
 
 
 class Cdk:
-    """`cdk` commands run in infra/, their output kept in a log; a failure raises with the log's tail."""
+    """`cdk` commands run in infra/, their output kept in a log; a failure raises with the log's tail.
+    `endpoint_problem`, polled while a command runs, says why the endpoint does not answer (None when it
+    does): the command is stopped once it has said so WATCH_MISSES times in a row."""
 
-    def __init__(self, settings: Settings, on_line: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        on_line: Callable[[str], None] | None = None,
+        endpoint_problem: Callable[[], str | None] | None = None,
+    ) -> None:
         if not CDK_BIN.exists():
             raise CdkError(f"the CDK CLI is not installed at {CDK_BIN}: run `make install`")
         self._settings = settings
         self._on_line = on_line
+        self._endpoint_problem = endpoint_problem
         self._log = settings.home / "logs" / "cdk.log"
 
     def synth(self) -> None:
@@ -115,6 +128,8 @@ class Cdk:
             f"profile={self._settings.profile}",
         ]
         tail: deque[str] = deque(maxlen=40)
+        gone: list[str] = []
+        finished = threading.Event()
         with self._log.open("a", encoding="utf-8") as log:
             log.write(f"$ {' '.join(command)}\n")
             with subprocess.Popen(
@@ -122,15 +137,43 @@ class Cdk:
                 stderr=subprocess.STDOUT, text=True, bufsize=1,
             ) as process:  # fmt: skip
                 assert process.stdout is not None
-                for line in process.stdout:
-                    log.write(line)
-                    tail.append(line.rstrip())
-                    if self._on_line and line.strip():
-                        self._on_line(line.strip())
+                if self._endpoint_problem is not None:
+                    watch = (self._endpoint_problem, process, finished, gone)
+                    threading.Thread(target=_stop_when_gone, args=watch, daemon=True).start()
+                try:
+                    for line in process.stdout:
+                        log.write(line)
+                        tail.append(line.rstrip())
+                        if self._on_line and line.strip():
+                            self._on_line(line.strip())
+                finally:
+                    finished.set()
+            if gone:
+                log.write(f"stopped by ticketflow: the endpoint stopped answering ({gone[0]})\n")
+        if gone:
+            raise CdkError(
+                f"`cdk {args[0]}` stopped: the endpoint stopped answering ({gone[0]}); log {self._log}"
+            )
         if process.returncode != 0:
             raise CdkError(
                 f"`cdk {args[0]}` failed (exit {process.returncode}); log {self._log}:\n" + "\n".join(tail)
             )
+
+
+def _stop_when_gone(
+    problem: Callable[[], str | None],
+    process: subprocess.Popen[str],
+    finished: threading.Event,
+    gone: list[str],
+) -> None:
+    misses = 0
+    while not finished.wait(WATCH_INTERVAL):
+        answer = problem()
+        misses = 0 if answer is None else misses + 1
+        if answer is not None and misses >= WATCH_MISSES:
+            gone.append(answer)
+            process.terminate()
+            return
 
 
 def find_stack(cloudformation: CloudFormationClient, stack_name: str) -> StackTypeDef | None:
