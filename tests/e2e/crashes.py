@@ -18,13 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
 from tests.e2e.conftest import DeployedStack
-from tests.e2e.helpers import archived_ticket, fresh_tickets, raw_item
+from tests.e2e.helpers import archived_ticket, fresh_tickets, raw_item, ticketflow
 from ticketflow.model import TicketSubmitted
 from ticketflow_dev.bench.pacing import submit_paced
-from ticketflow_dev.cli.app import app
 from ticketflow_dev.core.aws import Clients
 from ticketflow_dev.core.polling import wait_until
 from ticketflow_dev.local.processes import is_running, read_pid
@@ -63,11 +60,8 @@ class Recovery:
 def ticketflow_up() -> Recovery:
     """The user's one `ticketflow up` (in this process, on the session's settings), timed."""
     began = time.monotonic()
-    result = CliRunner().invoke(app, ["up"])
-    seconds = time.monotonic() - began
-    print(result.output)  # noqa: T201 - what the user sees, for `pytest -s`
-    assert result.exit_code == 0, result.output
-    return Recovery(result.output, seconds)
+    output = ticketflow("up")
+    return Recovery(output, time.monotonic() - began)
 
 
 def responded(stack: DeployedStack, ticket_ids: list[str]) -> set[str]:

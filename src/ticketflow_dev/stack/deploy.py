@@ -150,10 +150,9 @@ class Cdk:
                     finished.set()
             if gone:
                 log.write(f"stopped by ticketflow: the endpoint stopped answering ({gone[0]})\n")
-        if gone:
-            raise CdkError(
-                f"`cdk {args[0]}` stopped: the endpoint stopped answering ({gone[0]}); log {self._log}"
-            )
+                raise CdkError(
+                    f"`cdk {args[0]}` stopped: the endpoint stopped answering ({gone[0]}); log {self._log}"
+                )
         if process.returncode != 0:
             raise CdkError(
                 f"`cdk {args[0]}` failed (exit {process.returncode}); log {self._log}:\n" + "\n".join(tail)
